@@ -1,0 +1,92 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Every target gets the same strictness: internal imports by default (no dependency type leaks into
+/// public API by accident), explicit `any` for existentials, and member import visibility.
+let strictness: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kb4-events",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kb4-events", targets: ["kb4-events"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The only C: the system zlib, imported by exactly one Swift file (Gzip.swift).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The User Event API: models, endpoints, paging, pacing, an HTTP transport seam. No files, no windows.
+        .target(
+            name: "KB4EventsAPI",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Config → windows → extract → transform → load → manifest, and the runner that owns the order.
+        .target(
+            name: "KB4EventsPipeline",
+            dependencies: [
+                "CZlib",
+                "KB4EventsAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The local twin of the API: data generator, HTTP server, fault injection. Knows nothing of the client.
+        .target(
+            name: "KB4EventsSimulator",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The command tree: parse, validate, build, run, map errors to exit codes. Nothing else.
+        .executableTarget(
+            name: "kb4-events",
+            dependencies: [
+                "KB4EventsAPI",
+                "KB4EventsPipeline",
+                "KB4EventsSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "KB4EventsAPITests",
+            dependencies: ["KB4EventsAPI", "KB4EventsSimulator"]
+        ),
+        .testTarget(
+            name: "KB4EventsPipelineTests",
+            dependencies: ["KB4EventsPipeline", "KB4EventsAPI", "KB4EventsSimulator"]
+        ),
+        .testTarget(
+            name: "KB4EventsSimulatorTests",
+            dependencies: ["KB4EventsSimulator"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["KB4EventsSimulator"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictness
+}

@@ -1,0 +1,189 @@
+public import Logging
+import Synchronization
+
+/// A client of the KnowBe4 User Event API: one base URL, one key, one pace and retry policy for all calls.
+///
+/// It knows nothing of windows, files or manifests. Every attempt counts as a call in `stats`
+/// (the API's quota counts failed calls too).
+public final class Client: Sendable {
+    /// Where requests go.
+    public let baseURL: BaseURL
+    /// What this client has spent.
+    public let stats = CallStats()
+    let key: APIKey
+    let transport: any HTTPTransport
+    let pacer: Pacer
+    let retry: RetryPolicy
+    let logger: Logger
+    let gate: (@Sendable () throws -> Void)?
+    private let firstCallDone = Atomic<Bool>(false)
+
+    /// Creates a client. `gate`, when given, runs before every attempt and may throw to refuse it (a call budget).
+    public init(
+        baseURL: BaseURL, key: APIKey, transport: any HTTPTransport, pacer: Pacer, retry: RetryPolicy = RetryPolicy(),
+        logger: Logger, gate: (@Sendable () throws -> Void)? = nil
+    ) {
+        self.baseURL = baseURL
+        self.key = key
+        self.transport = transport
+        self.pacer = pacer
+        self.retry = retry
+        self.logger = logger
+        self.gate = gate
+    }
+
+    /// Sends a request, retrying transient failures within the retry budget, and returns a response with an
+    /// expected status. Other statuses become an `APIError` of the matching kind.
+    public func send(_ request: HTTPRequest, expecting expected: Set<Int>) async throws -> HTTPResponse {
+        let label = "\(request.method) \(request.path)"
+        let clock = ContinuousClock()
+        let started = clock.now
+        var attempt = 0
+        var serverErrorsOnFirstCall = 0
+        while true {
+            attempt += 1
+            try gate?()
+            try await pacer.wait()
+            stats.recordCall(retry: attempt > 1)
+            let isFirstCall = !firstCallDone.load(ordering: .relaxed)
+            var failure: APIError
+            do {
+                let response = try await transport.send(request, to: baseURL, authorization: key.authorizationHeader)
+                if expected.contains(response.status) {
+                    firstCallDone.store(true, ordering: .relaxed)
+                    return response
+                }
+                let classified = classify(response, request: label, isFirstCall: isFirstCall)
+                switch classified {
+                case .fail(let error):
+                    if error.kind != .authentication { firstCallDone.store(true, ordering: .relaxed) }
+                    throw error
+                case .retry(let error, let after):
+                    if isFirstCall && response.status == 500 {
+                        serverErrorsOnFirstCall += 1
+                        if serverErrorsOnFirstCall > retry.firstCallServerErrorRetries {
+                            throw APIError(
+                                kind: .authentication, status: 500, request: label,
+                                message:
+                                    "the first call of the run got HTTP 500 \(serverErrorsOnFirstCall) times; the API answers a wrong key or a wrong region this way: check the key and the region"
+                            )
+                        }
+                    }
+                    failure = error
+                    if let after, clock.now + after - started <= retry.budget {
+                        logger.warning(
+                            "retrying after the server's Retry-After",
+                            metadata: ["request": "\(label)", "attempt": "\(attempt)", "wait_secs": "\(after.seconds)"])
+                        try await clock.sleep(for: after)
+                        continue
+                    }
+                }
+            } catch let error as TransportError {
+                failure = APIError(kind: .transport, request: label, message: error.message)
+            }
+            let wait = retry.backoff(attempt: attempt)
+            if clock.now + wait - started > retry.budget {
+                throw APIError(
+                    kind: failure.kind, status: failure.status, request: label,
+                    message: "\(failure.message); gave up after \(attempt) attempts over \((clock.now - started).seconds) s")
+            }
+            logger.warning(
+                "transient API failure, retrying",
+                metadata: [
+                    "request": "\(label)", "attempt": "\(attempt)", "error": "\(failure.kind.rawValue)",
+                    "status": "\(failure.status.map(String.init) ?? "-")", "wait_secs": "\(wait.seconds)",
+                ])
+            try await clock.sleep(for: wait)
+        }
+    }
+
+    /// Sends and parses a JSON body, retrying (within the budget) a body that does not parse, since a cut-off
+    /// or garbled response is usually transient. `describe` names the thing for errors (e.g. "day 2026-11-21 page 3").
+    public func sendJSON(_ request: HTTPRequest, expecting: Set<Int> = [200], describe: String)
+        async throws -> (JSONValue, HTTPResponse)
+    {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var attempt = 0
+        while true {
+            attempt += 1
+            let response = try await send(request, expecting: expecting)
+            do {
+                return (try JSONParser.parse(response.body), response)
+            } catch {
+                let wait = retry.backoff(attempt: attempt)
+                if clock.now + wait - started > retry.budget || attempt > 5 {
+                    throw APIError(
+                        kind: .invalidResponse, status: response.status, request: "\(request.method) \(request.path)",
+                        message: "\(describe): the response is not valid JSON (\(error)) after \(attempt) attempts")
+                }
+                logger.warning(
+                    "unparsable response, retrying",
+                    metadata: ["what": "\(describe)", "attempt": "\(attempt)", "error": "\(error)"])
+                try await clock.sleep(for: wait)
+            }
+        }
+    }
+
+    enum Classification {
+        case retry(APIError, after: Duration?)
+        case fail(APIError)
+    }
+
+    func classify(_ response: HTTPResponse, request: String, isFirstCall: Bool) -> Classification {
+        let status = response.status
+        let text = String(decoding: response.body.prefix(300), as: UTF8.self)
+        let snippet = text.replacingControlCharacters()
+        switch status {
+        case 401, 403:
+            return .fail(
+                APIError(
+                    kind: .authentication, status: status, request: request,
+                    message: "the API refused the key: check the key and the region"))
+        case 429:
+            stats.recordThrottled()
+            if text.localizedStandardContainsLimitExceeded() {
+                return .fail(
+                    APIError(
+                        kind: .quotaExhausted, status: 429, request: request,
+                        message: "the daily call quota is used up (Limit Exceeded); completed days are kept, run again after the quota resets"
+                    ))
+            }
+            let after = response.headers["retry-after"].flatMap { Int($0.trimmingASCIIWhitespace()) }.map {
+                Duration.seconds(max(0, min($0, 3600)))
+            }
+            return .retry(
+                APIError(kind: .rateLimited, status: 429, request: request, message: "throttled (429): \(snippet)"),
+                after: after)
+        case 404:
+            return .fail(APIError(kind: .notFound, status: 404, request: request, message: "not found"))
+        case 400, 422:
+            return .fail(APIError(kind: .badRequest, status: status, request: request, message: "refused: \(snippet)"))
+        case 500...599, 408:
+            return .retry(
+                APIError(kind: .server, status: status, request: request, message: "server error: \(snippet)"),
+                after: nil)
+        default:
+            return .fail(
+                APIError(kind: .invalidResponse, status: status, request: request, message: "unexpected status: \(snippet)"))
+        }
+    }
+}
+
+extension Duration {
+    /// Whole and fractional seconds as a Double.
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}
+
+extension String {
+    fileprivate func localizedStandardContainsLimitExceeded() -> Bool {
+        lowercased().contains("limit exceeded")
+    }
+
+    fileprivate func replacingControlCharacters() -> String {
+        String(String.UnicodeScalarView(unicodeScalars.map { $0.value < 0x20 ? " " : $0 }))
+    }
+}

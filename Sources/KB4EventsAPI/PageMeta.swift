@@ -1,0 +1,70 @@
+/// The paging block of a list response (Rails Kaminari names). Only what is present is trusted.
+public struct PageMeta: Sendable, Equatable {
+    /// Rows on this page, if sent.
+    public var count: Int?
+    /// The page size the server actually used (it clamps `per_page` silently).
+    public var limitValue: Int?
+    public var totalPages: Int?
+    public var currentPage: Int?
+    /// The next page number; nil at the end, and also on an out-of-range page (e.g. page 1 of an empty day).
+    public var nextPage: Int?
+    /// Whether the `next_page` key was present at all.
+    public var hasNextPageKey: Bool
+    public var isLastPage: Bool?
+    public var isOutOfRange: Bool?
+
+    /// Reads `meta` from a list body; absent or wrongly typed fields stay nil.
+    public init(_ meta: JSONValue?) {
+        func int(_ key: String) -> Int? {
+            if case .number(let text)? = meta?[key] { return Int(text) }
+            return nil
+        }
+        func bool(_ key: String) -> Bool? {
+            if case .bool(let b)? = meta?[key] { return b }
+            return nil
+        }
+        count = int("count")
+        limitValue = int("limit_value")
+        totalPages = int("total_pages")
+        currentPage = int("current_page")
+        nextPage = int("next_page")
+        hasNextPageKey = meta?["next_page"] != nil
+        isLastPage = bool("is_last_page")
+        isOutOfRange = bool("is_out_of_range")
+    }
+}
+
+/// One page of `GET /events`: the events as ordered JSON objects, the paging block, and the body as received.
+public struct EventsPage: Sendable {
+    /// The page number that was requested.
+    public let page: Int
+    /// The events in the order the server sent them.
+    public let events: [JSONObject]
+    /// The paging block.
+    public let meta: PageMeta
+    /// The response body exactly as received (for a raw zone).
+    public let body: [UInt8]
+
+    /// Decodes a list body; `describe` names the page in errors.
+    public init(page: Int, json: JSONValue, body: [UInt8], describe: String) throws {
+        guard case .object(let root) = json else {
+            throw APIError(kind: .invalidResponse, request: "GET /events", message: "\(describe): the body is not a JSON object")
+        }
+        guard case .array(let data)? = root["data"] else {
+            throw APIError(kind: .invalidResponse, request: "GET /events", message: "\(describe): no \"data\" array in the body")
+        }
+        var events: [JSONObject] = []
+        events.reserveCapacity(data.count)
+        for (index, item) in data.enumerated() {
+            guard case .object(let event) = item else {
+                throw APIError(
+                    kind: .invalidResponse, request: "GET /events", message: "\(describe): data[\(index)] is not an object")
+            }
+            events.append(event)
+        }
+        self.page = page
+        self.events = events
+        self.meta = PageMeta(root["meta"])
+        self.body = body
+    }
+}

@@ -1,0 +1,33 @@
+/// How long and how often the client retries a call that failed for a transient reason.
+public struct RetryPolicy: Sendable {
+    /// First backoff; doubles each attempt up to `maxBackoff`, with ±25 % jitter.
+    public var initialBackoff: Duration
+    /// Largest single wait.
+    public var maxBackoff: Duration
+    /// Total time one call may spend retrying 5xx, timeouts, bad bodies and throttling before giving up.
+    public var budget: Duration
+    /// How often a 500 on the very first call of a client is retried before it is reported as a key/region problem.
+    public var firstCallServerErrorRetries: Int
+
+    /// Creates a policy; the defaults follow the product contract (90 minutes of retries).
+    public init(
+        initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(60), budget: Duration = .seconds(5400),
+        firstCallServerErrorRetries: Int = 2
+    ) {
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        self.budget = budget
+        self.firstCallServerErrorRetries = firstCallServerErrorRetries
+    }
+
+    /// The wait before retry number `attempt` (1-based), jittered.
+    func backoff(attempt: Int) -> Duration {
+        var wait = initialBackoff
+        for _ in 1..<max(1, attempt) {
+            wait = wait * 2
+            if wait >= maxBackoff { wait = maxBackoff; break }
+        }
+        let jitter = Double.random(in: 0.75...1.25)
+        return wait * jitter
+    }
+}

@@ -1,0 +1,198 @@
+import KB4EventsAPI
+import Yams
+
+extension PipelineConfiguration {
+    /// Reads and validates a pipeline file. Unknown keys, a wrong version and bad values are errors naming the key path.
+    public static func load(path: String) throws(ConfigurationError) -> PipelineConfiguration {
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.read(path) } catch {
+            throw ConfigurationError(file: path, keyPath: "", reason: "cannot read: \(error)", line: nil)
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigurationError(file: path, keyPath: "", reason: "not UTF-8 text", line: nil)
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses pipeline YAML; `file` names the source in errors.
+    public static func parse(yaml: String, file: String) throws(ConfigurationError) -> PipelineConfiguration {
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch {
+            throw ConfigurationError(file: file, keyPath: "", reason: "not valid YAML: \(error)", line: nil)
+        }
+        guard let root else { throw ConfigurationError(file: file, keyPath: "", reason: "the file is empty", line: nil) }
+        var reader = YAMLReader(file: file)
+        return try reader.read(root)
+    }
+}
+
+private struct YAMLReader {
+    let file: String
+
+    func fail(_ path: String, _ node: Node?, _ reason: String) -> ConfigurationError {
+        ConfigurationError(file: file, keyPath: path, reason: reason, line: node?.mark.map { $0.line })
+    }
+
+    func mapping(_ node: Node, _ path: String, allowed: [String]) throws(ConfigurationError) -> [(String, Node)] {
+        guard case .mapping(let m) = node else { throw fail(path, node, "expected a mapping of keys") }
+        var seen = Set<String>()
+        var result: [(String, Node)] = []
+        for (k, v) in m {
+            guard let key = k.scalar?.string else { throw fail(path, k, "keys must be plain strings") }
+            let full = path.isEmpty ? key : "\(path).\(key)"
+            guard allowed.contains(key) else {
+                throw fail(full, k, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+            }
+            guard seen.insert(key).inserted else { throw fail(full, k, "duplicate key") }
+            result.append((key, v))
+        }
+        return result
+    }
+
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let s) = node else { return false }
+        return s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
+    func string(_ node: Node, _ path: String) throws(ConfigurationError) -> String {
+        guard case .scalar(let s) = node, !isNull(node) else { throw fail(path, node, "expected a text value") }
+        return s.string
+    }
+
+    func int(_ node: Node, _ path: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = try string(node, path)
+        guard let v = Int(text.filter { $0 != "_" }), range.contains(v) else {
+            throw fail(path, node, "expected a whole number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
+        }
+        return v
+    }
+
+    func double(_ node: Node, _ path: String, _ range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        let text = try string(node, path)
+        guard let v = Double(text), range.contains(v) else {
+            throw fail(path, node, "expected a number in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
+        }
+        return v
+    }
+
+    func bool(_ node: Node, _ path: String) throws(ConfigurationError) -> Bool {
+        switch try string(node, path).lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let other: throw fail(path, node, "expected true or false, got '\(other)'")
+        }
+    }
+
+    func day(_ node: Node, _ path: String) throws(ConfigurationError) -> Day {
+        let text = try string(node, path)
+        guard let d = Day(text) else { throw fail(path, node, "expected a date YYYY-MM-DD, got '\(text)'") }
+        return d
+    }
+
+    mutating func read(_ root: Node) throws(ConfigurationError) -> PipelineConfiguration {
+        var c = PipelineConfiguration()
+        let top = try mapping(root, "", allowed: ["version", "source", "window", "output"])
+        guard let version = top.first(where: { $0.0 == "version" })?.1 else {
+            throw fail("version", root, "missing (this tool reads version \(PipelineConfiguration.currentVersion))")
+        }
+        let v = try int(version, "version", 0...Int.max)
+        guard v == PipelineConfiguration.currentVersion else {
+            throw fail(
+                "version", version,
+                "is \(v); this tool reads version \(PipelineConfiguration.currentVersion)\(v > 1 ? " (a newer kb4-events wrote it?)" : "")")
+        }
+        for (key, node) in top {
+            switch key {
+            case "source": try readSource(node, into: &c)
+            case "window":
+                for (k, n) in try mapping(node, "window", allowed: ["start_date", "lookback_days"]) where !isNull(n) {
+                    switch k {
+                    case "start_date": c.startDate = try day(n, "window.start_date")
+                    default: c.lookbackDays = try int(n, "window.lookback_days", 0...366)
+                    }
+                }
+            case "output":
+                for (k, n) in try mapping(node, "output", allowed: ["dir", "format", "compression_level", "keep_raw"])
+                where !isNull(n) {
+                    switch k {
+                    case "dir": c.outputDir = try string(n, "output.dir")
+                    case "format":
+                        let text = try string(n, "output.format")
+                        guard let f = OutputFormat(rawValue: text) else {
+                            throw fail("output.format", n, "expected ndjson or csv, got '\(text)'")
+                        }
+                        c.format = f
+                    case "compression_level": c.compressionLevel = try int(n, "output.compression_level", 1...9)
+                    default: c.keepRaw = try bool(n, "output.keep_raw")
+                    }
+                }
+            default: break
+            }
+        }
+        return c
+    }
+
+    mutating func readSource(_ node: Node, into c: inout PipelineConfiguration) throws(ConfigurationError) {
+        if case .scalar = node {
+            let text = try string(node, "source")
+            guard text == "simulator" else {
+                throw fail("source", node, "expected 'simulator' or a mapping with region/base_url, got '\(text)'")
+            }
+            c.source = .simulator(.init())
+            return
+        }
+        let keys = [
+            "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "timeout_secs",
+            "simulator",
+        ]
+        for (k, n) in try mapping(node, "source", allowed: keys) where !isNull(n) {
+            let path = "source.\(k)"
+            switch k {
+            case "region":
+                let text = try string(n, path)
+                guard let r = Region(rawValue: text.lowercased()) else {
+                    throw fail(path, n, "expected one of us, eu, ca, uk, de, got '\(text)'")
+                }
+                c.region = r
+            case "base_url":
+                let text = try string(n, path)
+                do { _ = try BaseURL(parsing: text) } catch { throw fail(path, n, error.reason) }
+                c.baseURL = text
+            case "api_key_env":
+                let text = try string(n, path)
+                guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), text.first?.isNumber == false
+                else { throw fail(path, n, "expected an environment variable name, got '\(text)'") }
+                c.apiKeyEnv = text
+            case "seats": c.seats = try int(n, path, 1...10_000_000)
+            case "requests_per_second": c.requestsPerSecond = try double(n, path, 0.01...1000)
+            case "per_page": c.perPage = try int(n, path, 1...1000)
+            case "timeout_secs": c.timeoutSecs = try double(n, path, 1...3600)
+            default:
+                var sim = PipelineConfiguration.SimulatorSource()
+                if case .mapping = n {
+                    for (sk, sn) in try mapping(
+                        n, path, allowed: ["seed", "events", "days", "first_day", "requests_per_second"])
+                    where !isNull(sn) {
+                        let sp = "\(path).\(sk)"
+                        switch sk {
+                        case "seed": sim.seed = UInt64(try int(sn, sp, 0...Int.max))
+                        case "events": sim.events = try int(sn, sp, 0...10_000_000)
+                        case "days": sim.days = try int(sn, sp, 1...3660)
+                        case "first_day": sim.firstDay = try day(sn, sp)
+                        default: sim.requestsPerSecond = try double(sn, sp, 0...1000)
+                        }
+                    }
+                } else if !isNull(n) {
+                    throw fail(path, n, "expected a mapping (seed, events, days, first_day, requests_per_second)")
+                }
+                c.source = .simulator(sim)
+            }
+        }
+        if case .simulator = c.source, c.region != nil || c.baseURL != nil {
+            throw fail("source", node, "give either simulator or region/base_url, not both")
+        }
+        if c.region != nil && c.baseURL != nil {
+            throw fail("source", node, "give either region or base_url, not both")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+public import KB4EventsAPI
+
+/// A pipeline file (`pipelines/*.yaml`, version 1) as written, every value optional; flags override it.
+public struct PipelineConfiguration: Sendable, Equatable {
+    /// The only version this tool reads.
+    public static let currentVersion = 1
+
+    /// Where events come from.
+    public enum Source: Sendable, Equatable {
+        /// The real API: a region or a base URL.
+        case api
+        /// The built-in simulator, started in-process on loopback.
+        case simulator(SimulatorSource)
+    }
+
+    /// Settings of the embedded simulator source.
+    public struct SimulatorSource: Sendable, Equatable {
+        public var seed: UInt64 = 1
+        public var events: Int = 2_000
+        public var days: Int = 14
+        public var firstDay: Day?
+        /// The simulator's own per-second limit (nil: the simulator's default).
+        public var requestsPerSecond: Double?
+        public init() {}
+    }
+
+    public var source: Source = .api
+    public var region: Region?
+    public var baseURL: String?
+    public var apiKeyEnv: String?
+    public var seats: Int?
+    public var requestsPerSecond: Double?
+    public var perPage: Int?
+    public var timeoutSecs: Double?
+    public var startDate: Day?
+    public var lookbackDays: Int?
+    public var outputDir: String?
+    public var format: OutputFormat?
+    public var compressionLevel: Int?
+    public var keepRaw: Bool?
+
+    /// An empty configuration (everything from flags and defaults).
+    public init() {}
+}
+
+/// A pipeline-file problem: the file, the key path and why.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let file: String
+    public let keyPath: String
+    public let reason: String
+    public let line: Int?
+
+    public var description: String {
+        let at = line.map { " (line \($0))" } ?? ""
+        return keyPath.isEmpty ? "\(file)\(at): \(reason)" : "\(file): \(keyPath)\(at): \(reason)"
+    }
+}

@@ -1,0 +1,92 @@
+public import KB4EventsAPI
+
+/// Settings given on the command line; each one set here wins over the pipeline file.
+public struct Overrides: Sendable {
+    public var outputDir: String?
+    public var format: OutputFormat?
+    public var region: Region?
+    public var baseURL: String?
+    public var startDate: Day?
+    public var lookbackDays: Int?
+    public var seats: Int?
+    public var requestsPerSecond: Double?
+    public var keepRaw: Bool?
+    public init() {}
+}
+
+/// A pipeline with file, flags and defaults merged and checked, ready to build a run.
+public struct ResolvedPipeline: Sendable {
+    /// Where events come from.
+    public enum Source: Sendable {
+        case api(BaseURL)
+        case simulator(PipelineConfiguration.SimulatorSource)
+    }
+
+    public var source: Source
+    /// Environment variable holding the key.
+    public var apiKeyEnv: String
+    /// Licensed users; the daily call budget is 10 × seats.
+    public var seats: Int?
+    /// Client pacing.
+    public var requestsPerSecond: Double
+    /// Read timeout for one call.
+    public var timeoutSecs: Double
+    public var export: ExportSettings
+
+    /// Merges `file` (may be empty) with `flags`; `file` names the pipeline file in errors.
+    public static func resolve(
+        file: PipelineConfiguration, flags: Overrides, fileName: String?, toolVersion: String
+    ) throws(ConfigurationError) -> ResolvedPipeline {
+        let name = fileName ?? "command line"
+        let source: Source
+        if flags.region != nil || flags.baseURL != nil {
+            if let text = flags.baseURL {
+                do { source = .api(try BaseURL(parsing: text)) } catch {
+                    throw ConfigurationError(file: "command line", keyPath: "--base-url", reason: error.reason, line: nil)
+                }
+            } else {
+                source = .api(flags.region!.baseURL)
+            }
+        } else if case .simulator(let sim) = file.source {
+            source = .simulator(sim)
+        } else if let text = file.baseURL {
+            do { source = .api(try BaseURL(parsing: text)) } catch {
+                throw ConfigurationError(file: name, keyPath: "source.base_url", reason: error.reason, line: nil)
+            }
+        } else {
+            source = .api((file.region ?? .us).baseURL)
+        }
+        guard let dir = flags.outputDir ?? file.outputDir, !dir.isEmpty else {
+            throw ConfigurationError(
+                file: name, keyPath: "output.dir", reason: "no output directory: give --out DIR or output.dir", line: nil)
+        }
+        var start = flags.startDate ?? file.startDate
+        if start == nil, case .simulator(let sim) = source, let first = sim.firstDay { start = first }
+        let baseURLText: String
+        switch source {
+        case .api(let url): baseURLText = url.description
+        case .simulator: baseURLText = "simulator"
+        }
+        let export = ExportSettings(
+            lake: LakeLayout(root: dir), format: flags.format ?? file.format ?? .ndjson,
+            compressionLevel: file.compressionLevel ?? 6, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
+            startDate: start, lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 3, perPage: file.perPage ?? 100,
+            baseURL: baseURLText, toolVersion: toolVersion)
+        return ResolvedPipeline(
+            source: source, apiKeyEnv: file.apiKeyEnv ?? "KB4_EVENTS_API_KEY", seats: flags.seats ?? file.seats,
+            requestsPerSecond: flags.requestsPerSecond ?? file.requestsPerSecond ?? 4,
+            timeoutSecs: file.timeoutSecs ?? 30, export: export)
+    }
+}
+
+extension ResolvedPipeline {
+    /// The export settings for a run on `today`: a simulator source with no start date starts at its first
+    /// generated day, so the demo exports its whole range.
+    public func exportSettings(today: Day) -> ExportSettings {
+        var settings = export
+        if settings.startDate == nil, case .simulator(let sim) = source {
+            settings.startDate = sim.firstDay ?? today.adding(days: -(sim.days - 1))
+        }
+        return settings
+    }
+}

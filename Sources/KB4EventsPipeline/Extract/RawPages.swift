@@ -1,0 +1,70 @@
+import KB4EventsAPI
+
+/// The API's pages for one day as received, gzip-compressed on disk: staged during a run (hidden), then
+/// promoted to `_raw/dt=D/` with `--keep-raw` or deleted. Staging lets a day be replayed without new API calls.
+struct RawPages {
+    /// Directory holding `page-NNNNN.json.gz`.
+    let directory: String
+
+    /// Level 1: raw pages are a safety copy, written at API pace; speed matters more than size here.
+    static let compressionLevel = 1
+
+    /// Prepares an empty staging directory.
+    static func staging(_ directory: String) throws -> RawPages {
+        FileSystem.removeTree(directory)
+        try FileSystem.makeDirectories(directory)
+        return RawPages(directory: directory)
+    }
+
+    /// Stores one page body.
+    func store(page: Int, body: [UInt8]) throws {
+        let path = directory + "/" + LakeLayout.rawPageName(page)
+        let file = try OutputFile(path: path)
+        do {
+            let gzip = try GzipWriter(level: Self.compressionLevel) { try file.write($0) }
+            try gzip.write(body)
+            try gzip.finish()
+            try file.syncAndClose()
+        } catch {
+            file.abandon()
+            throw error
+        }
+    }
+
+    /// Page numbers present, ascending.
+    var pages: [Int] {
+        FileSystem.list(directory).compactMap { name in
+            guard name.hasPrefix("page-"), name.hasSuffix(".json.gz") else { return nil }
+            return Int(name.dropFirst(5).dropLast(8))
+        }.sorted()
+    }
+
+    /// Reads and decodes one stored page.
+    func read(page: Int, describe: String) throws -> EventsPage {
+        let path = directory + "/" + LakeLayout.rawPageName(page)
+        let body = try GzipReader.decompress(try FileSystem.read(path))
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch {
+            throw PipelineError(
+                stage: .extract, category: .data, code: "raw_unparsable", message: "\(path) is not valid JSON",
+                page: page, cause: "\(error)")
+        }
+        return try EventsPage(page: page, json: json, body: body, describe: describe)
+    }
+
+    /// Moves the staged pages to `destination`, replacing what was there, durably.
+    func promote(to destination: String, tempTag: String) throws {
+        let (parent, name) = FileSystem.split(destination)
+        try FileSystem.makeDirectories(parent)
+        let old = parent + "/." + name + ".old-" + tempTag
+        if FileSystem.exists(destination) { try FileSystem.rename(destination, old) }
+        try FileSystem.rename(directory, destination)
+        try FileSystem.syncDirectory(parent)
+        FileSystem.removeTree(old)
+    }
+
+    /// Deletes the staged pages.
+    func remove() {
+        FileSystem.removeTree(directory)
+    }
+}

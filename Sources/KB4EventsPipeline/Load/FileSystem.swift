@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A file-system failure with the path and the system's reason.
+public struct FileError: Error, Sendable, CustomStringConvertible {
+    /// What was attempted (`open`, `write`, `rename`, …).
+    public let operation: String
+    /// The path involved.
+    public let path: String
+    /// errno.
+    public let code: Int32
+
+    public var description: String {
+        "cannot \(operation) \(path): \(String(cString: strerror(code)))"
+    }
+}
+
+/// Thin POSIX helpers: the lake needs fsync and rename semantics that Foundation does not promise.
+enum FileSystem {
+    static func fail(_ op: String, _ path: String) -> FileError { FileError(operation: op, path: path, code: errno) }
+
+    /// `mkdir -p`.
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw fail("create directory", current) }
+        }
+        guard isDirectory(path) else { throw FileError(operation: "create directory", path: path, code: ENOTDIR) }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : nil
+    }
+
+    /// Names in a directory (without `.` and `..`); empty when it does not exist.
+    static func list(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// fsync a directory so renames inside it are durable.
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw fail("open directory", path) }
+        defer { close(fd) }
+        if fsync(fd) != 0 && errno != EINVAL { throw fail("sync directory", path) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw fail("rename to \(to)", from) }
+    }
+
+    static func remove(_ path: String) {
+        unlink(path)
+    }
+
+    /// Removes a directory only when it is empty.
+    static func removeIfEmpty(_ path: String) {
+        rmdir(path)
+    }
+
+    /// Removes a directory tree (used for temporary staging only).
+    static func removeTree(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in list(path) { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// Reads a whole file.
+    static func read(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw fail("open", path) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fail("read", path)
+            }
+            if n == 0 { break }
+            result.append(contentsOf: buffer[0..<n])
+        }
+        return result
+    }
+
+    /// Streams a file in chunks.
+    static func forEachChunk(_ path: String, size: Int = 1 << 16, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw fail("open", path) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: size)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fail("read", path)
+            }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically and durably: hidden temp file in the same directory, fsync, rename,
+    /// fsync the directory.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, tempTag: String) throws {
+        let (dir, name) = split(path)
+        let temp = dir + "/." + name + ".tmp-" + tempTag
+        let file = try OutputFile(path: temp)
+        do {
+            try bytes.withUnsafeBytes { try file.write($0) }
+            try file.syncAndClose()
+            try rename(temp, path)
+        } catch {
+            file.abandon()
+            remove(temp)
+            throw error
+        }
+        try syncDirectory(dir)
+    }
+
+    /// (directory, file name) of a path.
+    static func split(_ path: String) -> (String, String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let dir = String(path[..<slash])
+        return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
+    }
+}
+
+/// A file opened for writing (created or truncated), written with retries on short writes, fsynced on close.
+final class OutputFile {
+    let path: String
+    private var fd: Int32
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystem.fail("create", path) }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.fail("write", path)
+            }
+            offset += n
+        }
+    }
+
+    func syncAndClose() throws {
+        if fsync(fd) != 0 { throw FileSystem.fail("sync", path) }
+        let rc = close(fd)
+        fd = -1
+        if rc != 0 { throw FileSystem.fail("close", path) }
+    }
+
+    /// Closes without syncing (the file is about to be deleted).
+    func abandon() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+}

@@ -1,0 +1,105 @@
+import Crypto
+import KB4EventsAPI
+
+/// A day's data file written to a hidden temporary name, ready to be committed or discarded.
+public struct StagedPartition: Sendable {
+    public let day: Day
+    /// Hidden temporary path inside the partition directory.
+    public let tempPath: String
+    /// Where it goes on commit, relative to the lake root.
+    public let relativePath: String
+    public let bytes: Int
+    public let sha256: String
+    public let rows: Int
+}
+
+/// Streams formatted events through gzip into a hidden temporary file in the day's partition directory,
+/// hashing the compressed bytes as they are written.
+final class PartitionWriter {
+    private let layout: LakeLayout
+    private let day: Day
+    private let formatter: any EventFormatter
+    private let relativePath: String
+    private let tempPath: String
+    private let file: OutputFile
+    private var gzip: GzipWriter!
+    private var buffer: [UInt8] = []
+    private var hasher = SHA256()
+    private var compressedBytes = 0
+    private var rows = 0
+
+    init(layout: LakeLayout, day: Day, format: OutputFormat, level: Int, tempTag: String) throws {
+        self.layout = layout
+        self.day = day
+        self.formatter = format.formatter
+        relativePath = layout.dataFileRelative(day, format: format)
+        let dir = layout.partition(day)
+        try FileSystem.makeDirectories(dir)
+        let name = FileSystem.split(relativePath).1
+        tempPath = dir + "/." + name + ".tmp-" + tempTag
+        file = try OutputFile(path: tempPath)
+        buffer.reserveCapacity(1 << 17)
+        gzip = try GzipWriter(level: level) { [unowned self] chunk in
+            try self.file.write(chunk)
+            self.hasher.update(bufferPointer: chunk)
+            self.compressedBytes += chunk.count
+        }
+        formatter.writeHeader(into: &buffer)
+    }
+
+    func write(_ event: JSONObject) throws {
+        formatter.write(event: event, into: &buffer)
+        rows += 1
+        if buffer.count >= 1 << 16 { try drain() }
+    }
+
+    private func drain() throws {
+        try gzip.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Finishes the gzip stream and fsyncs the temporary file.
+    func finish() throws -> StagedPartition {
+        try drain()
+        try gzip.finish()
+        try file.syncAndClose()
+        let digest = hasher.finalize().map { byte in
+            let hex = Array("0123456789abcdef".utf8)
+            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
+        }.joined()
+        return StagedPartition(
+            day: day, tempPath: tempPath, relativePath: relativePath, bytes: compressedBytes, sha256: digest,
+            rows: rows)
+    }
+
+    /// Drops the temporary file.
+    func abandon() {
+        file.abandon()
+        FileSystem.remove(tempPath)
+    }
+}
+
+extension StagedPartition {
+    /// Moves the file over its final name, writes `_SUCCESS`, and fsyncs the directory. Other data files in the
+    /// partition (another format from a forced rewrite) are removed so one format stays per lake.
+    func commit(layout: LakeLayout) throws {
+        let dir = layout.partition(day)
+        try FileSystem.rename(tempPath, layout.root + "/" + relativePath)
+        let finalName = FileSystem.split(relativePath).1
+        for name in FileSystem.list(dir)
+        where name != finalName && !name.hasPrefix(".") && !name.hasPrefix("_") && name.hasSuffix(".gz") {
+            FileSystem.remove(dir + "/" + name)
+        }
+        let marker = layout.successMarker(day)
+        if !FileSystem.exists(marker) {
+            let f = try OutputFile(path: marker)
+            try f.syncAndClose()
+        }
+        try FileSystem.syncDirectory(dir)
+    }
+
+    /// Deletes the temporary file (the content did not change).
+    func discard() {
+        FileSystem.remove(tempPath)
+    }
+}

@@ -1,0 +1,175 @@
+public import KB4EventsAPI
+
+/// The record of complete windows (`_manifest.json`, version 1): what is in the lake and how it got there.
+public struct Manifest: Sendable, Equatable {
+    /// The only version this tool writes and reads.
+    public static let currentVersion = 1
+
+    /// One data file of a window.
+    public struct FileEntry: Sendable, Equatable {
+        public var path: String
+        public var bytes: Int
+        public var sha256: String
+        public var rows: Int
+    }
+
+    /// One complete day.
+    public struct Window: Sendable, Equatable {
+        public var status: String = "complete"
+        public var events: Int
+        public var revision: Int
+        public var files: [FileEntry]
+        public var apiCalls: Int
+        public var duplicatesDropped: Int
+        public var firstOccurred: String?
+        public var lastOccurred: String?
+        public var completedAt: String
+        public var checkedAt: String
+        public var runID: String
+        public var toolVersion: String
+        /// Fields this version does not know, kept as read.
+        public var extra: JSONObject = JSONObject()
+    }
+
+    public var format: OutputFormat
+    public var baseURL: String
+    public var windows: [Day: Window]
+    /// Top-level fields this version does not know, kept as read.
+    public var extra: JSONObject = JSONObject()
+
+    /// An empty manifest for a new lake.
+    public init(format: OutputFormat, baseURL: String) {
+        self.format = format
+        self.baseURL = baseURL
+        self.windows = [:]
+    }
+
+    /// Days recorded as complete.
+    public var completeDays: Set<Day> {
+        Set(windows.filter { $0.value.status == "complete" }.keys)
+    }
+}
+
+extension Manifest {
+    /// Reads a manifest file; nil when it does not exist.
+    public static func load(from path: String) throws -> Manifest? {
+        guard FileSystem.exists(path) else { return nil }
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.read(path) } catch {
+            throw PipelineError(stage: .manifest, category: .output, code: "read", message: "\(error)")
+        }
+        do {
+            return try Manifest(json: try JSONParser.parse(bytes))
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(
+                stage: .manifest, category: .configuration, code: "unreadable",
+                message: "\(path) is not valid JSON: \(error); fix or move it away (the data files are untouched)")
+        }
+    }
+
+    /// Writes the manifest atomically and durably (temp + fsync + rename + fsync dir).
+    public func save(to path: String, tempTag: String) throws {
+        var out: [UInt8] = []
+        json.writePretty(into: &out)
+        out.append(UInt8(ascii: "\n"))
+        do { try FileSystem.writeAtomically(out, to: path, tempTag: tempTag) } catch {
+            throw PipelineError(stage: .manifest, category: .output, code: "write", message: "\(error)")
+        }
+    }
+
+    init(json: JSONValue) throws {
+        func bad(_ key: String, _ why: String) -> PipelineError {
+            PipelineError(
+                stage: .manifest, category: .configuration, code: "invalid", message: "_manifest.json: \(key): \(why)")
+        }
+        guard case .object(let root) = json else { throw bad("(root)", "not an object") }
+        guard case .number(let v)? = root["version"], let version = Int(v) else { throw bad("version", "missing") }
+        guard version == Manifest.currentVersion else {
+            throw bad("version", "is \(version); this tool reads version \(Manifest.currentVersion) (upgrade kb4-events)")
+        }
+        guard let f = root["format"]?.stringValue, let format = OutputFormat(rawValue: f) else {
+            throw bad("format", "missing or not ndjson/csv")
+        }
+        self.init(format: format, baseURL: root["base_url"]?.stringValue ?? "")
+        var extra = JSONObject()
+        for (key, value) in zip(root.keys, root.values)
+        where !["version", "format", "base_url", "windows"].contains(key) {
+            extra.append(key, value)
+        }
+        self.extra = extra
+        guard case .object(let windows)? = root["windows"] else { throw bad("windows", "missing") }
+        for (key, value) in zip(windows.keys, windows.values) {
+            guard let day = Day(key) else { throw bad("windows", "'\(key)' is not a YYYY-MM-DD day") }
+            guard case .object(let w) = value else { throw bad("windows.\(key)", "not an object") }
+            func int(_ k: String) throws -> Int {
+                guard case .number(let t)? = w[k], let n = Int(t) else { throw bad("windows.\(key).\(k)", "missing") }
+                return n
+            }
+            func str(_ k: String) -> String? { w[k]?.stringValue }
+            var files: [FileEntry] = []
+            for file in w["files"]?.arrayValue ?? [] {
+                guard case .object(let fo) = file, let path = fo["path"]?.stringValue,
+                    let sha = fo["sha256"]?.stringValue,
+                    case .number(let b)? = fo["bytes"], let bytes = Int(b), case .number(let r)? = fo["rows"],
+                    let rows = Int(r)
+                else { throw bad("windows.\(key).files", "entry lacks path/bytes/sha256/rows") }
+                files.append(FileEntry(path: path, bytes: bytes, sha256: sha, rows: rows))
+            }
+            let known: Set<String> = [
+                "status", "events", "revision", "files", "api_calls", "duplicates_dropped", "first_occurred",
+                "last_occurred", "completed_at", "checked_at", "run_id", "tool_version",
+            ]
+            var wextra = JSONObject()
+            for (k, v) in zip(w.keys, w.values) where !known.contains(k) { wextra.append(k, v) }
+            self.windows[day] = Window(
+                status: str("status") ?? "complete", events: try int("events"), revision: try int("revision"),
+                files: files, apiCalls: (try? int("api_calls")) ?? 0,
+                duplicatesDropped: (try? int("duplicates_dropped")) ?? 0, firstOccurred: str("first_occurred"),
+                lastOccurred: str("last_occurred"), completedAt: str("completed_at") ?? "",
+                checkedAt: str("checked_at") ?? "", runID: str("run_id") ?? "", toolVersion: str("tool_version") ?? "",
+                extra: wextra)
+        }
+    }
+
+    /// The manifest as JSON, windows in day order.
+    public var json: JSONValue {
+        var root = JSONObject()
+        root.append("version", .number(String(Manifest.currentVersion)))
+        root.append("format", .string(format.rawValue))
+        root.append("base_url", .string(baseURL))
+        var ws = JSONObject()
+        for day in windows.keys.sorted() {
+            let w = windows[day]!
+            var o = JSONObject()
+            o.append("status", .string(w.status))
+            o.append("events", .number(String(w.events)))
+            o.append("revision", .number(String(w.revision)))
+            o.append(
+                "files",
+                .array(
+                    w.files.map { f in
+                        var fo = JSONObject()
+                        fo.append("path", .string(f.path))
+                        fo.append("bytes", .number(String(f.bytes)))
+                        fo.append("sha256", .string(f.sha256))
+                        fo.append("rows", .number(String(f.rows)))
+                        return .object(fo)
+                    }))
+            o.append("api_calls", .number(String(w.apiCalls)))
+            o.append("duplicates_dropped", .number(String(w.duplicatesDropped)))
+            o.append("first_occurred", w.firstOccurred.map(JSONValue.string) ?? .null)
+            o.append("last_occurred", w.lastOccurred.map(JSONValue.string) ?? .null)
+            o.append("completed_at", .string(w.completedAt))
+            o.append("checked_at", .string(w.checkedAt))
+            o.append("run_id", .string(w.runID))
+            o.append("tool_version", .string(w.toolVersion))
+            for (k, v) in zip(w.extra.keys, w.extra.values) { o.append(k, v) }
+            ws.append(day.description, .object(o))
+        }
+        root.append("windows", .object(ws))
+        for (k, v) in zip(extra.keys, extra.values) { root.append(k, v) }
+        return .object(root)
+    }
+}

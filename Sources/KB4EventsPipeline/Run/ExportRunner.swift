@@ -1,0 +1,248 @@
+public import KB4EventsAPI
+public import Logging
+
+/// Owns the order of a run: plan windows → skip complete ones → extract → transform → load → record.
+///
+/// Each day is fetched page by page (pages are staged raw on disk), transformed into a sorted,
+/// de-duplicated stream, written through gzip to a hidden temporary file, compared with what the manifest
+/// holds, committed (rename, `_SUCCESS`, fsync) and only then recorded in the manifest.
+public final class ExportRunner {
+    private let settings: ExportSettings
+    private let client: Client
+    private let logger: Logger
+    private let clock: RunClock
+    /// Identifies this run in the manifest and in temporary file names.
+    public let runID: String
+
+    /// Creates a runner.
+    public init(settings: ExportSettings, client: Client, logger: Logger, clock: RunClock, runID: String) {
+        self.settings = settings
+        self.client = client
+        self.logger = logger
+        self.clock = clock
+        self.runID = runID
+    }
+
+    /// Runs `request`; completed days stay recorded even when a later day fails.
+    public func run(_ request: RunRequest) async throws -> RunSummary {
+        let started = clock.now()
+        let lake = settings.lake
+        let lock = try LakeLock(layout: lake)
+        defer { withExtendedLifetime(lock) {} }
+        cleanLeftovers()
+
+        var manifest = try Manifest.load(from: lake.manifest) ?? Manifest(format: settings.format, baseURL: settings.baseURL)
+        let force: Bool
+        switch request {
+        case .sync(let f): force = f
+        case .backfill(_, _, let f): force = f
+        }
+        if manifest.format != settings.format {
+            if manifest.windows.isEmpty || force {
+                manifest.format = settings.format
+            } else {
+                throw PipelineError(
+                    stage: .config, category: .configuration, code: "format_mismatch",
+                    message:
+                        "the lake at \(lake.root) holds \(manifest.format.rawValue) files; refusing to mix in \(settings.format.rawValue) (use --format \(manifest.format.rawValue), another --out, or --force to rewrite every day as \(settings.format.rawValue))"
+                )
+            }
+        }
+        manifest.baseURL = settings.baseURL
+
+        let planner = WindowPlanner(today: clock.today)
+        var plan: WindowPlanner.Plan
+        switch request {
+        case .sync(let force):
+            let start = settings.startDate ?? manifest.windows.keys.min() ?? planner.yesterday
+            plan = planner.sync(start: start, lookbackDays: settings.lookbackDays, complete: force ? [] : manifest.completeDays)
+        case .backfill(let from, let to, let force):
+            plan = planner.backfill(from: from, to: to, force: force, complete: manifest.completeDays)
+            if let clamped = plan.clampedFrom {
+                logger.warning(
+                    "--to \(clamped) is after yesterday (\(planner.yesterday)); clamped to \(planner.yesterday): the API's day filter can only give complete data for finished days"
+                )
+            }
+        }
+        // A forced format switch rewrites every recorded day, not only the ones in range.
+        if force && !manifest.windows.isEmpty {
+            let inPlan = Set(plan.fetch)
+            let stale = manifest.windows.filter { !inPlan.contains($0.key) && !$0.value.files.allSatisfy { $0.path.hasSuffix(".\(settings.format.rawValue).gz") } }
+            plan.fetch.append(contentsOf: stale.keys.sorted())
+            plan.skip.removeAll { stale.keys.contains($0) }
+        }
+
+        var summary = RunSummary()
+        summary.clampedTo = plan.clampedFrom.map { _ in planner.yesterday }
+        summary.daysSkipped = plan.skip.count
+        logger.info(
+            "plan",
+            metadata: [
+                "fetch": "\(plan.fetch.count)", "recheck": "\(plan.recheck.count)", "skip": "\(plan.skip.count)",
+                "yesterday": "\(planner.yesterday)",
+            ])
+        defer {
+            FileSystem.removeTree(lake.rawStagingRoot(tag: runID))
+            FileSystem.removeIfEmpty(lake.raw)
+        }
+        do {
+            for day in plan.fetch + plan.recheck {
+                try await export(day: day, manifest: &manifest, summary: &summary)
+            }
+        } catch {
+            fill(&summary, started: started)
+            throw RunFailure(error: error, summary: summary)
+        }
+        fill(&summary, started: started)
+        return summary
+    }
+
+    private func fill(_ summary: inout RunSummary, started: Double) {
+        summary.apiCalls = client.stats.calls
+        summary.retries = client.stats.retries
+        summary.throttled = client.stats.throttled
+        summary.durationSeconds = clock.now() - started
+    }
+
+    private func export(day: Day, manifest: inout Manifest, summary: inout RunSummary) async throws {
+        let lake = settings.lake
+        var log = logger
+        log[metadataKey: "day"] = "\(day)"
+        let callsBefore = client.stats.calls
+        let raw = try wrapLoad(day) { try RawPages.staging(lake.rawStaging(day, tag: runID)) }
+        var writer = try wrapLoad(day) { try self.newWriter(day) }
+        var transformer = DayTransformer(day: day, mode: .streaming) { [writer] in try writer.write($0) }
+        var pager = EventPager(client: client, query: .day(day.description, perPage: settings.perPage), label: "day \(day)")
+        var ordered = true
+        var pages = 0
+        while true {
+            let page: EventsPage?
+            do { page = try await pager.next() } catch let error as APIError {
+                writer.abandon()
+                throw PipelineError.extract(error, day: day, page: pages + 1)
+            }
+            guard let page else { break }
+            pages += 1
+            try wrapLoad(day) { try raw.store(page: page.page, body: page.body) }
+            guard ordered else { continue }
+            do {
+                for event in page.events { try transformer.add(event, page: page.page) }
+            } catch is DayTransformer.OrderViolation {
+                ordered = false
+                log.warning("the API broke ascending occurred_date order; sorting the day from its staged pages")
+            } catch {
+                writer.abandon()
+                throw error
+            }
+        }
+        if !ordered {
+            writer.abandon()
+            writer = try wrapLoad(day) { try self.newWriter(day) }
+            transformer = DayTransformer(day: day, mode: .collect) { [writer] in try writer.write($0) }
+            for number in raw.pages {
+                let page = try raw.read(page: number, describe: "day \(day) page \(number)")
+                for event in page.events { try transformer.add(event, page: number) }
+            }
+        }
+        let result: DayTransformer.Summary
+        let staged: StagedPartition
+        do {
+            result = try transformer.finish()
+            staged = try wrapLoad(day) { try writer.finish() }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        let calls = client.stats.calls - callsBefore
+        let now = isoSeconds(clock.now())
+        let previous = manifest.windows[day]
+        let finalPath = lake.root + "/" + staged.relativePath
+        let unchanged =
+            previous.map { p in
+                p.files.count == 1 && p.files[0].sha256 == staged.sha256 && p.files[0].path == staged.relativePath
+                    && FileSystem.fileSize(finalPath) == staged.bytes && FileSystem.exists(lake.successMarker(day))
+            } ?? false
+        if unchanged, var window = previous {
+            staged.discard()
+            window.checkedAt = now
+            window.runID = runID
+            manifest.windows[day] = window
+            summary.daysUnchanged += 1
+            log.info("unchanged", metadata: ["events": "\(result.events)", "pages": "\(pages)", "calls": "\(calls)"])
+        } else {
+            try wrapLoad(day) { try staged.commit(layout: lake) }
+            let revision = (previous?.revision ?? 0) + 1
+            manifest.windows[day] = Manifest.Window(
+                events: result.events, revision: revision,
+                files: [.init(path: staged.relativePath, bytes: staged.bytes, sha256: staged.sha256, rows: staged.rows)],
+                apiCalls: calls, duplicatesDropped: result.duplicatesDropped, firstOccurred: result.firstOccurred,
+                lastOccurred: result.lastOccurred, completedAt: now, checkedAt: now, runID: runID,
+                toolVersion: settings.toolVersion)
+            summary.daysWritten += 1
+            if let previous {
+                summary.revised.append(day)
+                log.notice(
+                    "content changed; rewritten",
+                    metadata: [
+                        "revision": "\(revision)", "events_before": "\(previous.events)", "events": "\(result.events)",
+                    ])
+            } else {
+                log.info(
+                    "written",
+                    metadata: [
+                        "events": "\(result.events)", "pages": "\(pages)", "calls": "\(calls)",
+                        "duplicates_dropped": "\(result.duplicatesDropped)",
+                    ])
+            }
+        }
+        summary.events += result.events
+        summary.duplicatesDropped += result.duplicatesDropped
+        try manifest.save(to: lake.manifest, tempTag: runID)
+        if settings.keepRaw {
+            try wrapLoad(day) { try raw.promote(to: lake.rawPartition(day), tempTag: runID) }
+        } else {
+            raw.remove()
+        }
+    }
+
+    private func newWriter(_ day: Day) throws -> PartitionWriter {
+        try PartitionWriter(
+            layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel, tempTag: runID)
+    }
+
+    /// Turns file-system failures into output errors that name the day.
+    private func wrapLoad<T>(_ day: Day, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as FileError {
+            throw PipelineError(stage: .load, category: .output, code: "write", message: "\(error)", day: day)
+        } catch let error as GzipError {
+            throw PipelineError(stage: .load, category: .output, code: "gzip", message: "\(error)", day: day)
+        }
+    }
+
+    /// Removes temporary files a crashed run left behind (the lock guarantees no other run owns them).
+    private func cleanLeftovers() {
+        let lake = settings.lake
+        for name in FileSystem.list(lake.root) where name.hasPrefix("._manifest.json.tmp-") {
+            FileSystem.remove(lake.root + "/" + name)
+        }
+        for name in FileSystem.list(lake.raw) where name.hasPrefix(".staging-") || name.contains(".old-") {
+            FileSystem.removeTree(lake.raw + "/" + name)
+        }
+        for partition in FileSystem.list(lake.events) where partition.hasPrefix("dt=") {
+            let dir = lake.events + "/" + partition
+            for name in FileSystem.list(dir) where name.hasPrefix(".") && name.contains(".tmp-") {
+                logger.info("removing a leftover temporary file", metadata: ["path": "\(dir)/\(name)"])
+                FileSystem.remove(dir + "/" + name)
+            }
+        }
+    }
+}
+
+/// A run that stopped early: the error, and what was done before it (completed days are kept).
+public struct RunFailure: Error, Sendable, CustomStringConvertible {
+    /// Why it stopped.
+    public let error: any Error
+    /// What it did first.
+    public let summary: RunSummary
+    public var description: String { "\(error)" }
+}

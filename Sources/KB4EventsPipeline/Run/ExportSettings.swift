@@ -1,0 +1,81 @@
+/// Everything a run needs to know about the lake and the windows, already validated.
+public struct ExportSettings: Sendable {
+    /// The lake root and its paths.
+    public var lake: LakeLayout
+    public var format: OutputFormat
+    /// gzip level 1…9.
+    public var compressionLevel: Int
+    /// Keep the API's pages under `_raw/`.
+    public var keepRaw: Bool
+    /// First day `sync` considers; nil: the lake's earliest window, or yesterday on an empty lake.
+    public var startDate: Day?
+    /// Complete days re-checked each night for backdated events.
+    public var lookbackDays: Int
+    /// `per_page` asked of the API (the server may clamp it).
+    public var perPage: Int
+    /// Recorded in the manifest (never a key).
+    public var baseURL: String
+    /// Recorded per window.
+    public var toolVersion: String
+
+    /// Creates settings.
+    public init(
+        lake: LakeLayout, format: OutputFormat, compressionLevel: Int = 6, keepRaw: Bool = false,
+        startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, baseURL: String, toolVersion: String
+    ) {
+        self.lake = lake
+        self.format = format
+        self.compressionLevel = compressionLevel
+        self.keepRaw = keepRaw
+        self.startDate = startDate
+        self.lookbackDays = lookbackDays
+        self.perPage = perPage
+        self.baseURL = baseURL
+        self.toolVersion = toolVersion
+    }
+}
+
+/// What the run was asked to do.
+public enum RunRequest: Sendable, Equatable {
+    /// Every incomplete day up to yesterday, plus the lookback; `force` re-exports every day from the start.
+    case sync(force: Bool)
+    /// Every incomplete day in the range (clamped to yesterday); `force` re-exports complete ones too.
+    case backfill(from: Day, to: Day, force: Bool)
+}
+
+/// The clock a run sees: today's UTC day (or the override) and the wall time for timestamps.
+public struct RunClock: Sendable {
+    /// Today (UTC). Nothing on or after it is exported.
+    public var today: Day
+    /// Seconds since the epoch, for `completed_at`/`checked_at`.
+    public var now: @Sendable () -> Double
+
+    /// Creates a clock.
+    public init(today: Day, now: @escaping @Sendable () -> Double) {
+        self.today = today
+        self.now = now
+    }
+}
+
+/// What a run did, for the summary line and metrics.
+public struct RunSummary: Sendable, Equatable {
+    public var daysWritten = 0
+    public var daysUnchanged = 0
+    public var daysSkipped = 0
+    public var events = 0
+    public var duplicatesDropped = 0
+    public var apiCalls = 0
+    public var retries = 0
+    public var throttled = 0
+    public var durationSeconds = 0.0
+    public var clampedTo: Day?
+    /// Days rewritten because their content changed (revision > 1).
+    public var revised: [Day] = []
+
+    /// The one line printed at the end of a run.
+    public var line: String {
+        let d = (durationSeconds * 10).rounded() / 10
+        return
+            "days written \(daysWritten), unchanged \(daysUnchanged), skipped \(daysSkipped); events \(events); API calls \(apiCalls); \(d) s"
+    }
+}

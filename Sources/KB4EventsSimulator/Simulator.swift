@@ -1,0 +1,184 @@
+public import Logging
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A local, faithful twin of the KnowBe4 User Event API, served over HTTP/1.1 on loopback.
+///
+/// Its data is generated from the configuration's seed at init; `truthLines()` is exactly what the API would
+/// return for every event. Control methods change the running scenario (today, faults, page drift, inserts).
+public final class Simulator: Sendable {
+    private let state: LockedBox<SimulatorState>
+    private let server = LockedBox<(group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int)?>(nil)
+    private let logger: Logger
+
+    /// Generates the data of `configuration`. An invalid configuration makes `start` throw.
+    public init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "kb4.simulator")) {
+        self.logger = logger
+        state = LockedBox(SimulatorState(configuration: configuration, realToday: Self.realToday()))
+        logger.debug("simulator data generated", metadata: [
+            "seed": "\(configuration.seed)", "events": "\(state.withLock { $0.eventsByID.count })",
+        ])
+    }
+
+    /// Binds `host:port` (port 0 picks a free one), starts serving, and returns the bound port.
+    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+        try state.withLock { $0.configuration }.validate()
+        guard server.withLock({ $0 == nil }) else { throw SimulatorError.alreadyRunning }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(HTTPHandler(simulator: self))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let boundPort = channel.localAddress?.port ?? port
+        server.withLock { $0 = (group, channel, boundPort) }
+        logger.info("simulator listening", metadata: ["url": "http://\(host):\(boundPort)"])
+        return boundPort
+    }
+
+    /// `http://127.0.0.1:PORT` of the running server (port 0 before `start`).
+    public var baseURL: String {
+        "http://127.0.0.1:\(server.withLock { $0?.port ?? 0 })"
+    }
+
+    /// Closes the listening socket and every open connection.
+    public func stop() async throws {
+        guard let running = server.withLock({ value -> (group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int)? in
+            defer { value = nil }
+            return value
+        }) else { return }
+        try? await running.channel.close()
+        try await running.group.shutdownGracefully()
+        logger.info("simulator stopped")
+    }
+
+    // MARK: Control
+
+    /// Moves the simulated UTC day (`YYYY-MM-DD`); the daily quota starts afresh when the day changes.
+    /// Invalid text is ignored (and logged).
+    public func setToday(_ day: String) {
+        guard let number = CivilDate.parseDay(day) else {
+            logger.warning("setToday ignored: not a YYYY-MM-DD date", metadata: ["day": "\(day)"])
+            return
+        }
+        state.withLock { $0.setToday(number) }
+    }
+
+    /// Replaces the fault rates.
+    public func setFaults(_ faults: FaultConfiguration) {
+        state.withLock { $0.configuration.faults = faults }
+    }
+
+    /// Switches the page-drift scenario on or off.
+    public func setPageDrift(_ on: Bool) {
+        state.withLock { $0.configuration.pageDrift = on }
+    }
+
+    /// Adds an event created now with the given (usually past) occurred time `YYYY-MM-DDTHH:MM:SS.mmmZ`,
+    /// other fields random; returns its id. An unparsable time falls back to the start of simulated today.
+    @discardableResult
+    public func insertEvent(occurredAt: String, description: String? = nil) -> String {
+        let wall = Self.wallMillis()
+        return state.withLock { state in
+            let millis = CivilDate.parseTimestamp(occurredAt)
+                ?? Int64(state.today(realToday: CivilDate.day(ofMillis: wall))) * CivilDate.millisPerDay
+            return state.insertEvent(millis: millis, description: description)
+        }
+    }
+
+    /// Deletes an event; false when there is none with this id.
+    public func deleteEvent(id: String) -> Bool {
+        state.withLock { $0.removeEvent(id: id) }
+    }
+
+    /// Counters of what was served so far.
+    public var stats: SimulatorStats {
+        let today = CivilDate.day(ofMillis: Self.wallMillis())
+        return state.withLock { $0.currentStats(realToday: today) }
+    }
+
+    // MARK: Ground truth
+
+    /// The NDJSON line of every event exactly as the API returns it, sorted by (occurred_date, id).
+    public func truthLines() -> [String] {
+        settled { state in state.truthEvents().map { String(decoding: $0.json, as: UTF8.self) } }
+    }
+
+    /// Events per UTC day `YYYY-MM-DD` (days without events are absent).
+    public func truthCounts() -> [String: Int] {
+        settled { state in
+            var counts: [String: Int] = [:]
+            for (day, ids) in state.eventIDsByDay where !ids.isEmpty {
+                counts[CivilDate.formatDay(day)] = ids.count
+            }
+            return counts
+        }
+    }
+
+    /// The first and last generated days `YYYY-MM-DD` (nil when the range is empty).
+    public var generatedRange: (first: String, last: String)? {
+        state.withLock { state in
+            state.range.map { (CivilDate.formatDay($0.lowerBound), CivilDate.formatDay($0.upperBound)) }
+        }
+    }
+
+    /// Writes `truthLines()` as an NDJSON file (one line each, `\n`-terminated).
+    public func writeTruth(to path: String) throws {
+        var data = Data()
+        settled { state in
+            for event in state.truthEvents() {
+                data.append(contentsOf: event.json)
+                data.append(0x0A)
+            }
+        }
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw SimulatorError.cannotWriteTruth(path: path, reason: "\(error.localizedDescription)")
+        }
+    }
+
+    // MARK: Internals
+
+    /// Answers one parsed request (called on an event loop).
+    func respond(to request: SimRequest) -> SimResponse {
+        let now = ContinuousClock.now
+        let wall = Self.wallMillis()
+        let response = state.withLock { $0.respond(to: request, now: now, wallMillis: wall) }
+        logger.debug("served", metadata: [
+            "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
+        ])
+        return response
+    }
+
+    private func settled<T>(_ body: (inout SimulatorState) -> T) -> T {
+        let now = ContinuousClock.now
+        let wall = Self.wallMillis()
+        return state.withLock { state in
+            state.settle(now: now, wallMillis: wall)
+            return body(&state)
+        }
+    }
+
+    static func wallMillis() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    static func realToday() -> Int {
+        CivilDate.day(ofMillis: wallMillis())
+    }
+}

@@ -1,0 +1,126 @@
+/// Everything that shapes a simulator: its data (seed, size, range), its account rules (key, paging, limits)
+/// and the scenarios it plays (faults, tie order, page drift).
+///
+/// The defaults are the most likely behaviour of the real API where it is unknown.
+public struct SimulatorConfiguration: Sendable {
+    /// Seed of every generated value; the same seed and data settings give the same truth, byte for byte.
+    public var seed: UInt64 = 1
+    /// Approximate number of events over the range (per-day counts are drawn around `events / days`).
+    public var events: Int = 10_000
+    /// Length of the generated range, ending on `today` (inclusive). Ignored when `firstDay` is set.
+    public var days: Int = 30
+    /// First generated day `YYYY-MM-DD`; default `today - (days - 1)`.
+    public var firstDay: String? = nil
+    /// The simulator's notion of today `YYYY-MM-DD`; default the real UTC day (following the clock).
+    public var today: String? = nil
+    /// The Bearer key the server accepts.
+    public var apiKey: String = "sim-key"
+    /// How a missing or wrong key is answered.
+    public var authFailure: AuthFailureMode = .unauthorized
+    /// `per_page` when the request sends none, zero, a negative number or junk.
+    public var defaultPerPage: Int = 100
+    /// The largest page; larger `per_page` values are clamped silently.
+    public var maxPerPage: Int = 100
+    /// Requests per second (sliding one-second window) before 429 `Too Many Requests`; nil for no limit.
+    public var requestsPerSecond: Double? = 4
+    /// Calls per simulated UTC day before 429 `API Limit Exceeded`; nil for no quota. Every call counts.
+    public var dailyQuota: Int? = nil
+    /// When set, every 429 carries `Retry-After: N`.
+    public var retryAfterSeconds: Int? = nil
+    /// How long after `POST /events` its request status becomes processed.
+    public var processingDelay: Duration = .milliseconds(200)
+    /// The order of events whose sort keys are equal.
+    public var tieOrder: TieOrder = .insertion
+    /// The order used when a request sends no `order_by` (a recorded page was newest-first).
+    public var defaultOrder: EventOrder = EventOrder(field: .occurredDate, direction: .descending)
+    /// Fault injection rates.
+    public var faults: FaultConfiguration = .none
+    /// After serving a page of `/events?occurred_date=D` that has a next page, insert one event on D first.
+    public var pageDrift: Bool = false
+
+    /// A configuration with every default.
+    public init() {}
+
+    /// Checks the values a caller can get wrong; `Simulator.start` calls it too.
+    public func validate() throws(SimulatorError) {
+        if let today, CivilDate.parseDay(today) == nil {
+            throw .invalidConfiguration("today: '\(today)' is not a YYYY-MM-DD date")
+        }
+        if let firstDay {
+            guard let first = CivilDate.parseDay(firstDay) else {
+                throw .invalidConfiguration("first day: '\(firstDay)' is not a YYYY-MM-DD date")
+            }
+            if let today, let last = CivilDate.parseDay(today), first > last {
+                throw .invalidConfiguration("first day: \(firstDay) is after today (\(today))")
+            }
+        }
+        guard events >= 0 else { throw .invalidConfiguration("events: must be 0 or more, got \(events)") }
+        guard days >= 1 else { throw .invalidConfiguration("days: must be 1 or more, got \(days)") }
+        guard !apiKey.isEmpty else { throw .invalidConfiguration("api key: must not be empty") }
+        guard defaultPerPage >= 1 else {
+            throw .invalidConfiguration("default per_page: must be 1 or more, got \(defaultPerPage)")
+        }
+        guard maxPerPage >= 1 else { throw .invalidConfiguration("max per_page: must be 1 or more, got \(maxPerPage)") }
+        if let requestsPerSecond, !(requestsPerSecond > 0) {
+            throw .invalidConfiguration("requests per second: must be above 0 (or off), got \(requestsPerSecond)")
+        }
+        if let dailyQuota, dailyQuota < 0 {
+            throw .invalidConfiguration("daily quota: must be 0 or more, got \(dailyQuota)")
+        }
+        if let retryAfterSeconds, retryAfterSeconds < 0 {
+            throw .invalidConfiguration("retry after: must be 0 or more seconds, got \(retryAfterSeconds)")
+        }
+    }
+}
+
+/// How the server answers a missing or wrong Bearer key.
+public enum AuthFailureMode: String, Sendable, CaseIterable {
+    /// 401 `{"message":"Unauthorized"}`.
+    case unauthorized
+    /// 403 `{"message":"Forbidden"}`.
+    case forbidden
+    /// 500 `{"message":"Internal Server Error"}`, as the edge answers a bad key or a wrong region.
+    case edge500
+}
+
+/// The order of events whose sort keys are equal.
+public enum TieOrder: String, Sendable, CaseIterable {
+    /// Creation order, as a database returns rows it has no reason to reorder.
+    case insertion
+    /// By event id, ascending.
+    case id
+    /// Reshuffled on every request.
+    case random
+}
+
+/// A field `/events` can be ordered by (`order_by`).
+public enum SortField: String, Sendable, CaseIterable {
+    /// `order_by=id`.
+    case id
+    /// `order_by=event_type` (by the type's name).
+    case eventType = "event_type"
+    /// `order_by=occurred_date`.
+    case occurredDate = "occurred_date"
+}
+
+/// `order_direction`.
+public enum SortDirection: String, Sendable, CaseIterable {
+    /// `asc`.
+    case ascending = "asc"
+    /// `desc`.
+    case descending = "desc"
+}
+
+/// A sort field with a direction.
+public struct EventOrder: Sendable, Equatable {
+    /// The field sorted on.
+    public var field: SortField
+    /// The direction.
+    public var direction: SortDirection
+
+    /// An order on `field` in `direction`.
+    public init(field: SortField, direction: SortDirection) {
+        self.field = field
+        self.direction = direction
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The command tree. Each command parses and validates flags, builds the library objects and runs them.
+@main
+struct KB4Events: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "kb4-events",
+        abstract: "Export KnowBe4 KMSAT User Event API events into a data lake, one UTC day at a time.",
+        discussion: """
+            Exit codes: 0 done · 64 usage · 65 data error · 69 API unavailable · 73 cannot write output ·
+            75 temporary (quota, lock; run again later) · 77 key or region refused · 78 configuration error.
+            The API key comes from $KB4_EVENTS_API_KEY (name configurable) or --api-key-file, never from a flag value.
+            """,
+        version: version,
+        subcommands: [SyncCommand.self, BackfillCommand.self, SimulateCommand.self]
+    )
+}

@@ -1,0 +1,57 @@
+import Foundation
+import KB4EventsAPI
+import Logging
+
+/// Logs go to stderr, as text or JSON lines; the level follows --quiet / --verbose.
+enum LogSetup {
+    static func bootstrap(format: LogFormat, quiet: Bool, verbose: Bool) -> Logger {
+        let level: Logger.Level = quiet ? .warning : verbose ? .debug : .info
+        LoggingSystem.bootstrap { label in
+            var handler = StderrLogHandler(label: label, json: format == .json)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "kb4.cli")
+    }
+}
+
+/// A small stderr handler: `time level label message key=value…` or one JSON object per line.
+struct StderrLogHandler: LogHandler {
+    let label: String
+    let json: Bool
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var all = metadata
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        let time = Self.timestamp()
+        var line: [UInt8] = []
+        if json {
+            var o = JSONObject()
+            o.append("time", .string(time))
+            o.append("level", .string(event.level.rawValue))
+            o.append("logger", .string(label))
+            o.append("message", .string("\(event.message)"))
+            for key in all.keys.sorted() { o.append(key, .string("\(all[key]!)")) }
+            JSONValue.object(o).write(into: &line)
+        } else {
+            var text = "\(time) \(event.level.rawValue) \(label): \(event.message)"
+            for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
+            line = Array(text.utf8)
+        }
+        line.append(UInt8(ascii: "\n"))
+        FileHandle.standardError.write(Data(line))
+    }
+
+    static func timestamp() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date())
+    }
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import KB4EventsSimulator
+import Logging
+
+/// `kb4-events simulate`: serves the local twin of the User Event API until SIGINT or SIGTERM.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve a local simulator of the KnowBe4 User Event API on loopback.",
+        discussion: """
+            Prints one line to stdout when listening: 'kb4-events simulator listening on http://HOST:PORT'.
+            The Bearer key is read from the environment variable named by --api-key-env; when it is unset,
+            the key is 'sim-key'. Control endpoints under /_sim (today, faults, insert, page_drift, stats, truth)
+            need the same key.
+            """)
+
+    @Option(help: "Address to bind (IPv4).") var host = "127.0.0.1"
+    @Option(help: "Port to listen on; 0 picks a free one.") var port = 0
+    @Option(help: "Seed of the generated data.") var seed: UInt64 = 1
+    @Option(help: "Approximate number of events over the range.") var events = 10_000
+    @Option(help: "Number of generated days, ending on today.") var days = 30
+    @Option(name: .customLong("first-day"), help: "First generated day YYYY-MM-DD (overrides --days).")
+    var firstDay: String?
+    @Option(help: "The simulator's today YYYY-MM-DD (default: the real UTC day).") var today: String?
+    @Option(name: .customLong("api-key-env"), help: "Environment variable holding the accepted key.")
+    var apiKeyEnv = "KB4_EVENTS_API_KEY"
+    @Option(name: .customLong("auth-failure"), help: "Answer to a bad key: 401, 403 or 500.")
+    var authFailure = "401"
+    @Option(name: .customLong("per-page-default"), help: "per_page when none is sent.") var perPageDefault = 100
+    @Option(name: .customLong("per-page-max"), help: "Largest per_page (larger ones are clamped).")
+    var perPageMax = 100
+    @Option(help: "Requests per second before 429; 0 turns the limit off.") var rps: Double = 4
+    @Option(name: .customLong("daily-quota"), help: "Calls per simulated UTC day before 429 'API Limit Exceeded'.")
+    var dailyQuota: Int?
+    @Option(name: .customLong("retry-after"), help: "Seconds sent in Retry-After on 429s.") var retryAfter: Int?
+    @Option(name: .customLong("tie-order"), help: "Order of equal sort keys: insertion, id or random.")
+    var tieOrder = "insertion"
+    @Option(help: "Fault rates, e.g. 5xx=0.1,truncate=0.05,stall=0.01,stall_secs=2,malformed=0.02,utf8=0.01.")
+    var faults: String?
+    @Flag(name: .customLong("page-drift"), help: "Insert an event between page requests of one day.")
+    var pageDrift = false
+    @Option(name: .customLong("dump-truth"), help: "Write every event as NDJSON to this file before serving.")
+    var dumpTruth: String?
+
+    func validate() throws {
+        _ = try simulatorConfiguration(apiKey: "validation")
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "kb4.simulator", factory: { label in StreamLogHandler.standardError(label: label) })
+        logger.logLevel = .info
+        let key: String
+        if let value = ProcessInfo.processInfo.environment[apiKeyEnv], !value.isEmpty {
+            key = value
+        } else {
+            key = "sim-key"
+            logger.notice("\(apiKeyEnv) is not set: the simulator accepts the key 'sim-key'")
+        }
+        let simulator = Simulator(configuration: try simulatorConfiguration(apiKey: key), logger: logger)
+        if let dumpTruth {
+            try simulator.writeTruth(to: dumpTruth)
+            logger.info("truth written", metadata: ["file": "\(dumpTruth)", "events": "\(simulator.truthLines().count)"])
+        }
+        let boundPort = try await simulator.start(host: host, port: port)
+        FileHandle.standardOutput.write(Data("kb4-events simulator listening on http://\(host):\(boundPort)\n".utf8))
+        let signal = await Self.waitForTermination()
+        logger.info("stopping", metadata: ["signal": "\(signal)"])
+        try await simulator.stop()
+    }
+
+    /// The library configuration of these flags; throws a `ValidationError` naming a bad flag.
+    func simulatorConfiguration(apiKey: String) throws -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration()
+        configuration.seed = seed
+        configuration.events = events
+        configuration.days = days
+        configuration.firstDay = firstDay
+        configuration.today = today
+        configuration.apiKey = apiKey
+        switch authFailure {
+        case "401": configuration.authFailure = .unauthorized
+        case "403": configuration.authFailure = .forbidden
+        case "500": configuration.authFailure = .edge500
+        default: throw ValidationError("--auth-failure: '\(authFailure)' is not 401, 403 or 500")
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port: \(port) is not within 0…65535") }
+        configuration.defaultPerPage = perPageDefault
+        configuration.maxPerPage = perPageMax
+        guard rps >= 0, rps.isFinite else { throw ValidationError("--rps: must be 0 (off) or more, got \(rps)") }
+        configuration.requestsPerSecond = rps == 0 ? nil : rps
+        configuration.dailyQuota = dailyQuota
+        configuration.retryAfterSeconds = retryAfter
+        guard let order = TieOrder(rawValue: tieOrder) else {
+            throw ValidationError("--tie-order: '\(tieOrder)' is not insertion, id or random")
+        }
+        configuration.tieOrder = order
+        if let faults {
+            do {
+                configuration.faults = try FaultConfiguration(spec: faults)
+            } catch {
+                throw ValidationError("--faults: \(error.description)")
+            }
+        }
+        configuration.pageDrift = pageDrift
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return configuration
+    }
+
+    /// Suspends until SIGINT or SIGTERM arrives; returns its name.
+    private static func waitForTermination() async -> String {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            let queue = DispatchQueue(label: "kb4.simulator.signals")
+            let resumed = SignalLatch(continuation)
+            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { resumed.fire(name) }
+                source.resume()
+                resumed.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation once, from whichever signal comes first, and keeps the signal sources alive.
+private final class SignalLatch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<String, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<String, Never>) {
+        self.continuation = continuation
+    }
+
+    func keep(_ source: any DispatchSourceSignal) {
+        lock.withLock { sources.append(source) }
+    }
+
+    func fire(_ name: String) {
+        let pending = lock.withLock { () -> CheckedContinuation<String, Never>? in
+            defer { continuation = nil }
+            return continuation
+        }
+        pending?.resume(returning: name)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import KB4EventsSimulator
+import Logging
+import Testing
+
+@testable import KB4EventsAPI
+
+@Suite(.serialized) struct ClientTests {
+    func withSimulator(
+        _ configure: (inout SimulatorConfiguration) -> Void = { _ in },
+        _ body: (Simulator, Client) async throws -> Void
+    ) async throws {
+        var config = SimulatorConfiguration()
+        config.seed = 11
+        config.events = 600
+        config.days = 4
+        config.today = "2026-11-22"
+        config.apiKey = "k"
+        config.requestsPerSecond = nil
+        configure(&config)
+        let sim = Simulator(configuration: config)
+        _ = try await sim.start(host: "127.0.0.1", port: 0)
+        let client = Client(
+            baseURL: try BaseURL(parsing: sim.baseURL), key: APIKey("k")!, transport: URLSessionTransport(requestTimeout: 5),
+            pacer: Pacer(requestsPerSecond: nil),
+            retry: RetryPolicy(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20), budget: .seconds(3)),
+            logger: Logger(label: "test"))
+        do {
+            try await body(sim, client)
+        } catch {
+            try? await sim.stop()
+            throw error
+        }
+        try await sim.stop()
+    }
+
+    func allIDs(_ client: Client, day: String, perPage: Int = 100) async throws -> ([String], Int) {
+        var pager = EventPager(client: client, query: .day(day, perPage: perPage), label: "day \(day)")
+        var ids: [String] = []
+        var pages = 0
+        while let page = try await pager.next() {
+            pages += 1
+            ids += page.events.compactMap { $0["id"]?.stringValue }
+        }
+        return (ids, pages)
+    }
+
+    func truthIDs(_ sim: Simulator, day: String) -> [String] {
+        sim.truthLines().filter { $0.contains("\"occurred_date\":\"\(day)T") }.map {
+            try! JSONParser.parse(Array($0.utf8))["id"]!.stringValue!
+        }
+    }
+
+    @Test func pagesFollowNextPageWhenTheServerClampsPerPage() async throws {
+        try await withSimulator({ $0.maxPerPage = 13 }) { sim, client in
+            let day = "2026-11-21"
+            let (ids, pages) = try await allIDs(client, day: day, perPage: 100)
+            let truth = truthIDs(sim, day: day)
+            #expect(Set(ids) == Set(truth))
+            #expect(ids.count == truth.count)
+            #expect(pages == (truth.count + 12) / 13)
+            #expect(client.stats.calls == pages)
+        }
+    }
+
+    @Test func emptyDayIsOneCall() async throws {
+        try await withSimulator { sim, client in
+            let (ids, pages) = try await allIDs(client, day: "2020-01-01")
+            #expect(ids.isEmpty && pages == 1)
+            #expect(client.stats.calls == 1)
+        }
+    }
+
+    @Test func driftRepeatsARowThatDedupByIDRemoves() async throws {
+        try await withSimulator({ $0.maxPerPage = 10; $0.pageDrift = true }) { sim, client in
+            let (ids, _) = try await allIDs(client, day: "2026-11-21")
+            #expect(ids.count > Set(ids).count, "an insert between pages shows a row twice")
+        }
+    }
+
+    @Test func wrongKeyIsAnAuthenticationError() async throws {
+        for mode in [AuthFailureMode.unauthorized, .edge500] {
+            try await withSimulator({ $0.apiKey = "other"; $0.authFailure = mode }) { _, client in
+                do {
+                    _ = try await allIDs(client, day: "2026-11-21")
+                    Issue.record("accepted a wrong key")
+                } catch let e as APIError {
+                    #expect(e.kind == .authentication)
+                    #expect(e.message.contains("key"))
+                    #expect(!e.description.contains("Bearer"))
+                }
+            }
+        }
+    }
+
+    @Test func quotaExhaustionStopsAtOnce() async throws {
+        try await withSimulator({ $0.dailyQuota = 2; $0.maxPerPage = 5 }) { _, client in
+            do {
+                _ = try await allIDs(client, day: "2026-11-21")
+                Issue.record("quota ignored")
+            } catch let e as APIError {
+                #expect(e.kind == .quotaExhausted)
+                #expect(client.stats.calls == 3, "two pages, then one refused call, no retries")
+            }
+        }
+    }
+
+    @Test func transientFaultsAreRetried() async throws {
+        try await withSimulator({ $0.faults = try! FaultConfiguration(spec: "5xx=0.2,truncate=0.1,malformed=0.1") }) {
+            sim, client in
+            let day = "2026-11-21"
+            let (ids, _) = try await allIDs(client, day: day, perPage: 20)
+            #expect(Set(ids) == Set(truthIDs(sim, day: day)))
+            #expect(client.stats.retries > 0)
+        }
+    }
+}

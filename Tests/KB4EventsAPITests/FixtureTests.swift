@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@testable import KB4EventsAPI
+
+/// The recorded-shape responses in `fixtures/` decode as the client expects.
+@Suite struct FixtureTests {
+    func load(_ name: String) throws -> [UInt8] {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return Array(try Data(contentsOf: URL(fileURLWithPath: parts.joined(separator: "/") + "/fixtures/" + name)))
+    }
+
+    @Test func listPage() throws {
+        let body = try load("events-page.json")
+        let page = try EventsPage(page: 1, json: try JSONParser.parse(body), body: body, describe: "fixture")
+        #expect(page.events.count == 3)
+        #expect(page.meta.limitValue == 50)
+        #expect(page.meta.nextPage == 2)
+        #expect(try EventPager.following(page, describe: "fixture") == 2)
+        for event in page.events {
+            #expect(event["id"]?.stringValue?.count == 36)
+            #expect(event["occurred_date"]?.stringValue?.hasSuffix("Z") == true)
+        }
+    }
+
+    @Test func emptyDayEndsPagingAlthoughNotLastPage() throws {
+        let body = try load("events-empty.json")
+        let page = try EventsPage(page: 1, json: try JSONParser.parse(body), body: body, describe: "fixture")
+        #expect(page.events.isEmpty)
+        #expect(page.meta.isLastPage == false)
+        #expect(page.meta.isOutOfRange == true)
+        #expect(try EventPager.following(page, describe: "fixture") == nil)
+    }
+
+    @Test(arguments: ["event.json", "event-types.json", "status.json", "create-response.json", "limit-exceeded.json"])
+    func otherShapesParse(name: String) throws {
+        let json = try JSONParser.parse(try load(name))
+        #expect(json.objectValue != nil)
+    }
+}

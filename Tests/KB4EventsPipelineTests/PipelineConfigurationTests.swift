@@ -1,0 +1,113 @@
+import KB4EventsAPI
+import Testing
+
+@testable import KB4EventsPipeline
+
+@Suite struct PipelineConfigurationTests {
+    func parse(_ yaml: String) throws(ConfigurationError) -> PipelineConfiguration {
+        try PipelineConfiguration.parse(yaml: yaml, file: "p.yaml")
+    }
+
+    @Test func readsEveryKey() throws {
+        let c = try parse(
+            """
+            version: 1
+            source:
+              region: eu
+              api_key_env: MY_KEY
+              seats: 250
+              requests_per_second: 3.5
+            window:
+              start_date: 2026-01-01   # comment
+              lookback_days: 5
+            output:
+              dir: /tmp/lake
+              format: csv
+              compression_level: 9
+              keep_raw: true
+            """)
+        #expect(c.region == .eu)
+        #expect(c.apiKeyEnv == "MY_KEY")
+        #expect(c.seats == 250)
+        #expect(c.requestsPerSecond == 3.5)
+        #expect(c.startDate?.description == "2026-01-01")
+        #expect(c.lookbackDays == 5)
+        #expect(c.outputDir == "/tmp/lake")
+        #expect(c.format == .csv)
+        #expect(c.compressionLevel == 9)
+        #expect(c.keepRaw == true)
+    }
+
+    @Test func simulatorSource() throws {
+        let c = try parse("version: 1\nsource:\n  simulator:\n    seed: 9\n    events: 50\n    days: 3\n")
+        guard case .simulator(let sim) = c.source else {
+            Issue.record("expected a simulator source")
+            return
+        }
+        #expect(sim.seed == 9 && sim.events == 50 && sim.days == 3)
+        let scalar = try parse("version: 1\nsource: simulator\n")
+        #expect(scalar.source == .simulator(.init()))
+    }
+
+    @Test(arguments: [
+        ("version: 1\nsource:\n  regoin: us\n", "source.regoin"),
+        ("version: 2\n", "version"),
+        ("source:\n  region: us\n", "version"),
+        ("version: 1\nsource:\n  region: mars\n", "source.region"),
+        ("version: 1\nsource:\n  seats: many\n", "source.seats"),
+        ("version: 1\nsource:\n  base_url: http://example.com\n", "source.base_url"),
+        ("version: 1\nwindow:\n  start_date: 2026-02-30\n", "window.start_date"),
+        ("version: 1\nwindow:\n  lookback_days: -1\n", "window.lookback_days"),
+        ("version: 1\noutput:\n  format: parquet\n", "output.format"),
+        ("version: 1\noutput:\n  compression_level: 11\n", "output.compression_level"),
+        ("version: 1\nextra: 1\n", "extra"),
+        ("version: 1\nsource:\n  simulator:\n    sed: 1\n", "source.simulator.sed"),
+        ("version: 1\nsource:\n  region: us\n  simulator: {}\n", "source"),
+    ])
+    func errorsNameTheKeyPath(yaml: String, keyPath: String) {
+        do {
+            _ = try parse(yaml)
+            Issue.record("accepted: \(yaml)")
+        } catch {
+            #expect(error.keyPath == keyPath)
+            #expect(error.description.contains("p.yaml"))
+        }
+    }
+
+    @Test func flagsOverrideTheFile() throws {
+        let file = try parse("version: 1\nsource:\n  region: eu\noutput:\n  dir: /a\n  format: csv\n")
+        var flags = Overrides()
+        flags.outputDir = "/b"
+        flags.format = .ndjson
+        flags.region = .de
+        let r = try ResolvedPipeline.resolve(file: file, flags: flags, fileName: "p.yaml", toolVersion: "t")
+        #expect(r.export.lake.root == "/b")
+        #expect(r.export.format == .ndjson)
+        guard case .api(let url) = r.source else {
+            Issue.record("expected api source")
+            return
+        }
+        #expect(url.description == "https://api-de.events.knowbe4.com")
+    }
+
+    @Test func missingOutputDirIsNamed() throws {
+        #expect(throws: ConfigurationError.self) {
+            _ = try ResolvedPipeline.resolve(
+                file: PipelineConfiguration(), flags: Overrides(), fileName: nil, toolVersion: "t")
+        }
+    }
+
+    @Test func shippedPipelinesParse() throws {
+        let root = packageRoot()
+        for name in ["demo.yaml", "nightly.yaml"] {
+            _ = try PipelineConfiguration.load(path: root + "/pipelines/" + name)
+        }
+    }
+}
+
+/// The repository root, found from this file's path.
+func packageRoot(_ file: String = #filePath) -> String {
+    var parts = file.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}

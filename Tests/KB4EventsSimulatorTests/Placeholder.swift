@@ -1,0 +1,3 @@
+import Testing
+import KB4EventsSimulator
+@Test func simulatorPlaceholderUntilConformanceLands() { #expect(SimulatorConfiguration().defaultPerPage == 100) }
