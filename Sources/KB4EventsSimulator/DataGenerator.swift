@@ -37,8 +37,10 @@ struct DataGenerator: Sendable {
         var types: [EventType] = []
         for entry in TextPool.eventTypes {
             let description = rng.chance(0.3) ? nil : entry.description
-            types.append(EventType(id: 3_900_000_000 + types.count * 1_000_003 + rng.below(1_000_000),
-                                   name: entry.name, description: description))
+            types.append(
+                EventType(
+                    id: 3_900_000_000 + types.count * 1_000_003 + rng.below(1_000_000),
+                    name: entry.name, description: description))
         }
         eventTypes = types
     }
@@ -71,8 +73,9 @@ struct DataGenerator: Sendable {
         }
         return ordered.enumerated().map { position, entry in
             var rng = entry.element.rng
-            return randomEvent(rng: &rng, millis: entry.element.millis,
-                               sequence: (day + 100_000) * 1_000_000 + position)
+            return randomEvent(
+                rng: &rng, millis: entry.element.millis,
+                sequence: (day + 100_000) * 1_000_000 + position)
         }
     }
 
@@ -147,15 +150,23 @@ struct DataGenerator: Sendable {
             members.append(("tags", .array(tags)))
         }
         if rng.chance(0.3) {
-            members.append(("counts", .object([
-                ("clicks", .int(rng.below(20))), ("opens", .int(rng.below(50))), ("delta", .int(-rng.below(5))),
-            ])))
+            members.append(
+                (
+                    "counts",
+                    .object([
+                        ("clicks", .int(rng.below(20))), ("opens", .int(rng.below(50))), ("delta", .int(-rng.below(5))),
+                    ])
+                ))
         }
         if rng.chance(0.2) {
-            members.append(("chain", .object([
-                ("step", .int(1)),
-                ("next", .object([("step", .int(2)), ("flags", .array([.bool(true), .bool(false), .null]))])),
-            ])))
+            members.append(
+                (
+                    "chain",
+                    .object([
+                        ("step", .int(1)),
+                        ("next", .object([("step", .int(2)), ("flags", .array([.bool(true), .bool(false), .null]))])),
+                    ])
+                ))
         }
         if rng.chance(0.15) { members.append(("note", .string(rng.pick(TextPool.trickyDescriptions)))) }
         if rng.chance(0.1) { members.append(("empty", .object([]))) }

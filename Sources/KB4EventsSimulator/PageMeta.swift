@@ -13,7 +13,9 @@ struct PageMeta: Sendable, Equatable {
 
     /// The effective (page, per_page) of raw query values: page ≤ 0 or junk → 1; per_page ≤ 0 or junk → the
     /// default; per_page above the maximum → the maximum, silently.
-    static func effective(page: String?, perPage: String?, defaultPerPage: Int, maxPerPage: Int) -> (page: Int, limit: Int) {
+    static func effective(page: String?, perPage: String?, defaultPerPage: Int, maxPerPage: Int) -> (
+        page: Int, limit: Int
+    ) {
         var pageNumber = page.flatMap { Int($0.trimmingSpaces) } ?? 1
         if pageNumber <= 0 { pageNumber = 1 }
         var limit = perPage.flatMap { Int($0.trimmingSpaces) } ?? defaultPerPage

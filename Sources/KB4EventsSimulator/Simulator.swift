@@ -10,16 +10,25 @@ import NIOPosix
 /// return for every event. Control methods change the running scenario (today, faults, page drift, inserts).
 public final class Simulator: Sendable {
     private let state: LockedBox<SimulatorState>
-    private let server = LockedBox<(group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int)?>(nil)
+    private let server = LockedBox<Running?>(nil)
     private let logger: Logger
+
+    private struct Running {
+        var group: MultiThreadedEventLoopGroup
+        var channel: any Channel
+        var host: String
+        var port: Int
+    }
 
     /// Generates the data of `configuration`. An invalid configuration makes `start` throw.
     public init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "kb4.simulator")) {
         self.logger = logger
         state = LockedBox(SimulatorState(configuration: configuration, realToday: Self.realToday()))
-        logger.debug("simulator data generated", metadata: [
-            "seed": "\(configuration.seed)", "events": "\(state.withLock { $0.eventsByID.count })",
-        ])
+        logger.debug(
+            "simulator data generated",
+            metadata: [
+                "seed": "\(configuration.seed)", "events": "\(state.withLock { $0.eventsByID.count })",
+            ])
     }
 
     /// Binds `host:port` (port 0 picks a free one), starts serving, and returns the bound port.
@@ -45,25 +54,27 @@ public final class Simulator: Sendable {
             throw error
         }
         let boundPort = channel.localAddress?.port ?? port
-        server.withLock { $0 = (group, channel, boundPort) }
-        logger.info("simulator listening", metadata: ["url": "http://\(host):\(boundPort)"])
+        server.withLock { $0 = Running(group: group, channel: channel, host: host, port: boundPort) }
+        logger.debug("simulator listening", metadata: ["url": "http://\(host):\(boundPort)"])
         return boundPort
     }
 
-    /// `http://127.0.0.1:PORT` of the running server (port 0 before `start`).
+    /// `http://HOST:PORT` of the running server, e.g. `http://127.0.0.1:40123` (port 0 before `start`).
     public var baseURL: String {
-        "http://127.0.0.1:\(server.withLock { $0?.port ?? 0 })"
+        server.withLock { running in "http://\(running?.host ?? "127.0.0.1"):\(running?.port ?? 0)" }
     }
 
     /// Closes the listening socket and every open connection.
     public func stop() async throws {
-        guard let running = server.withLock({ value -> (group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int)? in
-            defer { value = nil }
-            return value
-        }) else { return }
+        guard
+            let running = server.withLock({ value -> Running? in
+                defer { value = nil }
+                return value
+            })
+        else { return }
         try? await running.channel.close()
         try await running.group.shutdownGracefully()
-        logger.info("simulator stopped")
+        logger.debug("simulator stopped")
     }
 
     // MARK: Control
@@ -94,7 +105,8 @@ public final class Simulator: Sendable {
     public func insertEvent(occurredAt: String, description: String? = nil) -> String {
         let wall = Self.wallMillis()
         return state.withLock { state in
-            let millis = CivilDate.parseTimestamp(occurredAt)
+            let millis =
+                CivilDate.parseTimestamp(occurredAt)
                 ?? Int64(state.today(realToday: CivilDate.day(ofMillis: wall))) * CivilDate.millisPerDay
             return state.insertEvent(millis: millis, description: description)
         }
@@ -159,9 +171,11 @@ public final class Simulator: Sendable {
         let now = ContinuousClock.now
         let wall = Self.wallMillis()
         let response = state.withLock { $0.respond(to: request, now: now, wallMillis: wall) }
-        logger.debug("served", metadata: [
-            "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
-        ])
+        logger.debug(
+            "served",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)",
+            ])
         return response
     }
 

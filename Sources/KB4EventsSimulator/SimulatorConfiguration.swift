@@ -112,7 +112,7 @@ public enum SortDirection: String, Sendable, CaseIterable {
 }
 
 /// A sort field with a direction.
-public struct EventOrder: Sendable, Equatable {
+public struct EventOrder: Sendable, Hashable {
     /// The field sorted on.
     public var field: SortField
     /// The direction.

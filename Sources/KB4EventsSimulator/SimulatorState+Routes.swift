@@ -80,7 +80,8 @@ extension SimulatorState {
         switch faultRNG.below(3) {
         case 0: return .message(500, "Internal Server Error")
         case 1:
-            let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+            let html =
+                "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
                 + "</h1></center>\r\n</body>\r\n</html>\r\n"
             return SimResponse(status: 502, contentType: "text/html", body: Array(html.utf8))
         default: return .message(503, "Service Unavailable")
@@ -215,9 +216,17 @@ extension SimulatorState {
         let externalID = request.parameter("external_id")
         let source = request.parameter("source")
 
-        let candidates: [Event] =
-            if let day { (eventIDsByDay[day] ?? []).compactMap { eventsByID[$0] } } else { Array(eventsByID.values) }
-        let matching = candidates.filter { event in
+        let sortedCandidates: [Event]
+        if let day {
+            sortedCandidates = sort((eventIDsByDay[day] ?? []).compactMap { eventsByID[$0] }, by: order)
+        } else if configuration.tieOrder != .random, let cached = sortedCache[order], cached.stamp == mutationCount {
+            sortedCandidates = cached.events
+        } else {
+            sortedCandidates = sort(Array(eventsByID.values), by: order)
+            if configuration.tieOrder != .random { sortedCache[order] = (mutationCount, sortedCandidates) }
+        }
+        // Filtering keeps the sorted order.
+        let sorted = sortedCandidates.filter { event in
             (eventType == nil || event.eventType.name == eventType)
                 && (targetUser == nil || event.user.email.lowercased() == targetUser)
                 && (externalID == nil || event.externalID == externalID)
@@ -226,7 +235,6 @@ extension SimulatorState {
                 && (decayMode == nil || event.riskDecayMode == decayMode)
                 && (expireDate == nil || event.riskExpireDate == expireDate)
         }
-        let sorted = sort(matching, by: order)
         let paging = PageMeta.effective(
             page: request.query["page"], perPage: request.query["per_page"],
             defaultPerPage: configuration.defaultPerPage, maxPerPage: configuration.maxPerPage)
@@ -303,8 +311,9 @@ extension SimulatorState {
             default: value = nil
             }
             guard let value, allowed.contains(value) else {
-                return .failure(SimResponseError(
-                    422, "\(key): must be an integer from \(allowed.lowerBound) to \(allowed.upperBound)"))
+                return .failure(
+                    SimResponseError(
+                        422, "\(key): must be an integer from \(allowed.lowerBound) to \(allowed.upperBound)"))
             }
             return .success(value)
         }
@@ -335,7 +344,8 @@ extension SimulatorState {
                 targetUser: targetUser, eventType: eventType,
                 externalID: try string("external_id", max: 64).get(), source: try string("source", max: 255).get(),
                 description: try string("description", max: 255).get(), occurredDay: try date("occurred_date").get(),
-                riskLevel: try integer("risk_level", -10...10).get(), riskDecayMode: try integer("risk_decay_mode", 0...1).get(),
+                riskLevel: try integer("risk_level", -10...10).get(),
+                riskDecayMode: try integer("risk_decay_mode", 0...1).get(),
                 riskExpireDay: try date("risk_expire_date").get())
             let id = runtimeRNG.uuid()
             statusIndex[id] = statuses.count

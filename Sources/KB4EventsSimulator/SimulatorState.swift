@@ -18,6 +18,10 @@ struct SimulatorState: Sendable {
     var runtimeRNG: SplitMix64
     var nextSequence = 1 << 60
     var requestCounter: UInt64 = 0
+    /// Bumped by every insert and delete; stamps `sortedCache` entries.
+    var mutationCount = 0
+    /// Every event sorted by an order (unfiltered listings), valid while its stamp equals `mutationCount`.
+    var sortedCache: [EventOrder: (stamp: Int, events: [Event])] = [:]
     /// The generated range (first, last day numbers).
     let range: ClosedRange<Int>?
 
@@ -52,6 +56,7 @@ struct SimulatorState: Sendable {
     }
 
     mutating func add(_ event: Event) {
+        mutationCount += 1
         eventsByID[event.id] = event
         eventIDsByDay[event.day, default: []].append(event.id)
     }
@@ -59,6 +64,7 @@ struct SimulatorState: Sendable {
     @discardableResult
     mutating func removeEvent(id: String) -> Bool {
         guard let event = eventsByID.removeValue(forKey: id) else { return false }
+        mutationCount += 1
         eventIDsByDay[event.day]?.removeAll { $0 == id }
         return true
     }
@@ -71,7 +77,8 @@ struct SimulatorState: Sendable {
     /// Adds a backdated event at `millis` (created now), with random other fields; returns its id.
     mutating func insertEvent(millis: Int64, description: String?) -> String {
         let sequence = takeSequence()
-        let event = generator.randomEvent(rng: &runtimeRNG, millis: millis, sequence: sequence, description: description)
+        let event = generator.randomEvent(
+            rng: &runtimeRNG, millis: millis, sequence: sequence, description: description)
         add(event)
         return event.id
     }
@@ -98,17 +105,19 @@ struct SimulatorState: Sendable {
         statuses[index].processedMillis = nowMillis
         let email = submission.targetUser.lowercased()
         guard let user = generator.users.first(where: { $0.email.lowercased() == email }) else {
-            statuses[index].failures.append(.object([
-                ("target_user", .string(submission.targetUser)), ("message", .string("User not found")),
-            ]))
+            statuses[index].failures.append(
+                .object([
+                    ("target_user", .string(submission.targetUser)), ("message", .string("User not found")),
+                ]))
             return
         }
         let type: EventType
         if let known = eventTypes.first(where: { $0.name == submission.eventType }) {
             type = known
         } else {
-            type = EventType(id: (eventTypes.map(\.id).max() ?? 3_900_000_000) + 1 + runtimeRNG.below(1000),
-                             name: submission.eventType, description: nil)
+            type = EventType(
+                id: (eventTypes.map(\.id).max() ?? 3_900_000_000) + 1 + runtimeRNG.below(1000),
+                name: submission.eventType, description: nil)
             eventTypes.append(type)
         }
         let occurred = submission.occurredDay.map { Int64($0) * CivilDate.millisPerDay } ?? nowMillis

@@ -60,7 +60,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let simulator = Simulator(configuration: try simulatorConfiguration(apiKey: key), logger: logger)
         if let dumpTruth {
             try simulator.writeTruth(to: dumpTruth)
-            logger.info("truth written", metadata: ["file": "\(dumpTruth)", "events": "\(simulator.truthLines().count)"])
+            logger.info(
+                "truth written", metadata: ["file": "\(dumpTruth)", "events": "\(simulator.truthLines().count)"])
         }
         let boundPort = try await simulator.start(host: host, port: port)
         FileHandle.standardOutput.write(Data("kb4-events simulator listening on http://\(host):\(boundPort)\n".utf8))

@@ -1,3 +1,4 @@
+import Foundation
 import KB4EventsAPI
 import Testing
 
@@ -32,8 +33,32 @@ import Testing
     @Test func olderEventAfterNewerIsAnOrderViolationInStreaming() throws {
         let events = [event("x", "2026-11-21T05:00:00.000Z"), event("y", "2026-11-21T01:00:00.000Z")]
         #expect(throws: DayTransformer.OrderViolation.self) { _ = try run(events) }
-        let (ids, _) = try run(events, mode: .collect)
+        let (ids, _) = try run(events, mode: .sorting(spillDirectory: scratch()))
         #expect(ids == ["y", "x"])
+    }
+
+    func scratch() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("kb4-spill-\(UUID().uuidString)").path
+    }
+
+    @Test func sortingSpillsRunsAndMergesThemInOrder() throws {
+        var events: [JSONObject] = []
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<5000 {
+            let ms = Int(rng.next() % 86_400_000)
+            let stamp = String(format: "2026-11-21T%02d:%02d:%02d.%03dZ", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+            events.append(event(String(format: "id-%05d", i), i % 7 == 0 ? "2026-11-21T12:00:00.000Z" : stamp))
+        }
+        let dir = scratch()
+        let (ids, s) = try run(events + events.prefix(10), mode: .sorting(spillDirectory: dir, limitBytes: 20_000))
+        #expect(s.events == 5000 && s.duplicatesDropped == 10)
+        let expected = events.sorted {
+            let a = parseTimestampMillis($0["occurred_date"]!.stringValue!)!
+            let b = parseTimestampMillis($1["occurred_date"]!.stringValue!)!
+            return a != b ? a < b : $0["id"]!.stringValue! < $1["id"]!.stringValue!
+        }.map { $0["id"]!.stringValue! }
+        #expect(ids == expected)
+        #expect(!FileManager.default.fileExists(atPath: dir), "scratch runs are removed")
     }
 
     @Test(arguments: ["2026-11-22T00:00:00.000Z", "2026-11-20T23:59:59.999Z", "yesterday"])

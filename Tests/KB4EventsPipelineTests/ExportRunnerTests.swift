@@ -206,7 +206,7 @@ final class LakeFixture {
             let day = f.today.previous
             let dir = f.dir + "/events/dt=\(day)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: dir + "/.part-00000.ndjson.gz.tmp-crashed", contents: Data([1, 2, 3]))
+            _ = FileManager.default.createFile(atPath: dir + "/.part-00000.ndjson.gz.tmp-crashed", contents: Data([1, 2, 3]))
             _ = try await f.runner().run(.sync(force: false))
             #expect(!FileManager.default.fileExists(atPath: dir + "/.part-00000.ndjson.gz.tmp-crashed"))
         }

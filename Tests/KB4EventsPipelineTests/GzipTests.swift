@@ -39,7 +39,7 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kb4-gzip-\(UUID().uuidString).gz").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         for input in [[UInt8](), Array("one line\n".utf8)] {
-            FileManager.default.createFile(atPath: path, contents: Data(try GzipWriter.compress(input)))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(try GzipWriter.compress(input)))
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", "gzip -t '\(path)' && gzip -dc '\(path)' | wc -c"]

@@ -39,6 +39,7 @@ public enum JSONParser {
             throw JSONParseError(offset: 0, reason: "empty input")
         }
         var scanner = Scanner(base: base.assumingMemoryBound(to: UInt8.self), count: buffer.count)
+        defer { scanner.releaseStacks() }
         scanner.skipWhitespace()
         if scanner.position == scanner.end {
             throw JSONParseError(offset: scanner.position, reason: "empty input")
@@ -78,19 +79,23 @@ private struct Scanner {
     var position = 0
     var depth = 0
     /// Elements of the arrays being parsed, innermost last.
-    var elementStack: [JSONValue] = []
+    var elementStack = MoveStack<JSONValue>()
     /// Keys and values of the objects being parsed, innermost last.
-    var keyStack: [String] = []
-    var valueStack: [JSONValue] = []
+    var keyStack = MoveStack<String>()
+    var valueStack = MoveStack<JSONValue>()
     /// Decoded bytes of a string that contains escapes.
     var scratch: [UInt8] = []
 
     init(base: UnsafePointer<UInt8>, count: Int) {
         self.base = base
         self.end = count
-        elementStack.reserveCapacity(64)
-        keyStack.reserveCapacity(64)
-        valueStack.reserveCapacity(64)
+    }
+
+    /// Frees the stacks (and whatever an error left on them); call exactly once.
+    mutating func releaseStacks() {
+        elementStack.release()
+        keyStack.release()
+        valueStack.release()
     }
 
     // MARK: Values
@@ -169,8 +174,7 @@ private struct Scanner {
                 throw unexpected(at: position - 1)
             }
         }
-        let elements = Array(elementStack[start...])
-        elementStack.removeSubrange(start...)
+        let elements = elementStack.pop(from: start)
         depth -= 1
         return .array(elements)
     }
@@ -212,9 +216,7 @@ private struct Scanner {
                 throw unexpected(at: position - 1)
             }
         }
-        let object = JSONObject(keys: Array(keyStack[start...]), values: Array(valueStack[start...]))
-        keyStack.removeSubrange(start...)
-        valueStack.removeSubrange(start...)
+        let object = JSONObject(keys: keyStack.pop(from: start), values: valueStack.pop(from: start))
         depth -= 1
         return .object(object)
     }
@@ -378,9 +380,12 @@ private struct Scanner {
             var scalar = try readHex4(stringStart: stringStart)
             if scalar >= 0xD800 && scalar <= 0xDBFF {
                 // A high surrogate must be followed by an escaped low surrogate.
-                guard position + 1 < end, base[position] == Byte.backslash, base[position + 1] == UInt8(ascii: "u")
-                else {
-                    if position + 1 >= end { throw unterminated(stringStart) }
+                guard position < end else { throw unterminated(stringStart) }
+                guard base[position] == Byte.backslash else {
+                    throw JSONParseError(offset: escapeStart, reason: "lone surrogate in \\u escape")
+                }
+                guard position + 1 < end else { throw unterminated(stringStart) }
+                guard base[position + 1] == UInt8(ascii: "u") else {
                     throw JSONParseError(offset: escapeStart, reason: "lone surrogate in \\u escape")
                 }
                 position += 2
@@ -395,7 +400,8 @@ private struct Scanner {
             appendUTF8(scalar)
         default:
             position -= 1
-            throw JSONParseError(offset: escapeStart, reason: "invalid escape \(Self.describe(at: position, base, end))")
+            throw JSONParseError(
+                offset: escapeStart, reason: "invalid escape \(Self.describe(at: position, base, end))")
         }
     }
 
@@ -411,7 +417,9 @@ private struct Scanner {
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = c - UInt8(ascii: "A") + 10
             default:
                 if c == Byte.quote { throw JSONParseError(offset: position, reason: "incomplete \\u escape") }
-                throw JSONParseError(offset: position, reason: "invalid hex digit \(Self.describe(at: position, base, end)) in \\u escape")
+                throw JSONParseError(
+                    offset: position,
+                    reason: "invalid hex digit \(Self.describe(at: position, base, end)) in \\u escape")
             }
             value = value << 4 | UInt32(digit)
             position += 1
@@ -509,7 +517,9 @@ private struct Scanner {
         let b = base[at]
         if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
         if b < 0x80 { return "U+" + hex4(UInt32(b)) }
-        guard case .valid(let length) = utf8SequenceLength(at: at, base, end) else { return "0x" + String(b, radix: 16) }
+        guard case .valid(let length) = utf8SequenceLength(at: at, base, end) else {
+            return "0x" + String(b, radix: 16)
+        }
         let text = String(decoding: UnsafeBufferPointer(start: base + at, count: length), as: UTF8.self)
         return "'\(text)'"
     }
@@ -517,5 +527,54 @@ private struct Scanner {
     static func hex4(_ value: UInt32) -> String {
         let digits = String(value, radix: 16, uppercase: true)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}
+
+/// A stack whose top elements are moved (not copied) into an exactly sized array: one allocation per container
+/// and no reference-count traffic for the elements.
+private struct MoveStack<Element> {
+    private var storage: UnsafeMutablePointer<Element>
+    private var capacity = 64
+    private(set) var count = 0
+
+    init() {
+        storage = .allocate(capacity: capacity)
+    }
+
+    @inline(__always)
+    mutating func append(_ element: consuming Element) {
+        if count == capacity { grow() }
+        (storage + count).initialize(to: element)
+        count += 1
+    }
+
+    /// Removes the elements from `start` up and returns them in order.
+    @inline(__always)
+    mutating func pop(from start: Int) -> [Element] {
+        let n = count - start
+        guard n > 0 else { return [] }
+        let source = storage + start
+        count = start
+        // `reserveCapacity` + `append` is specialized for the element type; `Array(unsafeUninitializedCapacity:)`
+        // goes through a generic path that looks up type metadata on every call.
+        var result: [Element] = []
+        result.reserveCapacity(n)
+        for i in 0..<n { result.append((source + i).move()) }
+        return result
+    }
+
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: storage, count: count)
+        storage.deallocate()
+        storage = bigger
+        capacity *= 2
+    }
+
+    /// Destroys what is left and frees the memory; the stack must not be used afterwards.
+    mutating func release() {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+        count = 0
     }
 }

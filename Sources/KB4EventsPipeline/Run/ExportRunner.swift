@@ -138,7 +138,9 @@ public final class ExportRunner {
         if !ordered {
             writer.abandon()
             writer = try wrapLoad(day) { try self.newWriter(day) }
-            transformer = DayTransformer(day: day, mode: .collect) { [writer] in try writer.write($0) }
+            transformer = DayTransformer(
+                day: day, mode: .sorting(spillDirectory: raw.directory + "/.spill")
+            ) { [writer] in try writer.write($0) }
             for number in raw.pages {
                 let page = try raw.read(page: number, describe: "day \(day) page \(number)")
                 for event in page.events { try transformer.add(event, page: number) }

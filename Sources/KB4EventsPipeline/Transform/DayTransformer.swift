@@ -6,12 +6,17 @@ public import KB4EventsAPI
 /// (page drift re-shows a row), and emits events ordered by (`occurred_date`, `id`). In `.streaming` mode it
 /// relies on the server's ascending time order and holds only the current millisecond's ties and the id set;
 /// an event older than one already emitted throws `OrderViolation`, after which the caller replays the day in
-/// `.collect` mode, which holds the whole day and sorts it at the end.
+/// `.sorting` mode, which sorts the whole day with bounded memory (spilling sorted runs to a scratch directory).
 public struct DayTransformer {
     /// How events are ordered.
-    public enum Mode: Sendable { case streaming, collect }
+    public enum Mode: Sendable {
+        /// Trust the server's ascending order; hold only ties.
+        case streaming
+        /// Sort everything; spill runs into `spillDirectory` past `limitBytes` of held events.
+        case sorting(spillDirectory: String, limitBytes: Int = 16 << 20)
+    }
 
-    /// The server broke ascending order; replay the day in `.collect` mode.
+    /// The server broke ascending order; replay the day in `.sorting` mode.
     public struct OrderViolation: Error, Sendable {}
 
     /// What the day contained.
@@ -28,7 +33,7 @@ public struct DayTransformer {
     private let emit: (JSONObject) throws -> Void
     private var ids = IDSet()
     private var ties: [(key: EventKey, event: JSONObject, occurred: String)] = []
-    private var collected: [(key: EventKey, event: JSONObject, occurred: String)] = []
+    private let sorter: SpillSorter?
     private var lastEmitted: Int64 = .min
     private var summary = Summary()
 
@@ -38,6 +43,11 @@ public struct DayTransformer {
         self.dayPrefix = Array(day.description.utf8)
         self.mode = mode
         self.emit = emit
+        if case .sorting(let directory, let limit) = mode {
+            sorter = SpillSorter(directory: directory, limitBytes: limit)
+        } else {
+            sorter = nil
+        }
     }
 
     /// Adds one event as received on `page`. Throws a data error for an event that is not on the day or has no id.
@@ -63,29 +73,27 @@ public struct DayTransformer {
             return
         }
         let key = EventKey(millis: millis, id: id)
-        switch mode {
-        case .collect:
-            collected.append((key, event, occurred))
-        case .streaming:
-            if let current = ties.first?.key.millis, millis != current {
-                if millis < current { throw OrderViolation() }
-                try flushTies()
-            } else if ties.isEmpty && millis < lastEmitted {
-                throw OrderViolation()
-            }
-            ties.append((key, event, occurred))
+        if let sorter {
+            try sorter.add(key: key, event: event)
+            return
         }
+        if let current = ties.first?.key.millis, millis != current {
+            if millis < current { throw OrderViolation() }
+            try flushTies()
+        } else if ties.isEmpty && millis < lastEmitted {
+            throw OrderViolation()
+        }
+        ties.append((key, event, occurred))
     }
 
     /// Emits whatever is held and returns the day's summary.
     public mutating func finish() throws -> Summary {
-        switch mode {
-        case .streaming:
+        if let sorter {
+            try sorter.finish { key, event in
+                try emitOne((key, event, event["occurred_date"]?.stringValue ?? ""))
+            }
+        } else {
             try flushTies()
-        case .collect:
-            collected.sort { $0.key < $1.key }
-            for item in collected { try emitOne(item) }
-            collected = []
         }
         return summary
     }

@@ -1,0 +1,29 @@
+public import KB4EventsAPI
+
+/// Turns events into the lines of a data file. Pure: the same event always gives the same bytes.
+public protocol EventFormatter: Sendable {
+    /// The data file extension without the dot (`ndjson` or `csv`).
+    var fileExtension: String { get }
+
+    /// Appends what a file starts with (nothing for NDJSON, the header line for CSV).
+    func writeHeader(into out: inout [UInt8])
+
+    /// Appends one event as one line, including the trailing `\n`.
+    func write(event: JSONObject, into out: inout [UInt8])
+}
+
+/// The data file formats of a lake.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    /// One compact JSON event per line.
+    case ndjson
+    /// RFC 4180 CSV with a fixed header (see ``CSVFormatter``).
+    case csv
+
+    /// The formatter that writes this format.
+    public var formatter: any EventFormatter {
+        switch self {
+        case .ndjson: NDJSONFormatter()
+        case .csv: CSVFormatter()
+        }
+    }
+}
