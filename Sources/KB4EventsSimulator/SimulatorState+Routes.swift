@@ -217,16 +217,18 @@ extension SimulatorState {
         let source = request.parameter("source")
 
         let sortedCandidates: [Event]
-        if let day {
-            sortedCandidates = sort((eventIDsByDay[day] ?? []).compactMap { eventsByID[$0] }, by: order)
-        } else if configuration.tieOrder != .random, let cached = sortedCache[order], cached.stamp == mutationCount {
+        let cacheKey = SortedListKey(day: day, order: order)
+        if configuration.tieOrder != .random, let cached = sortedCache[cacheKey], cached.stamp == mutationCount {
             sortedCandidates = cached.events
         } else {
-            sortedCandidates = sort(Array(eventsByID.values), by: order)
-            if configuration.tieOrder != .random { sortedCache[order] = (mutationCount, sortedCandidates) }
+            let candidates = day.map { (eventIDsByDay[$0] ?? []).compactMap { eventsByID[$0] } } ?? Array(eventsByID.values)
+            sortedCandidates = sort(candidates, by: order)
+            if configuration.tieOrder != .random { sortedCache[cacheKey] = (mutationCount, sortedCandidates) }
         }
         // Filtering keeps the sorted order.
-        let sorted = sortedCandidates.filter { event in
+        let unfiltered = eventType == nil && targetUser == nil && externalID == nil && source == nil && riskLevel == nil
+            && decayMode == nil && expireDate == nil
+        let sorted = unfiltered ? sortedCandidates : sortedCandidates.filter { event in
             (eventType == nil || event.eventType.name == eventType)
                 && (targetUser == nil || event.user.email.lowercased() == targetUser)
                 && (externalID == nil || event.externalID == externalID)

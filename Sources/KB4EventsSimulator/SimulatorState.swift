@@ -20,8 +20,9 @@ struct SimulatorState: Sendable {
     var requestCounter: UInt64 = 0
     /// Bumped by every insert and delete; stamps `sortedCache` entries.
     var mutationCount = 0
-    /// Every event sorted by an order (unfiltered listings), valid while its stamp equals `mutationCount`.
-    var sortedCache: [EventOrder: (stamp: Int, events: [Event])] = [:]
+    /// Events sorted by an order, for one day or for all days (`day` nil), valid while the stamp equals
+    /// `mutationCount`; paging a large day then costs a slice, not a sort per request.
+    var sortedCache: [SortedListKey: (stamp: Int, events: [Event])] = [:]
     /// The generated range (first, last day numbers).
     let range: ClosedRange<Int>?
 
@@ -132,4 +133,10 @@ struct SimulatorState: Sendable {
         add(event)
         statuses[index].createdEventIDs.append(event.id)
     }
+}
+
+/// The key of a cached sorted listing: one day (or all days) in one order.
+struct SortedListKey: Hashable {
+    let day: Int?
+    let order: EventOrder
 }

@@ -78,3 +78,34 @@ import Testing
         }
     }
 }
+
+@Suite struct DayTransformerStreamingTests {
+    let day = Day("2026-11-21")!
+
+    func event(_ id: String, _ ms: Int) -> JSONObject {
+        let s = ms / 1000
+        let stamp = "2026-11-21T" + [s / 3600, s / 60 % 60, s % 60].map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: ":")
+            + "." + String(1000 + ms % 1000).dropFirst() + "Z"
+        return JSONObject([("id", .string(id)), ("occurred_date", .string(stamp))])
+    }
+
+    @Test func rowsRepeatedAcrossAPageBoundaryAreDroppedWithoutAViolation() throws {
+        // Page 1 ends with c, d; two inserts before page 2 shift both onto page 2 again.
+        let page1 = [event("a", 1000), event("b", 2000), event("c", 3000), event("d", 4000)]
+        let page2 = [event("c", 3000), event("d", 4000), event("e", 5000)]
+        var out: [String] = []
+        var t = DayTransformer(day: day) { out.append($0["id"]!.stringValue!) }
+        for e in page1 { try t.add(e, page: 1) }
+        for e in page2 { try t.add(e, page: 2) }
+        let s = try t.finish()
+        #expect(out == ["a", "b", "c", "d", "e"])
+        #expect(s.duplicatesDropped == 2)
+    }
+
+    @Test func anOldRowNotSeenRecentlyIsAViolation() throws {
+        var t = DayTransformer(day: day) { _ in }
+        try t.add(event("a", 5000), page: 1)
+        try t.add(event("b", 6000), page: 1)
+        #expect(throws: DayTransformer.OrderViolation.self) { try t.add(event("z", 1000), page: 2) }
+    }
+}

@@ -2,15 +2,19 @@ public import KB4EventsAPI
 
 /// Turns the events of one day, as pages deliver them, into a sorted, de-duplicated stream.
 ///
-/// Pure: no files, network or clock. It checks that every event belongs to the day, drops repeated ids
-/// (page drift re-shows a row), and emits events ordered by (`occurred_date`, `id`). In `.streaming` mode it
-/// relies on the server's ascending time order and holds only the current millisecond's ties and the id set;
-/// an event older than one already emitted throws `OrderViolation`, after which the caller replays the day in
-/// `.sorting` mode, which sorts the whole day with bounded memory (spilling sorted runs to a scratch directory).
+/// It checks that every event belongs to the day, drops repeated ids (page drift re-shows rows at a page
+/// boundary), and emits events ordered by (`occurred_date`, `id`).
+///
+/// In `.streaming` mode it relies on the server's ascending time order and holds only the current
+/// millisecond's ties and the ids of the last few pages' events, so memory does not grow with the day. A row
+/// older than the current millisecond is a duplicate when its id was emitted recently; otherwise the server
+/// broke its order and `OrderViolation` is thrown, after which the caller replays the day in `.sorting` mode:
+/// every id of the day is remembered and the whole day is sorted with bounded memory (sorted runs spill to a
+/// scratch directory). Apart from that scratch directory it touches no files, network or clock.
 public struct DayTransformer {
     /// How events are ordered.
     public enum Mode: Sendable {
-        /// Trust the server's ascending order; hold only ties.
+        /// Trust the server's ascending order; hold only ties and recent ids.
         case streaming
         /// Sort everything; spill runs into `spillDirectory` past `limitBytes` of held events.
         case sorting(spillDirectory: String, limitBytes: Int = 16 << 20)
@@ -27,21 +31,20 @@ public struct DayTransformer {
         public var lastOccurred: String?
     }
 
+    /// How many emitted ids stay remembered in streaming mode (a few pages of the API's largest page size).
+    public static let recentCapacity = 1024
+
     private let day: Day
-    private let dayPrefix: [UInt8]
-    private let mode: Mode
     private let emit: (JSONObject) throws -> Void
-    private var ids = IDSet()
-    private var ties: [(key: EventKey, event: JSONObject, occurred: String)] = []
     private let sorter: SpillSorter?
-    private var lastEmitted: Int64 = .min
+    private var dayIDs = IDSet()
+    private var ties: [(key: EventKey, event: JSONObject, occurred: String)] = []
+    private var recent = RecentIDs(capacity: DayTransformer.recentCapacity)
     private var summary = Summary()
 
     /// Creates a transformer for `day` that hands each event, in final order, to `emit`.
     public init(day: Day, mode: Mode = .streaming, emit: @escaping (JSONObject) throws -> Void) {
         self.day = day
-        self.dayPrefix = Array(day.description.utf8)
-        self.mode = mode
         self.emit = emit
         if case .sorting(let directory, let limit) = mode {
             sorter = SpillSorter(directory: directory, limitBytes: limit)
@@ -52,7 +55,7 @@ public struct DayTransformer {
 
     /// Adds one event as received on `page`. Throws a data error for an event that is not on the day or has no id.
     public mutating func add(_ event: JSONObject, page: Int) throws {
-        guard let id = event["id"]?.stringValue ?? event["id"].flatMap(Self.numberText), !id.isEmpty else {
+        guard let id = event["id"]?.stringValue ?? event["id"]?.numberText, !id.isEmpty else {
             throw PipelineError(
                 stage: .transform, category: .data, code: "missing_id", message: "an event has no id", day: day,
                 page: page)
@@ -63,25 +66,36 @@ public struct DayTransformer {
                 message: "event \(id) has no usable occurred_date (\(event["occurred_date"]?.compactString ?? "absent"))",
                 day: day, page: page)
         }
-        guard Day(ordinal: Int((millis / 1000).floorDiv(86_400))) == day else {
+        guard Day(ordinal: Int(millis.floorDiv(86_400_000))) == day else {
             throw PipelineError(
                 stage: .transform, category: .data, code: "wrong_day",
                 message: "event \(id) occurred at \(occurred), outside the requested UTC day", day: day, page: page)
         }
-        guard ids.insert(id) else {
-            summary.duplicatesDropped += 1
-            return
-        }
         let key = EventKey(millis: millis, id: id)
         if let sorter {
+            guard dayIDs.insert(id) else {
+                summary.duplicatesDropped += 1
+                return
+            }
             try sorter.add(key: key, event: event)
             return
         }
-        if let current = ties.first?.key.millis, millis != current {
-            if millis < current { throw OrderViolation() }
-            try flushTies()
-        } else if ties.isEmpty && millis < lastEmitted {
+        if let current = ties.first?.key.millis {
+            if millis < current {
+                guard recent.contains(id) || ties.contains(where: { $0.key.id == id }) else { throw OrderViolation() }
+                summary.duplicatesDropped += 1
+                return
+            }
+            if millis > current { try flushTies() }
+        } else if recent.contains(id) {
+            summary.duplicatesDropped += 1
+            return
+        } else if let last = recent.lastMillis, millis < last {
             throw OrderViolation()
+        }
+        if ties.contains(where: { $0.key.id == id }) {
+            summary.duplicatesDropped += 1
+            return
         }
         ties.append((key, event, occurred))
     }
@@ -101,8 +115,10 @@ public struct DayTransformer {
     private mutating func flushTies() throws {
         guard !ties.isEmpty else { return }
         if ties.count > 1 { ties.sort { $0.key < $1.key } }
-        lastEmitted = ties[0].key.millis
-        for item in ties { try emitOne(item) }
+        for item in ties {
+            try emitOne(item)
+            recent.insert(item.key)
+        }
         ties.removeAll(keepingCapacity: true)
     }
 
@@ -112,10 +128,35 @@ public struct DayTransformer {
         if summary.firstOccurred == nil { summary.firstOccurred = item.occurred }
         summary.lastOccurred = item.occurred
     }
+}
 
-    private static func numberText(_ value: JSONValue) -> String? {
-        if case .number(let text) = value { return text }
-        return nil
+/// The ids of the last `capacity` emitted events (a ring with a set for lookups), and the newest time.
+private struct RecentIDs {
+    private let capacity: Int
+    private var ring: [String]
+    private var next = 0
+    private var set = Set<String>()
+    private(set) var lastMillis: Int64?
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        ring = []
+        ring.reserveCapacity(capacity)
+        set.reserveCapacity(capacity)
+    }
+
+    func contains(_ id: String) -> Bool { set.contains(id) }
+
+    mutating func insert(_ key: EventKey) {
+        lastMillis = key.millis
+        if ring.count < capacity {
+            ring.append(key.id)
+        } else {
+            set.remove(ring[next])
+            ring[next] = key.id
+            next = (next + 1) % ring.count
+        }
+        set.insert(key.id)
     }
 }
 
