@@ -33,6 +33,9 @@ public struct SimulatorConfiguration: Sendable {
     public var tieOrder: TieOrder = .insertion
     /// The order used when a request sends no `order_by` (a recorded page was newest-first).
     public var defaultOrder: EventOrder = EventOrder(field: .occurredDate, direction: .descending)
+    /// Scenario: the server ignores `order_by`/`order_direction` and always uses `defaultOrder` (an API that
+    /// does not honour the requested order; exporters must notice and sort the day themselves).
+    public var ignoresRequestedOrder: Bool = false
     /// Fault injection rates.
     public var faults: FaultConfiguration = .none
     /// After serving a page of `/events?occurred_date=D` that has a next page, insert one event on D first.

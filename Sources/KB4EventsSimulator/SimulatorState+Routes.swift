@@ -211,6 +211,7 @@ extension SimulatorState {
             }
             order.direction = direction
         }
+        if configuration.ignoresRequestedOrder { order = configuration.defaultOrder }
         let eventType = request.parameter("event_type")
         let targetUser = request.parameter("target_user")?.lowercased()
         let externalID = request.parameter("external_id")

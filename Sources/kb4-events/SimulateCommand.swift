@@ -40,6 +40,8 @@ struct SimulateCommand: AsyncParsableCommand {
     var faults: String?
     @Flag(name: .customLong("page-drift"), help: "Insert an event between page requests of one day.")
     var pageDrift = false
+    @Flag(name: .customLong("ignore-order"), help: "Ignore order_by/order_direction and serve newest first.")
+    var ignoreOrder = false
     @Option(name: .customLong("dump-truth"), help: "Write every event as NDJSON to this file before serving.")
     var dumpTruth: String?
 
@@ -104,6 +106,7 @@ struct SimulateCommand: AsyncParsableCommand {
             }
         }
         configuration.pageDrift = pageDrift
+        configuration.ignoresRequestedOrder = ignoreOrder
         do {
             try configuration.validate()
         } catch {

@@ -153,6 +153,20 @@ final class LakeFixture {
         }
     }
 
+    @Test func anAPIThatIgnoresTheOrderIsSortedFromTheStagedPages() async throws {
+        try await LakeFixture.with(events: 1500, days: 3, configure: { c in
+            c.ignoresRequestedOrder = true
+            c.maxPerPage = 20
+        }) { f in
+            let day = f.today.previous
+            let summary = try await f.runner(start: day).run(.sync(force: false))
+            #expect(summary.daysWritten == 1)
+            #expect(try f.lines(day) == f.truth(day), "sorted by (occurred_date, id) although served newest first")
+            let calls = try f.manifest().windows[day]!.apiCalls
+            #expect(calls == (f.truth(day).count + 19) / 20, "the fallback re-reads staged pages, not the API")
+        }
+    }
+
     @Test func csvLakeHasTheFixedHeaderAndOneRowPerEvent() async throws {
         try await LakeFixture.with() { f in
             f.format = .csv
