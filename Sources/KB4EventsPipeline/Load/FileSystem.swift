@@ -96,20 +96,8 @@ enum FileSystem {
 
     /// Reads a whole file.
     static func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw fail("open", path) }
-        defer { close(fd) }
         var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("read", path)
-            }
-            if n == 0 { break }
-            result.append(contentsOf: buffer[0..<n])
-        }
+        try forEachChunk(path) { result.append(contentsOf: $0) }
         return result
     }
 

@@ -75,7 +75,9 @@ public struct RunSummary: Sendable, Equatable {
     /// The one line printed at the end of a run.
     public var line: String {
         let d = (durationSeconds * 10).rounded() / 10
+        var calls = "API calls \(apiCalls)"
+        if retries > 0 || throttled > 0 { calls += " (\(retries) retries, \(throttled) throttled)" }
         return
-            "days written \(daysWritten), unchanged \(daysUnchanged), skipped \(daysSkipped); events \(events); API calls \(apiCalls); \(d) s"
+            "days written \(daysWritten), unchanged \(daysUnchanged), skipped \(daysSkipped); events \(events); \(calls); \(d) s"
     }
 }
