@@ -7,7 +7,7 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Export every incomplete day up to yesterday, then re-check the last lookback days.")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: ExportOptions
 
     @Flag(name: .long, help: "Re-export every day from the start date (e.g. to switch the lake's format).")
     var force = false
@@ -23,7 +23,7 @@ struct BackfillCommand: AsyncParsableCommand {
         commandName: "backfill",
         abstract: "Export every incomplete day from --from to --to (clamped to yesterday).")
 
-    @OptionGroup var options: GlobalOptions
+    @OptionGroup var options: ExportOptions
 
     @Option(name: .long, help: "First day (YYYY-MM-DD).")
     var from: Day

@@ -2,16 +2,10 @@ public import ArgumentParser
 public import KB4EventsAPI
 public import KB4EventsPipeline
 
-/// Options shared by the export commands; each one given here overrides the pipeline file.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "Pipeline file (YAML, version 1).")
+/// Where the API is and how to reach it: shared by every command that calls the API.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
     var pipeline: String?
-
-    @Option(name: .long, help: "Lake root directory.")
-    var out: String?
-
-    @Option(name: .long, help: "Output format: ndjson or csv.")
-    var format: OutputFormat?
 
     @Option(name: .long, help: "API region: us, eu, ca, uk or de.")
     var region: Region?
@@ -19,27 +13,23 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("base-url"), help: "API base URL (https, or http for a loopback host).")
     var baseURL: String?
 
-    @Option(name: .customLong("start-date"), help: "First day sync considers (YYYY-MM-DD).")
-    var startDate: Day?
-
-    @Option(name: .customLong("lookback-days"), help: "Complete days re-checked for backdated events.")
-    var lookbackDays: Int?
-
-    @Option(name: .long, help: "Licensed seats (daily call budget = 10 × seats).")
-    var seats: Int?
+    @Option(name: .customLong("api-key-file"), help: "Read the API key from this file instead of the environment.")
+    var apiKeyFile: String?
 
     @Option(name: .customLong("requests-per-second"), help: "Client pacing (default 4).")
     var requestsPerSecond: Double?
 
-    @Option(name: .long, help: "Override today's UTC date (YYYY-MM-DD), for tests and replays.")
-    var today: Day?
+    func validate() throws {
+        if let r = requestsPerSecond, r <= 0 { throw ValidationError("--requests-per-second must be positive") }
+        if region != nil && baseURL != nil { throw ValidationError("give --region or --base-url, not both") }
+        if let baseURL {
+            do { _ = try BaseURL(parsing: baseURL) } catch { throw ValidationError("--base-url: \(error.reason)") }
+        }
+    }
+}
 
-    @Option(name: .customLong("api-key-file"), help: "Read the API key from this file instead of the environment.")
-    var apiKeyFile: String?
-
-    @Flag(name: .customLong("keep-raw"), help: "Also keep the API's pages under _raw/.")
-    var keepRaw = false
-
+/// Log destination and verbosity (logs always go to stderr).
+struct LogOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "Log format on stderr: text or json.")
     var logFormat: LogFormat = .text
 
@@ -50,29 +40,62 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
+        if quiet && verbose { throw ValidationError("give --quiet or --verbose, not both") }
+    }
+}
+
+/// Options of the export commands; each one given here overrides the pipeline file.
+struct ExportOptions: ParsableArguments {
+    @OptionGroup var source: SourceOptions
+    @OptionGroup var log: LogOptions
+
+    @Option(name: .long, help: "Lake root directory.")
+    var out: String?
+
+    @Option(name: .long, help: "Output format: ndjson or csv.")
+    var format: OutputFormat?
+
+    @Option(name: .customLong("start-date"), help: "First day sync considers (YYYY-MM-DD).")
+    var startDate: Day?
+
+    @Option(name: .customLong("lookback-days"), help: "Complete days re-checked for backdated events.")
+    var lookbackDays: Int?
+
+    @Option(name: .long, help: "Licensed seats (daily call budget = 10 × seats).")
+    var seats: Int?
+
+    @Option(name: .long, help: "Override today's UTC date (YYYY-MM-DD), for tests and replays.")
+    var today: Day?
+
+    @Flag(name: .customLong("keep-raw"), help: "Also keep the API's pages under _raw/.")
+    var keepRaw = false
+
+    func validate() throws {
         if let lookbackDays, !(0...366).contains(lookbackDays) {
             throw ValidationError("--lookback-days must be 0…366")
         }
         if let seats, seats < 1 { throw ValidationError("--seats must be at least 1") }
-        if let r = requestsPerSecond, r <= 0 { throw ValidationError("--requests-per-second must be positive") }
-        if region != nil && baseURL != nil { throw ValidationError("give --region or --base-url, not both") }
-        if quiet && verbose { throw ValidationError("give --quiet or --verbose, not both") }
-        if let baseURL {
-            do { _ = try BaseURL(parsing: baseURL) } catch { throw ValidationError("--base-url: \(error.reason)") }
-        }
     }
 
     var overrides: Overrides {
-        var o = Overrides()
+        var o = source.overrides
         o.outputDir = out
         o.format = format
-        o.region = region
-        o.baseURL = baseURL
         o.startDate = startDate
         o.lookbackDays = lookbackDays
         o.seats = seats
-        o.requestsPerSecond = requestsPerSecond
         o.keepRaw = keepRaw ? true : nil
+        return o
+    }
+}
+
+extension SourceOptions {
+    /// The source-related overrides of these flags.
+    var overrides: Overrides {
+        var o = Overrides()
+        o.region = region
+        o.baseURL = baseURL
+        o.requestsPerSecond = requestsPerSecond
         return o
     }
 }

@@ -4,10 +4,10 @@ import Logging
 
 /// Logs go to stderr, as text or JSON lines; the level follows --quiet / --verbose.
 enum LogSetup {
-    static func bootstrap(format: LogFormat, quiet: Bool, verbose: Bool) -> Logger {
-        let level: Logger.Level = quiet ? .warning : verbose ? .debug : .info
+    static func bootstrap(_ options: LogOptions) -> Logger {
+        let level: Logger.Level = options.quiet ? .warning : options.verbose ? .debug : .info
         LoggingSystem.bootstrap { label in
-            var handler = StderrLogHandler(label: label, json: format == .json)
+            var handler = StderrLogHandler(label: label, json: options.logFormat == .json)
             handler.logLevel = level
             return handler
         }

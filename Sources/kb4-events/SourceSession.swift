@@ -1,0 +1,97 @@
+import Foundation
+import KB4EventsAPI
+import KB4EventsPipeline
+import KB4EventsSimulator
+import Logging
+
+/// What a command talks to: the real API with the operator's key, or an embedded simulator it started on
+/// loopback (pipeline `source: simulator`). Close it when done.
+struct SourceSession {
+    let client: Client
+    let resolved: ResolvedPipeline
+    let simulator: Simulator?
+
+    /// Reads the pipeline file (if any), applies `overrides`, finds the key and builds the client.
+    /// `requireOutput` is false for commands that write no lake.
+    static func open(
+        source: SourceOptions, overrides: Overrides, today: Day, requireOutput: Bool, logger: Logger
+    ) async throws -> SourceSession {
+        let file =
+            try source.pipeline.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
+            ?? PipelineConfiguration()
+        var flags = overrides
+        if !requireOutput && flags.outputDir == nil && file.outputDir == nil { flags.outputDir = "." }
+        let resolved = try ResolvedPipeline.resolve(
+            file: file, flags: flags, fileName: source.pipeline, toolVersion: KB4Events.version)
+        let baseURL: BaseURL
+        let key: APIKey
+        var simulator: Simulator?
+        switch resolved.source {
+        case .api(let url):
+            baseURL = url
+            key = try Secrets.apiKey(file: source.apiKeyFile, env: resolved.apiKeyEnv)
+        case .simulator(let settings):
+            let secret = Secrets.randomToken()
+            key = APIKey(secret)!
+            var config = SimulatorConfiguration()
+            config.seed = settings.seed
+            config.events = settings.events
+            config.days = settings.days
+            config.firstDay = settings.firstDay?.description
+            config.today = today.description
+            config.apiKey = secret
+            if let rps = settings.requestsPerSecond { config.requestsPerSecond = rps > 0 ? rps : nil }
+            let sim = Simulator(configuration: config, logger: Logger(label: "kb4.simulator"))
+            _ = try await sim.start(host: "127.0.0.1", port: 0)
+            simulator = sim
+            baseURL = try BaseURL(parsing: sim.baseURL)
+            logger.info("started the embedded simulator", metadata: ["url": "\(sim.baseURL)", "seed": "\(settings.seed)"])
+        }
+        let client = Client(
+            baseURL: baseURL, key: key, transport: URLSessionTransport(requestTimeout: resolved.timeoutSecs),
+            pacer: Pacer(requestsPerSecond: resolved.requestsPerSecond), logger: Logger(label: "kb4.api"))
+        return SourceSession(client: client, resolved: resolved, simulator: simulator)
+    }
+
+    /// Stops the embedded simulator, if one was started.
+    func close() async {
+        try? await simulator?.stop()
+    }
+}
+
+enum Secrets {
+    /// The API key from `--api-key-file` or the environment; the value itself is never shown.
+    static func apiKey(file: String?, env: String) throws -> APIKey {
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw UsageProblem("cannot read the API key file \(file)")
+            }
+            guard let key = APIKey(String(decoding: data, as: UTF8.self)) else {
+                throw UsageProblem("the API key file \(file) is empty")
+            }
+            return key
+        }
+        guard let value = ProcessInfo.processInfo.environment[env], let key = APIKey(value) else {
+            throw UsageProblem(
+                "no API key: set the environment variable \(env) (or source.api_key_env in the pipeline file), or give --api-key-file PATH"
+            )
+        }
+        return key
+    }
+
+    /// A throwaway key for the embedded simulator.
+    static func randomToken() -> String {
+        (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+    }
+}
+
+/// A problem with how the tool was called (exit 64).
+struct UsageProblem: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Day {
+    /// Today in UTC by the system clock.
+    static var utcToday: Day { Day(secondsSinceEpoch: Date().timeIntervalSince1970) }
+}
