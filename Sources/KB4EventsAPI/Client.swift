@@ -35,16 +35,22 @@ public final class Client: Sendable {
     /// Sends a request, retrying transient failures within the retry budget, and returns a response with an
     /// expected status. Other statuses become an `APIError` of the matching kind.
     public func send(_ request: HTTPRequest, expecting expected: Set<Int>) async throws -> HTTPResponse {
+        try await send(request, expecting: expected, isRetry: false)
+    }
+
+    /// `send`, where `isRetry` marks the first attempt as a retry of an earlier call (an unparsable body).
+    func send(_ request: HTTPRequest, expecting expected: Set<Int>, isRetry: Bool) async throws -> HTTPResponse {
         let label = "\(request.method) \(request.path)"
         let clock = ContinuousClock()
         let started = clock.now
         var attempt = 0
         var serverErrorsOnFirstCall = 0
+        var throttledSince: ContinuousClock.Instant?
         while true {
             attempt += 1
             try gate?()
             try await pacer.wait()
-            stats.recordCall(retry: attempt > 1)
+            stats.recordCall(retry: attempt > 1 || isRetry)
             let isFirstCall = !firstCallDone.load(ordering: .relaxed)
             var failure: APIError
             do {
@@ -59,6 +65,19 @@ public final class Client: Sendable {
                     if error.kind != .authentication { firstCallDone.store(true, ordering: .relaxed) }
                     throw error
                 case .retry(let error, let after):
+                    if response.status == 429 {
+                        let since = throttledSince ?? clock.now
+                        throttledSince = since
+                        if clock.now - since > retry.throttleSpan {
+                            throw APIError(
+                                kind: .quotaExhausted, status: 429, request: label,
+                                message:
+                                    "429 answers persisted for \(Int((clock.now - since).seconds)) s; taking it as the daily quota being used up"
+                            )
+                        }
+                    } else {
+                        throttledSince = nil
+                    }
                     if isFirstCall && response.status == 500 {
                         serverErrorsOnFirstCall += 1
                         if serverErrorsOnFirstCall > retry.firstCallServerErrorRetries {
@@ -107,12 +126,12 @@ public final class Client: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let response = try await send(request, expecting: expecting)
+            let response = try await send(request, expecting: expecting, isRetry: attempt > 1)
             do {
                 return (try JSONParser.parse(response.body), response)
             } catch {
                 let wait = retry.backoff(attempt: attempt)
-                if clock.now + wait - started > retry.budget || attempt > 5 {
+                if clock.now + wait - started > retry.budget || attempt >= Self.unparsableAttempts {
                     throw APIError(
                         kind: .invalidResponse, status: response.status, request: "\(request.method) \(request.path)",
                         message: "\(describe): the response is not valid JSON (\(error)) after \(attempt) attempts")
@@ -124,6 +143,9 @@ public final class Client: Sendable {
             }
         }
     }
+
+    /// Attempts at a call whose body does not parse before it is reported as a data error.
+    static let unparsableAttempts = 8
 
     enum Classification {
         case retry(APIError, after: Duration?)

@@ -8,16 +8,20 @@ public struct RetryPolicy: Sendable {
     public var budget: Duration
     /// How often a 500 on the very first call of a client is retried before it is reported as a key/region problem.
     public var firstCallServerErrorRetries: Int
+    /// How long 429s may persist without one success before they are taken as the daily quota being gone
+    /// (the quota's 429 body is not documented; `Limit Exceeded` is only what has been seen).
+    public var throttleSpan: Duration
 
     /// Creates a policy; the defaults follow the product contract (90 minutes of retries).
     public init(
         initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(60), budget: Duration = .seconds(5400),
-        firstCallServerErrorRetries: Int = 2
+        firstCallServerErrorRetries: Int = 2, throttleSpan: Duration = .seconds(900)
     ) {
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.budget = budget
         self.firstCallServerErrorRetries = firstCallServerErrorRetries
+        self.throttleSpan = throttleSpan
     }
 
     /// The wait before retry number `attempt` (1-based), jittered.

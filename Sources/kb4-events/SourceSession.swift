@@ -10,6 +10,8 @@ struct SourceSession {
     let client: Client
     let resolved: ResolvedPipeline
     let simulator: Simulator?
+    /// The lake's shared daily call budget, when a lake is known.
+    let budget: CallBudget?
 
     /// Reads the pipeline file (if any), applies `overrides`, finds the key and builds the client.
     /// `requireOutput` is false for commands that write no lake.
@@ -20,7 +22,8 @@ struct SourceSession {
             try source.pipeline.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
             ?? PipelineConfiguration()
         var flags = overrides
-        if !requireOutput && flags.outputDir == nil && file.outputDir == nil { flags.outputDir = "." }
+        let lakeKnown = requireOutput || flags.outputDir != nil || file.outputDir != nil
+        if !lakeKnown { flags.outputDir = "." }
         let resolved = try ResolvedPipeline.resolve(
             file: file, flags: flags, fileName: source.pipeline, toolVersion: KB4Events.version)
         let baseURL: BaseURL
@@ -47,10 +50,18 @@ struct SourceSession {
             baseURL = try BaseURL(parsing: sim.baseURL)
             logger.info("started the embedded simulator", metadata: ["url": "\(sim.baseURL)", "seed": "\(settings.seed)"])
         }
+        // Calls are counted per UTC day in the lake, shared by every run; exports leave a reserve for `api`.
+        var budget: CallBudget?
+        if lakeKnown {
+            let ledger = try CallLedger(layout: resolved.export.lake, tempTag: RunID.make())
+            budget = CallBudget(
+                limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, day: today, ledger: ledger)
+        }
         let client = Client(
             baseURL: baseURL, key: key, transport: URLSessionTransport(requestTimeout: resolved.timeoutSecs),
-            pacer: Pacer(requestsPerSecond: resolved.requestsPerSecond), logger: Logger(label: "kb4.api"))
-        return SourceSession(client: client, resolved: resolved, simulator: simulator)
+            pacer: Pacer(requestsPerSecond: resolved.requestsPerSecond), retry: resolved.retry,
+            logger: Logger(label: "kb4.api"), gate: budget?.gate(useReserve: !requireOutput))
+        return SourceSession(client: client, resolved: resolved, simulator: simulator, budget: budget)
     }
 
     /// Stops the embedded simulator, if one was started.

@@ -52,19 +52,25 @@ final class LakeFixture {
 
     var firstDay: Day { today.adding(days: -5) }
 
-    func client(rps: Double? = nil, retry: RetryPolicy = RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), budget: .seconds(5))) throws -> Client {
+    static let fastRetry = RetryPolicy(
+        initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), budget: .seconds(5))
+
+    func client(
+        rps: Double? = nil, retry: RetryPolicy = LakeFixture.fastRetry, key: String = "test-key",
+        requestTimeout: Double = 5, gate: (@Sendable () throws -> Void)? = nil
+    ) throws -> Client {
         Client(
-            baseURL: try BaseURL(parsing: simulator.baseURL), key: APIKey("test-key")!,
-            transport: URLSessionTransport(requestTimeout: 5), pacer: Pacer(requestsPerSecond: rps), retry: retry,
-            logger: Logger(label: "test"))
+            baseURL: try BaseURL(parsing: simulator.baseURL), key: APIKey(key)!,
+            transport: URLSessionTransport(requestTimeout: requestTimeout), pacer: Pacer(requestsPerSecond: rps),
+            retry: retry, logger: Logger(label: "test"), gate: gate)
     }
 
-    func runner(today: Day? = nil, start: Day? = nil) throws -> ExportRunner {
+    func runner(today: Day? = nil, start: Day? = nil, client: Client? = nil) throws -> ExportRunner {
         let settings = ExportSettings(
             lake: LakeLayout(root: dir), format: format, keepRaw: keepRaw, startDate: start ?? firstDay,
             lookbackDays: lookback, perPage: perPage, baseURL: simulator.baseURL, toolVersion: "test")
         return ExportRunner(
-            settings: settings, client: try client(), logger: Logger(label: "test"),
+            settings: settings, client: try client ?? self.client(), logger: Logger(label: "test"),
             clock: RunClock(today: today ?? self.today, now: { Date().timeIntervalSince1970 }),
             runID: "run-\(UUID().uuidString.prefix(8))")
     }

@@ -143,7 +143,8 @@ private struct YAMLReader {
         }
         let keys = [
             "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "timeout_secs",
-            "simulator",
+            "daily_call_budget", "api_reserve_calls", "retry_budget_secs", "initial_backoff_secs", "max_backoff_secs",
+            "throttle_span_secs", "simulator",
         ]
         for (k, n) in try mapping(node, "source", allowed: keys) where !isNull(n) {
             let path = "source.\(k)"
@@ -166,7 +167,13 @@ private struct YAMLReader {
             case "seats": c.seats = try int(n, path, 1...10_000_000)
             case "requests_per_second": c.requestsPerSecond = try double(n, path, 0.01...1000)
             case "per_page": c.perPage = try int(n, path, 1...1000)
-            case "timeout_secs": c.timeoutSecs = try double(n, path, 1...3600)
+            case "timeout_secs": c.timeoutSecs = try double(n, path, 0.1...3600)
+            case "daily_call_budget": c.dailyCallBudget = try int(n, path, 1...100_000_000)
+            case "api_reserve_calls": c.apiReserveCalls = try int(n, path, 0...100_000_000)
+            case "retry_budget_secs": c.retryBudgetSecs = try double(n, path, 0...86_400)
+            case "initial_backoff_secs": c.initialBackoffSecs = try double(n, path, 0.001...3600)
+            case "max_backoff_secs": c.maxBackoffSecs = try double(n, path, 0.001...3600)
+            case "throttle_span_secs": c.throttleSpanSecs = try double(n, path, 0...86_400)
             default:
                 var sim = PipelineConfiguration.SimulatorSource()
                 if case .mapping = n {

@@ -32,6 +32,12 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var requestsPerSecond: Double?
     public var perPage: Int?
     public var timeoutSecs: Double?
+    public var dailyCallBudget: Int?
+    public var apiReserveCalls: Int?
+    public var retryBudgetSecs: Double?
+    public var initialBackoffSecs: Double?
+    public var maxBackoffSecs: Double?
+    public var throttleSpanSecs: Double?
     public var startDate: Day?
     public var lookbackDays: Int?
     public var outputDir: String?

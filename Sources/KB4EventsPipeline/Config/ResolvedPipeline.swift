@@ -31,6 +31,12 @@ public struct ResolvedPipeline: Sendable {
     public var requestsPerSecond: Double
     /// Read timeout for one call.
     public var timeoutSecs: Double
+    /// Calls per UTC day: `daily_call_budget`, else 10 × seats, else unknown (nil).
+    public var dailyCallBudget: Int?
+    /// Calls of the daily budget that exports leave for the `api` commands.
+    public var apiReserveCalls: Int
+    /// Backoff and retry limits.
+    public var retry: RetryPolicy
     public var export: ExportSettings
 
     /// Merges `file` (may be empty) with `flags`; `file` names the pipeline file in errors.
@@ -72,10 +78,17 @@ public struct ResolvedPipeline: Sendable {
             compressionLevel: file.compressionLevel ?? 6, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
             startDate: start, lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 3, perPage: file.perPage ?? 100,
             baseURL: baseURLText, toolVersion: toolVersion)
+        let seats = flags.seats ?? file.seats
+        var retry = RetryPolicy()
+        if let v = file.retryBudgetSecs { retry.budget = .milliseconds(Int64(v * 1000)) }
+        if let v = file.initialBackoffSecs { retry.initialBackoff = .milliseconds(Int64(v * 1000)) }
+        if let v = file.maxBackoffSecs { retry.maxBackoff = .milliseconds(Int64(v * 1000)) }
+        if let v = file.throttleSpanSecs { retry.throttleSpan = .milliseconds(Int64(v * 1000)) }
         return ResolvedPipeline(
-            source: source, apiKeyEnv: file.apiKeyEnv ?? "KB4_EVENTS_API_KEY", seats: flags.seats ?? file.seats,
+            source: source, apiKeyEnv: file.apiKeyEnv ?? "KB4_EVENTS_API_KEY", seats: seats,
             requestsPerSecond: flags.requestsPerSecond ?? file.requestsPerSecond ?? 4,
-            timeoutSecs: file.timeoutSecs ?? 30, export: export)
+            timeoutSecs: file.timeoutSecs ?? 30, dailyCallBudget: file.dailyCallBudget ?? seats.map { $0 * 10 },
+            apiReserveCalls: file.apiReserveCalls ?? 10, retry: retry, export: export)
     }
 }
 

@@ -120,20 +120,20 @@ enum FileSystem {
 
     /// Writes `bytes` to `path` atomically and durably: hidden temp file in the same directory, fsync, rename,
     /// fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, tempTag: String) throws {
+    static func writeAtomically(_ bytes: [UInt8], to path: String, tempTag: String, durable: Bool = true) throws {
         let (dir, name) = split(path)
         let temp = dir + "/." + name + ".tmp-" + tempTag
         let file = try OutputFile(path: temp)
         do {
             try bytes.withUnsafeBytes { try file.write($0) }
-            try file.syncAndClose()
+            if durable { try file.syncAndClose() } else { file.closeWithoutSync() }
             try rename(temp, path)
         } catch {
             file.abandon()
             remove(temp)
             throw error
         }
-        try syncDirectory(dir)
+        if durable { try syncDirectory(dir) }
     }
 
     /// (directory, file name) of a path.
@@ -178,6 +178,11 @@ final class OutputFile {
 
     /// Closes without syncing (the file is about to be deleted).
     func abandon() {
+        closeWithoutSync()
+    }
+
+    /// Closes without fsync: for scratch and advisory files whose loss in a crash is harmless.
+    func closeWithoutSync() {
         if fd >= 0 { close(fd) }
         fd = -1
     }

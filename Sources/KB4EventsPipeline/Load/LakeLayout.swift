@@ -16,6 +16,8 @@ public struct LakeLayout: Sendable {
     public var events: String { root + "/events" }
     /// `_raw/`.
     public var raw: String { root + "/_raw" }
+    /// `_state/`: the call ledger and run records (not data).
+    public var state: String { root + "/_state" }
 
     /// `events/dt=D`.
     public func partition(_ day: Day) -> String { events + "/dt=\(day)" }

@@ -54,7 +54,7 @@ final class SpillSorter {
             }
         }
         try out.withUnsafeBytes { try file.write($0) }
-        file.abandon()  // a scratch file: no fsync needed
+        file.closeWithoutSync()  // a scratch file: no fsync needed
         runs.append(path)
         buffer.removeAll(keepingCapacity: false)
         bufferBytes = 0

@@ -119,7 +119,14 @@ public final class ExportRunner {
             let page: EventsPage?
             do { page = try await pager.next() } catch let error as APIError {
                 writer.abandon()
-                throw PipelineError.extract(error, day: day, page: pages + 1)
+                var failure = PipelineError.extract(error, day: day, page: pages + 1)
+                if error.kind == .quotaExhausted || error.kind == .callBudget {
+                    failure = failure.adding(
+                        hint:
+                            "the quota is counted per UTC day: run again after \(clock.today.next)T00:00:00Z (days completed so far are kept)"
+                    )
+                }
+                throw failure
             }
             guard let page else { break }
             pages += 1
@@ -226,6 +233,9 @@ public final class ExportRunner {
         let lake = settings.lake
         for name in FileSystem.list(lake.root) where name.hasPrefix("._manifest.json.tmp-") {
             FileSystem.remove(lake.root + "/" + name)
+        }
+        for name in FileSystem.list(lake.state) where name.hasPrefix(".") && name.contains(".tmp-") {
+            FileSystem.remove(lake.state + "/" + name)
         }
         for name in FileSystem.list(lake.raw) where name.hasPrefix(".staging-") || name.contains(".old-") {
             FileSystem.removeTree(lake.raw + "/" + name)

@@ -55,6 +55,13 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         return where_ + message + (cause.map { ": \($0)" } ?? "")
     }
 
+    /// The same error with a sentence of advice appended to its message.
+    func adding(hint: String) -> PipelineError {
+        PipelineError(
+            stage: stage, category: category, code: code, message: message + "; " + hint, day: day, page: page,
+            cause: cause)
+    }
+
     /// Wraps an API failure met while extracting `day`.
     public static func extract(_ error: APIError, day: Day?, page: Int?) -> PipelineError {
         let category: Category
