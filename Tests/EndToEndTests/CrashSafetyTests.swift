@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// `kill -9` at random moments, two runs on one lake: the lake stays consistent and ends equal to an
+/// uninterrupted run, byte for byte.
+@Suite(.serialized) struct CrashSafetyTests {
+    let e2e = CommandTests()
+
+    /// Starts `kb4-events simulate` with a key in its environment; returns the process and its URL.
+    func startSimulator(_ args: [String]) throws -> (Process, String) {
+        let sim = Process()
+        sim.executableURL = URL(fileURLWithPath: CommandTests.binary)
+        sim.arguments = ["simulate", "--port", "0"] + args
+        sim.environment = ["KB4_EVENTS_API_KEY": "crash-key"]
+        let out = Pipe()
+        sim.standardOutput = out
+        sim.standardError = Pipe()
+        try sim.run()
+        var seen = ""
+        while !seen.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        let url = seen.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        return (sim, url)
+    }
+
+    func sync(_ url: String, lake: String, rps: Int) -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandTests.binary)
+        p.arguments = [
+            "backfill", "--base-url", url, "--out", lake, "--today", "2026-11-22", "--from", "2026-11-10", "--to",
+            "2026-11-21", "--requests-per-second", "\(rps)", "--quiet",
+        ]
+        p.environment = ["KB4_EVENTS_API_KEY": "crash-key"]
+        p.standardOutput = Pipe()
+        p.standardError = Pipe()
+        return p
+    }
+
+    /// Data files and markers by relative path, plus hidden files found under `events/`.
+    func snapshot(_ lake: String) throws -> (files: [String: Data], hidden: [String]) {
+        var files: [String: Data] = [:]
+        var hidden: [String] = []
+        let events = lake + "/events"
+        for path in (try? FileManager.default.subpathsOfDirectory(atPath: events)) ?? [] {
+            let name = path.split(separator: "/").last.map(String.init) ?? path
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: events + "/" + path, isDirectory: &isDir)
+            if isDir.boolValue { continue }
+            if name.hasPrefix(".") {
+                hidden.append(path)
+            } else {
+                #expect(name == "_SUCCESS" || name == "part-00000.ndjson.gz", "only data files and markers: \(path)")
+                files[path] = try Data(contentsOf: URL(fileURLWithPath: events + "/" + path))
+            }
+        }
+        return (files, hidden)
+    }
+
+    @Test func killedRunsResumeToTheSameBytes() throws {
+        let dir = try e2e.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (sim, url) = try startSimulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20"])
+        defer { sim.terminate(); sim.waitUntilExit() }
+
+        let reference = dir + "/reference"
+        let clean = sync(url, lake: reference, rps: 1000)
+        try clean.run()
+        clean.waitUntilExit()
+        #expect(clean.terminationStatus == 0)
+        let expected = try snapshot(reference)
+        #expect(expected.files.count == 24, "12 days: data file + _SUCCESS each")
+
+        let lake = dir + "/crashed"
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        for _ in 0..<6 {
+            let p = sync(url, lake: lake, rps: 40)
+            try p.run()
+            Thread.sleep(forTimeInterval: Double(rng.next() % 1200) / 1000 + 0.05)
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            p.waitUntilExit()
+            // Whatever the moment of the kill, every day the manifest calls complete has its file and marker.
+            let state = try snapshot(lake)
+            if let data = FileManager.default.contents(atPath: lake + "/_manifest.json"),
+                let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let windows = json["windows"] as? [String: Any]
+            {
+                for day in windows.keys {
+                    #expect(state.files["dt=\(day)/part-00000.ndjson.gz"] != nil, "recorded day \(day) has its file")
+                    #expect(state.files["dt=\(day)/_SUCCESS"] != nil, "recorded day \(day) has its marker")
+                }
+            }
+        }
+        #expect(kills > 0, "at least one run was killed mid-way")
+        let finish = sync(url, lake: lake, rps: 1000)
+        try finish.run()
+        finish.waitUntilExit()
+        #expect(finish.terminationStatus == 0)
+        let final = try snapshot(lake)
+        #expect(final.hidden.isEmpty, "leftovers cleaned: \(final.hidden)")
+        #expect(final.files == expected.files, "byte-identical to the uninterrupted run")
+    }
+
+    @Test func aSecondRunOnTheSameLakeIsRefusedAndACrashedHolderFreesIt() throws {
+        let dir = try e2e.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (sim, url) = try startSimulator(["--seed", "4", "--events", "600", "--days", "14", "--today", "2026-11-22", "--rps", "0"])
+        defer { sim.terminate(); sim.waitUntilExit() }
+        let lake = dir + "/lake"
+        let first = sync(url, lake: lake, rps: 2)
+        try first.run()
+        let lockFile = lake + "/.kb4-events.lock"
+        for _ in 0..<100 {
+            if let text = try? String(contentsOfFile: lockFile, encoding: .utf8), text.contains("\(first.processIdentifier)") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let second = try e2e.run(
+            ["sync", "--base-url", url, "--out", lake, "--today", "2026-11-22"], env: ["KB4_EVENTS_API_KEY": "crash-key"])
+        #expect(second.status == 75, "\(second.stderr)")
+        #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let third = try e2e.run(
+            ["sync", "--base-url", url, "--out", lake, "--today", "2026-11-22", "--requests-per-second", "1000"],
+            env: ["KB4_EVENTS_API_KEY": "crash-key"])
+        #expect(third.status == 0, "a killed holder leaves no lock behind: \(third.stderr)")
+    }
+}
