@@ -13,6 +13,8 @@ public final class ExportRunner {
     private let clock: RunClock
     /// Identifies this run in the manifest and in temporary file names.
     public let runID: String
+    /// Called after every page and every finished day (for a progress line); never from two threads at once.
+    public var onProgress: (@Sendable (RunProgress) -> Void)?
 
     /// Creates a runner.
     public init(settings: ExportSettings, client: Client, logger: Logger, clock: RunClock, runID: String) {
@@ -81,13 +83,17 @@ public final class ExportRunner {
                 "fetch": "\(plan.fetch.count)", "recheck": "\(plan.recheck.count)", "skip": "\(plan.skip.count)",
                 "yesterday": "\(planner.yesterday)",
             ])
+        progress = RunProgress(daysTotal: plan.fetch.count + plan.recheck.count)
         defer {
             FileSystem.removeTree(lake.rawStagingRoot(tag: runID))
             FileSystem.removeIfEmpty(lake.raw)
         }
         do {
             for day in plan.fetch + plan.recheck {
+                progress.currentDay = day
                 try await export(day: day, manifest: &manifest, summary: &summary)
+                progress.daysDone += 1
+                report(events: summary.events)
             }
         } catch {
             fill(&summary, started: started)
@@ -95,6 +101,17 @@ public final class ExportRunner {
         }
         fill(&summary, started: started)
         return summary
+    }
+
+    private var progress = RunProgress(daysTotal: 0)
+    private var pageEvents = 0
+
+    private func report(events: Int, extra: Int = 0) {
+        guard let onProgress else { return }
+        pageEvents = extra == 0 ? 0 : pageEvents + extra
+        progress.events = events + pageEvents
+        progress.calls = client.stats.calls
+        onProgress(progress)
     }
 
     private func fill(_ summary: inout RunSummary, started: Double) {
@@ -130,6 +147,7 @@ public final class ExportRunner {
             }
             guard let page else { break }
             pages += 1
+            report(events: summary.events, extra: page.events.count)
             try wrapLoad(day) { try raw.store(page: page.page, body: page.body) }
             guard ordered else { continue }
             do {
@@ -248,6 +266,20 @@ public final class ExportRunner {
             }
         }
     }
+}
+
+/// Where a run is, for a progress line.
+public struct RunProgress: Sendable, Equatable {
+    /// Days finished so far.
+    public var daysDone = 0
+    /// Days the run will fetch or re-check.
+    public var daysTotal: Int
+    /// Events received so far (including the current day's pages).
+    public var events = 0
+    /// API calls spent so far.
+    public var calls = 0
+    /// The day being fetched.
+    public var currentDay: Day?
 }
 
 /// A run that stopped early: the error, and what was done before it (completed days are kept).
