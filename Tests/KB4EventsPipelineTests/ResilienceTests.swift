@@ -86,12 +86,12 @@ import Testing
     }
 
     @Test(arguments: [
-        "5xx=0.2", "truncate=0.2", "malformed=0.2", "utf8=0.2", "stall=0.1,stall_secs=1.5",
+        "5xx=0.2", "truncate=0.2", "malformed=0.2", "utf8=0.2", "stall=0.15,stall_secs=1.5",
         "5xx=0.05,truncate=0.05,malformed=0.05,utf8=0.05",
     ])
     func transientFaultsEndWithTheTruth(spec: String) async throws {
         // ~50 pages: a 20 % fault rate is met with near certainty (0.8^50 ≈ 1e-5 to meet none).
-        try await LakeFixture.with(events: 700, days: 3, configure: {
+        try await LakeFixture.with(events: 1400, days: 3, configure: {
             $0.faults = try! FaultConfiguration(spec: spec)
             $0.maxPerPage = 10
         }) { f in

@@ -126,123 +126,55 @@ public final class ExportRunner {
         var log = logger
         log[metadataKey: "day"] = "\(day)"
         let callsBefore = client.stats.calls
-        let raw = try wrapLoad(day) { try RawPages.staging(lake.rawStaging(day, tag: runID)) }
-        var writer = try wrapLoad(day) { try self.newWriter(day) }
-        var transformer = DayTransformer(day: day, mode: .streaming) { [writer] in try writer.write($0) }
+        let raw = try withLoadErrors(day) { try RawPages.staging(lake.rawStaging(day, tag: runID)) }
+        let build = try DayBuild(day: day, settings: settings, tag: runID, raw: raw, logger: log)
         var pager = EventPager(client: client, query: .day(day.description, perPage: settings.perPage), label: "day \(day)")
-        var ordered = true
         var pages = 0
-        while true {
-            let page: EventsPage?
-            do { page = try await pager.next() } catch let error as APIError {
-                writer.abandon()
-                var failure = PipelineError.extract(error, day: day, page: pages + 1)
-                if error.kind == .quotaExhausted || error.kind == .callBudget {
-                    failure = failure.adding(
-                        hint:
-                            "the quota is counted per UTC day: run again after \(clock.today.next)T00:00:00Z (days completed so far are kept)"
-                    )
-                }
-                throw failure
-            }
-            guard let page else { break }
-            pages += 1
-            report(events: summary.events, extra: page.events.count)
-            try wrapLoad(day) { try raw.store(page: page.page, body: page.body) }
-            guard ordered else { continue }
-            do {
-                for event in page.events { try transformer.add(event, page: page.page) }
-            } catch is DayTransformer.OrderViolation {
-                ordered = false
-                log.warning("the API broke ascending occurred_date order; sorting the day from its staged pages")
-            } catch {
-                writer.abandon()
-                throw error
-            }
-        }
-        if !ordered {
-            writer.abandon()
-            writer = try wrapLoad(day) { try self.newWriter(day) }
-            transformer = DayTransformer(
-                day: day, mode: .sorting(spillDirectory: raw.directory + "/.spill")
-            ) { [writer] in try writer.write($0) }
-            for number in raw.pages {
-                let page = try raw.read(page: number, describe: "day \(day) page \(number)")
-                for event in page.events { try transformer.add(event, page: number) }
-            }
-        }
         let result: DayTransformer.Summary
         let staged: StagedPartition
         do {
-            result = try transformer.finish()
-            staged = try wrapLoad(day) { try writer.finish() }
+            while true {
+                let page: EventsPage?
+                do { page = try await pager.next() } catch let error as APIError {
+                    var failure = PipelineError.extract(error, day: day, page: pages + 1)
+                    if error.kind == .quotaExhausted || error.kind == .callBudget {
+                        failure = failure.adding(
+                            hint:
+                                "the quota is counted per UTC day: run again after \(clock.today.next)T00:00:00Z (days completed so far are kept)"
+                        )
+                    }
+                    throw failure
+                }
+                guard let page else { break }
+                pages += 1
+                report(events: summary.events, extra: page.events.count)
+                try withLoadErrors(day) { try raw.store(page: page.page, body: page.body) }
+                try build.add(page)
+            }
+            (result, staged) = try build.finish()
         } catch {
-            writer.abandon()
+            build.abandon()
             throw error
         }
         let calls = client.stats.calls - callsBefore
-        let now = isoSeconds(clock.now())
-        let previous = manifest.windows[day]
-        let finalPath = lake.root + "/" + staged.relativePath
-        let unchanged =
-            previous.map { p in
-                p.files.count == 1 && p.files[0].sha256 == staged.sha256 && p.files[0].path == staged.relativePath
-                    && FileSystem.fileSize(finalPath) == staged.bytes && FileSystem.exists(lake.successMarker(day))
-            } ?? false
-        if unchanged, var window = previous {
-            staged.discard()
-            window.checkedAt = now
-            window.runID = runID
-            manifest.windows[day] = window
-            summary.daysUnchanged += 1
-            log.info("unchanged", metadata: ["events": "\(result.events)", "pages": "\(pages)", "calls": "\(calls)"])
-        } else {
-            try wrapLoad(day) { try staged.commit(layout: lake) }
-            let revision = (previous?.revision ?? 0) + 1
-            manifest.windows[day] = Manifest.Window(
-                events: result.events, revision: revision,
-                files: [.init(path: staged.relativePath, bytes: staged.bytes, sha256: staged.sha256, rows: staged.rows)],
-                apiCalls: calls, duplicatesDropped: result.duplicatesDropped, firstOccurred: result.firstOccurred,
-                lastOccurred: result.lastOccurred, completedAt: now, checkedAt: now, runID: runID,
-                toolVersion: settings.toolVersion)
+        log[metadataKey: "pages"] = "\(pages)"
+        log[metadataKey: "calls"] = "\(calls)"
+        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
+        switch try committer.commit(
+            day: day, result: result, staged: staged, apiCalls: calls, manifest: &manifest, logger: log)
+        {
+        case .unchanged: summary.daysUnchanged += 1
+        case .written: summary.daysWritten += 1
+        case .revised:
             summary.daysWritten += 1
-            if let previous {
-                summary.revised.append(day)
-                log.notice(
-                    "content changed; rewritten",
-                    metadata: [
-                        "revision": "\(revision)", "events_before": "\(previous.events)", "events": "\(result.events)",
-                    ])
-            } else {
-                log.info(
-                    "written",
-                    metadata: [
-                        "events": "\(result.events)", "pages": "\(pages)", "calls": "\(calls)",
-                        "duplicates_dropped": "\(result.duplicatesDropped)",
-                    ])
-            }
+            summary.revised.append(day)
         }
         summary.events += result.events
         summary.duplicatesDropped += result.duplicatesDropped
-        try manifest.save(to: lake.manifest, tempTag: runID)
         if settings.keepRaw {
-            try wrapLoad(day) { try raw.promote(to: lake.rawPartition(day), tempTag: runID) }
+            try withLoadErrors(day) { try raw.promote(to: lake.rawPartition(day), tempTag: runID) }
         } else {
             raw.remove()
-        }
-    }
-
-    private func newWriter(_ day: Day) throws -> PartitionWriter {
-        try PartitionWriter(
-            layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel, tempTag: runID)
-    }
-
-    /// Turns file-system failures into output errors that name the day.
-    private func wrapLoad<T>(_ day: Day, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as FileError {
-            throw PipelineError(stage: .load, category: .output, code: "write", message: "\(error)", day: day)
-        } catch let error as GzipError {
-            throw PipelineError(stage: .load, category: .output, code: "gzip", message: "\(error)", day: day)
         }
     }
 
@@ -255,7 +187,8 @@ public final class ExportRunner {
         for name in FileSystem.list(lake.state) where name.hasPrefix(".") && name.contains(".tmp-") {
             FileSystem.remove(lake.state + "/" + name)
         }
-        for name in FileSystem.list(lake.raw) where name.hasPrefix(".staging-") || name.contains(".old-") {
+        for name in FileSystem.list(lake.raw)
+        where name.hasPrefix(".staging-") || name.hasPrefix(".spill-") || name.contains(".old-") {
             FileSystem.removeTree(lake.raw + "/" + name)
         }
         for partition in FileSystem.list(lake.events) where partition.hasPrefix("dt=") {

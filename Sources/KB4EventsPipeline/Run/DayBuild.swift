@@ -1,0 +1,138 @@
+import KB4EventsAPI
+public import Logging
+
+/// Builds one day's data file from its pages: a streaming transform into a staged gzip file, and, when the
+/// pages turn out to be out of order, a bounded-memory sort replayed from the day's raw pages on disk.
+///
+/// Shared by the export (pages from the API, staged raw as they arrive) and by `rebuild` (pages from `_raw/`).
+final class DayBuild {
+    let day: Day
+    private let settings: ExportSettings
+    private let tag: String
+    private let raw: RawPages
+    private let logger: Logger
+    private var writer: PartitionWriter
+    private var transformer: DayTransformer
+    private(set) var ordered = true
+
+    init(day: Day, settings: ExportSettings, tag: String, raw: RawPages, logger: Logger) throws {
+        self.day = day
+        self.settings = settings
+        self.tag = tag
+        self.raw = raw
+        self.logger = logger
+        let writer = try withLoadErrors(day) {
+            try PartitionWriter(
+                layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel, tempTag: tag)
+        }
+        self.writer = writer
+        transformer = DayTransformer(day: day, mode: .streaming) { [writer] in try writer.write($0) }
+    }
+
+    /// Feeds one page in arrival order (ignored once the day is known to be out of order: it is replayed).
+    func add(_ page: EventsPage) throws {
+        guard ordered else { return }
+        do {
+            for event in page.events { try transformer.add(event, page: page.page) }
+        } catch is DayTransformer.OrderViolation {
+            ordered = false
+            logger.warning("the API broke ascending occurred_date order; sorting the day from its raw pages")
+        }
+    }
+
+    /// Finishes the file (replaying the raw pages sorted when needed) and returns what the day held.
+    func finish() throws -> (DayTransformer.Summary, StagedPartition) {
+        if !ordered {
+            writer.abandon()
+            let writer = try withLoadErrors(day) {
+                try PartitionWriter(
+                    layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel,
+                    tempTag: tag)
+            }
+            self.writer = writer
+            let scratch = settings.lake.raw + "/.spill-\(tag)-\(day)"
+            transformer = DayTransformer(day: day, mode: .sorting(spillDirectory: scratch)) { [writer] in
+                try writer.write($0)
+            }
+            for number in raw.pages {
+                let page = try raw.read(page: number, describe: "day \(day) page \(number)")
+                for event in page.events { try transformer.add(event, page: number) }
+            }
+        }
+        let summary = try transformer.finish()
+        let staged = try withLoadErrors(day) { try writer.finish() }
+        return (summary, staged)
+    }
+
+    /// Drops the staged file.
+    func abandon() {
+        writer.abandon()
+    }
+}
+
+/// Turns file-system and gzip failures into output errors that name the day.
+func withLoadErrors<T>(_ day: Day?, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as FileError {
+        throw PipelineError(stage: .load, category: .output, code: "write", message: "\(error)", day: day)
+    } catch let error as GzipError {
+        throw PipelineError(stage: .load, category: .output, code: "gzip", message: "\(error)", day: day)
+    }
+}
+
+/// Commits a built day into the lake and the manifest: an unchanged file is discarded (only `checked_at`
+/// moves); a new or changed one is renamed into place with `_SUCCESS`, then recorded (revision + 1 when changed).
+struct DayCommitter {
+    let settings: ExportSettings
+    let runID: String
+    let now: String
+
+    /// What happened to the day.
+    enum Outcome { case written, revised, unchanged }
+
+    func commit(
+        day: Day, result: DayTransformer.Summary, staged: StagedPartition, apiCalls: Int?, manifest: inout Manifest,
+        logger: Logger
+    ) throws -> Outcome {
+        let lake = settings.lake
+        let previous = manifest.windows[day]
+        let finalPath = lake.root + "/" + staged.relativePath
+        let unchanged =
+            previous.map { p in
+                p.files.count == 1 && p.files[0].sha256 == staged.sha256 && p.files[0].path == staged.relativePath
+                    && FileSystem.fileSize(finalPath) == staged.bytes && FileSystem.exists(lake.successMarker(day))
+            } ?? false
+        let outcome: Outcome
+        if unchanged, var window = previous {
+            staged.discard()
+            window.checkedAt = now
+            window.runID = runID
+            manifest.windows[day] = window
+            outcome = .unchanged
+            logger.info("unchanged", metadata: ["events": "\(result.events)"])
+        } else {
+            try withLoadErrors(day) { try staged.commit(layout: lake) }
+            let revision = (previous?.revision ?? 0) + 1
+            manifest.windows[day] = Manifest.Window(
+                events: result.events, revision: revision,
+                files: [.init(path: staged.relativePath, bytes: staged.bytes, sha256: staged.sha256, rows: staged.rows)],
+                apiCalls: apiCalls ?? previous?.apiCalls ?? 0, duplicatesDropped: result.duplicatesDropped,
+                firstOccurred: result.firstOccurred, lastOccurred: result.lastOccurred, completedAt: now,
+                checkedAt: now, runID: runID, toolVersion: settings.toolVersion)
+            if let previous {
+                outcome = .revised
+                logger.notice(
+                    "content changed; rewritten",
+                    metadata: [
+                        "revision": "\(revision)", "events_before": "\(previous.events)", "events": "\(result.events)",
+                    ])
+            } else {
+                outcome = .written
+                logger.info(
+                    "written",
+                    metadata: ["events": "\(result.events)", "duplicates_dropped": "\(result.duplicatesDropped)"])
+            }
+        }
+        try manifest.save(to: lake.manifest, tempTag: runID)
+        return outcome
+    }
+}
