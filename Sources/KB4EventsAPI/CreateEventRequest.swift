@@ -59,12 +59,15 @@ public struct CreateEventRequest: Sendable, Equatable {
         if let externalID, externalID.unicodeScalars.count > Self.maxExternalIDLength {
             throw Invalid(
                 field: "external_id",
-                reason: "is \(externalID.unicodeScalars.count) characters; at most \(Self.maxExternalIDLength) are allowed")
+                reason:
+                    "is \(externalID.unicodeScalars.count) characters; at most \(Self.maxExternalIDLength) are allowed")
         }
         if let description, description.unicodeScalars.count > Self.maxDescriptionLength {
             throw Invalid(
                 field: "description",
-                reason: "is \(description.unicodeScalars.count) characters; at most \(Self.maxDescriptionLength) are allowed")
+                reason:
+                    "is \(description.unicodeScalars.count) characters; at most \(Self.maxDescriptionLength) are allowed"
+            )
         }
         if let occurredDate, !Self.isCalendarDate(occurredDate) {
             throw Invalid(field: "occurred_date", reason: "'\(occurredDate)' is not a date (YYYY-MM-DD)")

@@ -6,23 +6,27 @@ public struct ListPage: Sendable {
     public let items: [JSONObject]
     /// The paging block (fields the server did not send stay nil).
     public let meta: PageMeta
+    private let request: String
 
     /// Decodes a `{"data":[…],"meta":{…}}` body; `request` and `describe` name the call in errors.
     public init(page: Int, json: JSONValue, request: String, describe: String) throws {
         guard case .array(let data)? = json["data"] else {
-            throw APIError(kind: .invalidResponse, request: request, message: "\(describe): no \"data\" array in the body")
+            throw APIError(
+                kind: .invalidResponse, request: request, message: "\(describe): no \"data\" array in the body")
         }
         var items: [JSONObject] = []
         items.reserveCapacity(data.count)
         for (index, item) in data.enumerated() {
             guard case .object(let object) = item else {
-                throw APIError(kind: .invalidResponse, request: request, message: "\(describe): data[\(index)] is not an object")
+                throw APIError(
+                    kind: .invalidResponse, request: request, message: "\(describe): data[\(index)] is not an object")
             }
             items.append(object)
         }
         self.page = page
         self.items = items
         self.meta = PageMeta(json["meta"])
+        self.request = request
     }
 
     /// The page after this one, by the same rules as `EventPager`: `next_page` when sent, an empty page ends.
@@ -32,7 +36,7 @@ public struct ListPage: Sendable {
             guard let next = meta.nextPage else { return nil }
             guard next == page + 1 else {
                 throw APIError(
-                    kind: .invalidResponse, request: "GET list",
+                    kind: .invalidResponse, request: request,
                     message: "page \(page): meta.next_page is \(next), expected \(page + 1)")
             }
             return next

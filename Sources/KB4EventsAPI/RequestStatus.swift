@@ -18,7 +18,8 @@ public struct RequestStatus: Sendable, Equatable {
     public init(_ value: JSONValue, describe: String) throws {
         guard case .object(let object) = value, let id = object["id"]?.stringValue else {
             throw APIError(
-                kind: .invalidResponse, request: "GET /statuses", message: "\(describe): not a status object with an id")
+                kind: .invalidResponse, request: "GET /statuses", message: "\(describe): not a status object with an id"
+            )
         }
         self.id = id
         self.json = object
@@ -47,6 +48,7 @@ public struct StatusWaitTimeout: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         let waited = (waitedSeconds * 10).rounded() / 10
-        return "request \(requestID) was not processed after \(waited) s (\(polls) status reads); check it later with get-status"
+        return
+            "request \(requestID) was not processed after \(waited) s (\(polls) status reads); check it later with get-status"
     }
 }

@@ -7,7 +7,8 @@ import Logging
 struct APICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api",
-        abstract: "Call the User Event API directly: list, get, create and delete events; event types; request statuses.",
+        abstract:
+            "Call the User Event API directly: list, get, create and delete events; event types; request statuses.",
         discussion: """
             Output is JSON when stdout is not a terminal and a table on one (--output json|ndjson|table).
             Exit codes as for the exporter, plus 66 when the event, event type or request status does not exist;
@@ -77,9 +78,6 @@ struct APIInvocation {
             message = e.description
         case let e as CreateFailures:
             code = ExitStatus.data
-            message = e.description
-        case let e as UsageProblem:
-            code = ExitStatus.usage
             message = e.description
         default:
             return ExitStatus.report(error)

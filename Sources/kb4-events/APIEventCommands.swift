@@ -121,7 +121,8 @@ struct CreateEventCommand: AsyncParsableCommand {
     @Option(help: "What happened (≤ 255 characters).") var description: String?
     @Option(name: .customLong("occurred-date"), help: "Day it occurred (YYYY-MM-DD; default: today).")
     var occurredDate: String?
-    @Option(name: .customLong("risk-level"), parsing: .unconditional, help: "Risk level, an integer -10…10 (0 is sent).")
+    @Option(
+        name: .customLong("risk-level"), parsing: .unconditional, help: "Risk level, an integer -10…10 (0 is sent).")
     var riskLevel: Int?
     @Option(name: .customLong("risk-decay-mode"), help: "Risk decay mode, 0 or 1.") var riskDecayMode: Int?
     @Option(name: .customLong("risk-expire-date"), help: "Day the risk expires (YYYY-MM-DD; default: a month on).")

@@ -36,7 +36,8 @@ struct GetEventTypeCommand: AsyncParsableCommand {
 /// `kb4-events api list-statuses`: statuses of create requests, one page or every page with `--all`.
 struct ListStatusesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list-statuses", abstract: "List the statuses of create requests (one page, or every page with --all).")
+        commandName: "list-statuses",
+        abstract: "List the statuses of create requests (one page, or every page with --all).")
 
     @OptionGroup var options: APIOptions
     @Option(help: "Only requests processed on this day (YYYY-MM-DD).") var processed: Day?

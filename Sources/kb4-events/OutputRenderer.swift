@@ -37,7 +37,8 @@ struct TableColumn {
         TableColumn("ID", "id", maxWidth: 36), TableColumn("OCCURRED", "occurred_date", maxWidth: 24),
         TableColumn("TYPE", "event_type.name", maxWidth: 24), TableColumn("USER", "user.email", maxWidth: 32),
         TableColumn("RISK", "risk.level", maxWidth: 4), TableColumn("SOURCE", "source", maxWidth: 16),
-        TableColumn("EXTERNAL_ID", "external_id", maxWidth: 20), TableColumn("DESCRIPTION", "description", maxWidth: 40),
+        TableColumn("EXTERNAL_ID", "external_id", maxWidth: 20),
+        TableColumn("DESCRIPTION", "description", maxWidth: 40),
     ]
     static let eventTypes = [
         TableColumn("ID", "id", maxWidth: 14), TableColumn("NAME", "name", maxWidth: 40),
@@ -45,7 +46,8 @@ struct TableColumn {
     ]
     static let statuses = [
         TableColumn("ID", "id", maxWidth: 36), TableColumn("PROCESSED", "processed", maxWidth: 24),
-        TableColumn("EVENTS", "details.events", maxWidth: 40), TableColumn("FAILURES", "details.failures", maxWidth: 50),
+        TableColumn("EVENTS", "details.events", maxWidth: 40),
+        TableColumn("FAILURES", "details.failures", maxWidth: 50),
     ]
 }
 
@@ -82,7 +84,9 @@ final class OutputRenderer {
             var pairs: [(String, String)] = []
             Self.flatten(.object(object), prefix: "", into: &pairs)
             let width = pairs.map(\.0.count).max() ?? 0
-            write(pairs.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n") + "\n")
+            write(
+                pairs.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(
+                    separator: "\n") + "\n")
         }
     }
 
@@ -164,7 +168,8 @@ final class OutputRenderer {
             text = elements.map { cell($0) }.joined(separator: ", ")
         case let other?: text = other.compactString
         }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        return String(
+            String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
     }
 
     /// `risk.level`-style key paths for nested objects; arrays and scalars become one cell each.

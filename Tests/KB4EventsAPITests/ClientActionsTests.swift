@@ -23,7 +23,8 @@ import Testing
         let sim = Simulator(configuration: config)
         _ = try await sim.start(host: "127.0.0.1", port: 0)
         let client = Client(
-            baseURL: try BaseURL(parsing: sim.baseURL), key: APIKey("k")!, transport: URLSessionTransport(requestTimeout: 5),
+            baseURL: try BaseURL(parsing: sim.baseURL), key: APIKey("k")!,
+            transport: URLSessionTransport(requestTimeout: 5),
             pacer: Pacer(requestsPerSecond: nil),
             retry: RetryPolicy(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20), budget: .seconds(3)),
             logger: Logger(label: "test"))
@@ -84,7 +85,8 @@ import Testing
             request.externalID = "t-1"
             request.occurredDate = "2026-11-20"
             let requestID = try await client.createEvent(request)
-            let status = try await client.waitForStatus(id: requestID, timeout: .seconds(10), interval: .milliseconds(100))
+            let status = try await client.waitForStatus(
+                id: requestID, timeout: .seconds(10), interval: .milliseconds(100))
             #expect(status.id == requestID)
             #expect(status.isProcessed)
             #expect(status.failures.isEmpty)
@@ -108,7 +110,8 @@ import Testing
         try await withSimulator { _, client in
             let requestID = try await client.createEvent(
                 CreateEventRequest(targetUser: "nobody@nowhere.example", eventType: "kb4_events_test"))
-            let status = try await client.waitForStatus(id: requestID, timeout: .seconds(10), interval: .milliseconds(100))
+            let status = try await client.waitForStatus(
+                id: requestID, timeout: .seconds(10), interval: .milliseconds(100))
             #expect(status.eventIDs.isEmpty)
             #expect(status.failures.count == 1)
             #expect(status.failures.first?["target_user"]?.stringValue == "nobody@nowhere.example")
@@ -151,7 +154,8 @@ import Testing
     @Test func waitingForAnUnknownRequestTimesOut() async throws {
         try await withSimulator { _, client in
             do {
-                _ = try await client.waitForStatus(id: "no-such-request", timeout: .milliseconds(300), interval: .milliseconds(100))
+                _ = try await client.waitForStatus(
+                    id: "no-such-request", timeout: .milliseconds(300), interval: .milliseconds(100))
                 Issue.record("no timeout")
             } catch let error as StatusWaitTimeout {
                 #expect(error.requestID == "no-such-request")
@@ -182,7 +186,9 @@ import Testing
                 requestIDs.append(
                     try await client.createEvent(CreateEventRequest(targetUser: "n\(n)@corp.example", eventType: "t")))
             }
-            for id in requestIDs { _ = try await client.waitForStatus(id: id, timeout: .seconds(10), interval: .milliseconds(100)) }
+            for id in requestIDs {
+                _ = try await client.waitForStatus(id: id, timeout: .seconds(10), interval: .milliseconds(100))
+            }
 
             let first = try await client.listStatuses(page: 1, perPage: 10)
             #expect(first.items.count == 2, "per_page is clamped to 2")

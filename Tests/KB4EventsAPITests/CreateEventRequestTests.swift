@@ -11,10 +11,13 @@ struct CreateEventRequestTests {
     /// One change to a valid request, and the field it must be refused for (nil: accepted).
     static let cases: [(String, @Sendable (inout CreateEventRequest) -> Void, String?)] = [
         ("the two required fields", { _ in }, nil),
-        ("every field", {
-            $0.externalID = "soc-1"; $0.source = "EDR"; $0.description = "d"; $0.occurredDate = "2024-02-29"
-            $0.riskLevel = -10; $0.riskDecayMode = 1; $0.riskExpireDate = "2024-12-31"
-        }, nil),
+        (
+            "every field",
+            {
+                $0.externalID = "soc-1"; $0.source = "EDR"; $0.description = "d"; $0.occurredDate = "2024-02-29"
+                $0.riskLevel = -10; $0.riskDecayMode = 1; $0.riskExpireDate = "2024-12-31"
+            }, nil
+        ),
         ("no @", { $0.targetUser = "ana.silva.corp.example" }, "target_user"),
         ("two @", { $0.targetUser = "a@b@corp.example" }, "target_user"),
         ("empty local part", { $0.targetUser = "@corp.example" }, "target_user"),
