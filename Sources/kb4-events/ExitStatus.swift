@@ -7,6 +7,8 @@ import KB4EventsPipeline
 enum ExitStatus {
     static let usage: Int32 = 64
     static let data: Int32 = 65
+    /// EX_NOINPUT: the thing an `api` command names (event, event type, request status) does not exist (HTTP 404).
+    static let notFound: Int32 = 66
     static let unavailable: Int32 = 69
     static let cannotCreate: Int32 = 73
     static let temporary: Int32 = 75

@@ -1,0 +1,54 @@
+/// What became of one `POST /events` request: pending until `processed` is set, then the created ids and failures.
+public struct RequestStatus: Sendable, Equatable {
+    /// The request id that `POST /events` returned.
+    public let id: String
+    /// When the API processed the request; nil while it is pending.
+    public let processed: String?
+    /// The ids of the events the request created (`details.events`).
+    public let eventIDs: [String]
+    /// What went wrong (`details.failures`), as the API sent it.
+    public let failures: [JSONValue]
+    /// The whole status object as received.
+    public let json: JSONObject
+
+    /// Whether the API has processed the request.
+    public var isProcessed: Bool { processed != nil }
+
+    /// Reads a status object; `describe` names it in errors.
+    public init(_ value: JSONValue, describe: String) throws {
+        guard case .object(let object) = value, let id = object["id"]?.stringValue else {
+            throw APIError(
+                kind: .invalidResponse, request: "GET /statuses", message: "\(describe): not a status object with an id"
+            )
+        }
+        self.id = id
+        self.json = object
+        self.processed = object["processed"]?.stringValue
+        let details = object["details"]
+        self.eventIDs = details?["events"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        self.failures = details?["failures"]?.arrayValue ?? []
+    }
+}
+
+/// `waitForStatus` gave up: the request was accepted but not processed within the time allowed.
+public struct StatusWaitTimeout: Error, Sendable, CustomStringConvertible {
+    /// The request id, to look up later with `get-status`.
+    public let requestID: String
+    /// How long the wait lasted, in seconds.
+    public let waitedSeconds: Double
+    /// How many times the status was read.
+    public let polls: Int
+
+    /// Creates the error.
+    public init(requestID: String, waitedSeconds: Double, polls: Int) {
+        self.requestID = requestID
+        self.waitedSeconds = waitedSeconds
+        self.polls = polls
+    }
+
+    public var description: String {
+        let waited = (waitedSeconds * 10).rounded() / 10
+        return
+            "request \(requestID) was not processed after \(waited) s (\(polls) status reads); check it later with get-status"
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import KB4EventsAPI
+import KB4EventsPipeline
+
+/// `kb4-events api list-event-types [--name NAME]`.
+struct ListEventTypesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-event-types", abstract: "List event types (or those with exactly --name).")
+
+    @OptionGroup var options: APIOptions
+    @Option(help: "Only the type with this exact name.") var name: String?
+
+    func run() async throws {
+        let renderer = OutputRenderer(style: options.output.style, columns: TableColumn.eventTypes)
+        try await APIInvocation(options: options, subject: "event types").run { client, _ in
+            renderer.rows(try await client.listEventTypes(name: name))
+            renderer.finishList()
+        }
+    }
+}
+
+/// `kb4-events api get-event-type ID`.
+struct GetEventTypeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get-event-type", abstract: "Show one event type.")
+
+    @OptionGroup var options: APIOptions
+    @Argument(help: "The event type id.") var id: String
+
+    func run() async throws {
+        try await APIInvocation(options: options, subject: "event type \(id)").run { client, _ in
+            OutputRenderer(style: options.output.style).object(try await client.getEventType(id: id))
+        }
+    }
+}
+
+/// `kb4-events api list-statuses`: statuses of create requests, one page or every page with `--all`.
+struct ListStatusesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-statuses",
+        abstract: "List the statuses of create requests (one page, or every page with --all).")
+
+    @OptionGroup var options: APIOptions
+    @Option(help: "Only requests processed on this day (YYYY-MM-DD).") var processed: Day?
+    @Option(help: "Page number (1-based); with --all, the first page to read.") var page: Int?
+    @Option(name: .customLong("per-page"), help: "Rows per page (the API may clamp it).") var perPage: Int?
+    @Flag(help: "Follow every page (streamed).") var all = false
+
+    func validate() throws {
+        if let page, page < 1 { throw ValidationError("--page must be 1 or more") }
+        if let perPage, perPage < 1 { throw ValidationError("--per-page must be 1 or more") }
+    }
+
+    func run() async throws {
+        let renderer = OutputRenderer(style: options.output.style, columns: TableColumn.statuses)
+        try await APIInvocation(options: options, subject: "statuses").run { client, _ in
+            var pager = client.statusPages(processed: processed?.description, startPage: page, perPage: perPage)
+            while let result = try await pager.next() {
+                renderer.rows(result.items)
+                if !all {
+                    if renderer.style == .table { PageNote.write(result.meta, page: result.page) }
+                    break
+                }
+            }
+            renderer.finishList()
+        }
+    }
+}
+
+/// `kb4-events api get-status ID`: what became of one create request.
+struct GetStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get-status", abstract: "Show the status of one create request (created event ids, failures).")
+
+    @OptionGroup var options: APIOptions
+    @Argument(help: "The request id that create-event printed.") var id: String
+
+    func run() async throws {
+        try await APIInvocation(options: options, subject: "request status \(id)").run { client, _ in
+            OutputRenderer(style: options.output.style).object(try await client.getStatus(id: id).json)
+        }
+    }
+}
