@@ -78,6 +78,20 @@ public final class Client: Sendable {
                     } else {
                         throttledSince = nil
                     }
+                    if request.method == "POST" && response.status == 500 && isFirstCall {
+                        throw APIError(
+                            kind: .authentication, status: 500, request: label,
+                            message:
+                                "the first call got HTTP 500, which is how the API answers a wrong key or region: check the key and the region (if both are right the create may have been applied; check the request statuses)"
+                        )
+                    }
+                    if request.method == "POST" && response.status != 429 {
+                        throw APIError(
+                            kind: error.kind, status: error.status, request: label,
+                            message:
+                                "\(error.message); not retried because the server may have applied it: check the request statuses before sending again"
+                        )
+                    }
                     if isFirstCall && response.status == 500 {
                         serverErrorsOnFirstCall += 1
                         if serverErrorsOnFirstCall > retry.firstCallServerErrorRetries {
@@ -99,6 +113,13 @@ public final class Client: Sendable {
                 }
             } catch let error as TransportError {
                 failure = APIError(kind: .transport, request: label, message: error.message)
+                if request.method == "POST" && error.code != "connect" {
+                    throw APIError(
+                        kind: .transport, request: label,
+                        message:
+                            "\(error.message); not retried because the server may have applied it: check the request statuses before sending again"
+                    )
+                }
             }
             let wait = retry.backoff(attempt: attempt)
             if clock.now + wait - started > retry.budget {

@@ -48,7 +48,8 @@ public struct HTTPResponse: Sendable {
 
 /// A failure below HTTP: no connection, a timeout, a reset or a cut-off body. Always worth retrying.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
-    /// A short low-cardinality code: `timeout`, `connection`, `truncated`, `other`.
+    /// A short low-cardinality code: `connect` (nothing was sent), `timeout`, `connection` (lost mid-way),
+    /// `truncated`, `other`.
     public let code: String
     /// What happened, without secrets.
     public let message: String
@@ -123,8 +124,9 @@ public final class URLSessionTransport: HTTPTransport {
     private static func code(for error: URLError) -> String {
         switch error.code {
         case .timedOut: return "timeout"
-        case .networkConnectionLost, .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost,
-            .dnsLookupFailed:
+        case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed:
+            return "connect"
+        case .networkConnectionLost:
             return "connection"
         case .cannotParseResponse, .badServerResponse, .cannotDecodeRawData, .cannotDecodeContentData,
             .zeroByteResource:

@@ -115,3 +115,58 @@ import Testing
         }
     }
 }
+
+/// A transport that answers from a script, for rules that need exact responses.
+final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
+    private var responses: [Result<HTTPResponse, TransportError>]
+    private(set) var sent = 0
+    init(_ responses: [Result<HTTPResponse, TransportError>]) { self.responses = responses }
+    func send(_ request: HTTPRequest, to baseURL: BaseURL, authorization: String) async throws(TransportError) -> HTTPResponse {
+        sent += 1
+        let next = responses.count > 1 ? responses.removeFirst() : responses[0]
+        return try next.get()
+    }
+}
+
+@Suite struct ClientRuleTests {
+    func client(_ t: ScriptedTransport, span: Duration = .seconds(900)) -> Client {
+        Client(
+            baseURL: try! BaseURL(parsing: "http://127.0.0.1:9"), key: APIKey("k")!, transport: t,
+            pacer: Pacer(requestsPerSecond: nil),
+            retry: RetryPolicy(initialBackoff: .milliseconds(2), maxBackoff: .milliseconds(5), budget: .seconds(2), throttleSpan: span),
+            logger: Logger(label: "t"))
+    }
+
+    @Test func persistent429sWithoutLimitExceededBecomeQuota() async throws {
+        let t = ScriptedTransport([.success(HTTPResponse(status: 429, body: Array(#"{"message":"Too Many Requests"}"#.utf8)))])
+        do {
+            _ = try await client(t, span: .milliseconds(50)).send(HTTPRequest(method: "GET", path: "/events"), expecting: [200])
+            Issue.record("no error")
+        } catch let e as APIError {
+            #expect(e.kind == .quotaExhausted)
+            #expect(t.sent > 2)
+        }
+    }
+
+    @Test func aPostIsNotRetriedAfterAServerError() async throws {
+        let t = ScriptedTransport([
+            .success(HTTPResponse(status: 200, body: Array("{}".utf8))),
+            .success(HTTPResponse(status: 503, body: [])),
+        ])
+        let c = client(t)
+        _ = try await c.send(HTTPRequest(method: "GET", path: "/event_types"), expecting: [200])
+        await #expect(throws: APIError.self) {
+            _ = try await c.send(HTTPRequest(method: "POST", path: "/events", body: []), expecting: [201])
+        }
+        #expect(t.sent == 2, "the POST went out once")
+    }
+
+    @Test func aPostIsRetriedWhenNothingWasSent() async throws {
+        let t = ScriptedTransport([
+            .failure(TransportError(code: "connect", message: "cannot connect")),
+            .success(HTTPResponse(status: 201, body: Array(#"{"data":{"id":"r"}}"#.utf8))),
+        ])
+        let r = try await client(t).send(HTTPRequest(method: "POST", path: "/events", body: []), expecting: [201])
+        #expect(r.status == 201 && t.sent == 2)
+    }
+}
