@@ -14,6 +14,6 @@ struct KB4Events: AsyncParsableCommand {
             The API key comes from $KB4_EVENTS_API_KEY (name configurable) or --api-key-file, never from a flag value.
             """,
         version: version,
-        subcommands: [SyncCommand.self, BackfillCommand.self, SimulateCommand.self, APICommand.self]
+        subcommands: [SyncCommand.self, BackfillCommand.self, RebuildCommand.self, SimulateCommand.self, APICommand.self]
     )
 }

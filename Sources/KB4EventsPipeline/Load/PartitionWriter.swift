@@ -63,13 +63,9 @@ final class PartitionWriter {
         try drain()
         try gzip.finish()
         try file.syncAndClose()
-        let digest = hasher.finalize().map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
-        }.joined()
         return StagedPartition(
-            day: day, tempPath: tempPath, relativePath: relativePath, bytes: compressedBytes, sha256: digest,
-            rows: rows)
+            day: day, tempPath: tempPath, relativePath: relativePath, bytes: compressedBytes,
+            sha256: hex(hasher.finalize()), rows: rows)
     }
 
     /// Drops the temporary file.
@@ -102,4 +98,22 @@ extension StagedPartition {
     func discard() {
         FileSystem.remove(tempPath)
     }
+}
+
+/// Lower-case hex of a digest.
+func hex(_ digest: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for byte in digest {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// SHA-256 of a file's bytes, streamed.
+func sha256Hex(ofFile path: String) throws -> String {
+    var hasher = SHA256()
+    try FileSystem.forEachChunk(path, size: 1 << 20) { hasher.update(bufferPointer: $0) }
+    return hex(hasher.finalize())
 }

@@ -96,10 +96,13 @@ struct DayCommitter {
         let lake = settings.lake
         let previous = manifest.windows[day]
         let finalPath = lake.root + "/" + staged.relativePath
+        // Unchanged only when the manifest and the file on disk both hold exactly the new bytes (a damaged or
+        // replaced file is rewritten even though the manifest still matches).
         let unchanged =
             previous.map { p in
                 p.files.count == 1 && p.files[0].sha256 == staged.sha256 && p.files[0].path == staged.relativePath
                     && FileSystem.fileSize(finalPath) == staged.bytes && FileSystem.exists(lake.successMarker(day))
+                    && (try? sha256Hex(ofFile: finalPath)) == staged.sha256
             } ?? false
         let outcome: Outcome
         if unchanged, var window = previous {

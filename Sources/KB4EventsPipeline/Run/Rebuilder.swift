@@ -1,0 +1,108 @@
+import KB4EventsAPI
+public import Logging
+
+/// Regenerates partitions and manifest entries from the raw pages kept under `_raw/` (`--keep-raw`), with no
+/// API call: to switch the lake's format or to recover a damaged partition. The same pages give the same
+/// bytes as the export that fetched them.
+public final class Rebuilder {
+    private let settings: ExportSettings
+    private let logger: Logger
+    private let clock: RunClock
+    /// Identifies this run in the manifest and in temporary file names.
+    public let runID: String
+
+    /// Creates a rebuilder; `settings.format` is the format to write.
+    public init(settings: ExportSettings, logger: Logger, clock: RunClock, runID: String) {
+        self.settings = settings
+        self.logger = logger
+        self.clock = clock
+        self.runID = runID
+    }
+
+    /// Days that have kept raw pages.
+    public static func rawDays(in lake: LakeLayout) -> [Day] {
+        FileSystem.list(lake.raw).compactMap { name in
+            name.hasPrefix("dt=") ? Day(String(name.dropFirst(3))) : nil
+        }.sorted()
+    }
+
+    /// Rebuilds every day with raw pages in `from…to` (all when nil).
+    public func run(from: Day?, to: Day?) throws -> RunSummary {
+        let started = clock.now()
+        let lake = settings.lake
+        guard FileSystem.isDirectory(lake.root) else {
+            throw PipelineError(
+                stage: .config, category: .configuration, code: "no_lake", message: "no lake at \(lake.root)")
+        }
+        let lock = try LakeLock(layout: lake)
+        defer { withExtendedLifetime(lock) {} }
+        var manifest =
+            try Manifest.load(from: lake.manifest) ?? Manifest(format: settings.format, baseURL: settings.baseURL)
+        let available = Self.rawDays(in: lake)
+        var days = available.filter { (from == nil || $0 >= from!) && (to == nil || $0 <= to!) }
+        if manifest.format != settings.format && !manifest.windows.isEmpty {
+            // One lake holds one format: a switch must rewrite every recorded day, so every one needs its pages.
+            if from != nil || to != nil {
+                throw PipelineError(
+                    stage: .config, category: .configuration, code: "partial_format_switch",
+                    message:
+                        "switching \(lake.root) from \(manifest.format.rawValue) to \(settings.format.rawValue) rewrites every day; drop --from/--to"
+                )
+            }
+            let missing = manifest.windows.keys.sorted().filter { !available.contains($0) }
+            if !missing.isEmpty {
+                throw PipelineError(
+                    stage: .config, category: .configuration, code: "raw_missing",
+                    message:
+                        "cannot switch the format: \(missing.count) recorded day(s) have no raw pages (first \(missing[0])); export them again with --keep-raw --force, or keep \(manifest.format.rawValue)"
+                )
+            }
+            days = available
+            manifest.format = settings.format
+        }
+        if days.isEmpty {
+            logger.warning(
+                "no raw pages to rebuild from", metadata: ["raw": "\(lake.raw)", "hint": "export with --keep-raw"])
+        }
+        var summary = RunSummary()
+        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
+        for day in days {
+            var log = logger
+            log[metadataKey: "day"] = "\(day)"
+            let raw = RawPages(directory: lake.rawPartition(day))
+            let build = try DayBuild(day: day, settings: settings, tag: runID, raw: raw, logger: log)
+            let result: DayTransformer.Summary
+            let staged: StagedPartition
+            do {
+                let pages = raw.pages
+                guard pages.first == 1, pages.last == pages.count else {
+                    throw PipelineError(
+                        stage: .extract, category: .data, code: "raw_incomplete",
+                        message: "\(raw.directory) does not hold pages 1…N (found \(pages.count))", day: day)
+                }
+                for number in pages {
+                    try build.add(try raw.read(page: number, describe: "day \(day) raw page \(number)"))
+                }
+                (result, staged) = try build.finish()
+            } catch {
+                build.abandon()
+                summary.durationSeconds = clock.now() - started
+                throw RunFailure(error: error, summary: summary)
+            }
+            switch try committer.commit(
+                day: day, result: result, staged: staged, apiCalls: nil, manifest: &manifest, logger: log)
+            {
+            case .unchanged: summary.daysUnchanged += 1
+            case .written: summary.daysWritten += 1
+            case .revised:
+                summary.daysWritten += 1
+                summary.revised.append(day)
+            }
+            summary.events += result.events
+            summary.duplicatesDropped += result.duplicatesDropped
+        }
+        summary.daysSkipped = available.count - days.count
+        summary.durationSeconds = clock.now() - started
+        return summary
+    }
+}

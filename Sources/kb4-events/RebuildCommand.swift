@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import KB4EventsPipeline
+import Logging
+
+/// `kb4-events rebuild`: regenerate partitions from kept raw pages, no API calls.
+struct RebuildCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Regenerate partitions and the manifest from the raw pages kept with --keep-raw (no API calls).",
+        discussion: "Switches the lake's format (every day must have raw pages) or repairs damaged partitions.")
+
+    @Option(name: .long, help: "Pipeline file (for output.dir, format and compression level).")
+    var pipeline: String?
+
+    @Option(name: .long, help: "Lake root directory.")
+    var out: String?
+
+    @Option(name: .long, help: "Format to write: ndjson or csv (default: the lake's).")
+    var format: OutputFormat?
+
+    @Option(name: .long, help: "First day to rebuild (YYYY-MM-DD).")
+    var from: Day?
+
+    @Option(name: .long, help: "Last day to rebuild (YYYY-MM-DD).")
+    var to: Day?
+
+    @OptionGroup var log: LogOptions
+
+    func validate() throws {
+        if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
+    }
+
+    func run() async throws {
+        _ = LogSetup.bootstrap(log)
+        do {
+            let file = try pipeline.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
+                ?? PipelineConfiguration()
+            var flags = Overrides()
+            flags.outputDir = out
+            flags.format = format
+            var resolved = try ResolvedPipeline.resolve(
+                file: file, flags: flags, fileName: pipeline, toolVersion: KB4Events.version)
+            if format == nil, let manifest = try Manifest.load(from: resolved.export.lake.manifest) {
+                resolved.export.format = manifest.format
+            }
+            let rebuilder = Rebuilder(
+                settings: resolved.export, logger: Logger(label: "kb4.rebuild"),
+                clock: RunClock(today: .utcToday, now: { Date().timeIntervalSince1970 }), runID: RunID.make())
+            let summary = try rebuilder.run(from: from, to: to)
+            print(summary.line)
+        } catch {
+            throw ExitStatus.report(error)
+        }
+    }
+}
