@@ -14,7 +14,8 @@ public struct StagedPartition: Sendable {
 }
 
 /// Streams formatted events through gzip into a hidden temporary file in the day's partition directory,
-/// hashing the compressed bytes as they are written.
+/// hashing the compressed bytes as they are written. Formatting runs on the caller's thread; deflate, the
+/// write and the hash run on a second one (`BackgroundCompressor`), so a day uses both cores.
 final class PartitionWriter {
     private let layout: LakeLayout
     private let day: Day
@@ -22,7 +23,7 @@ final class PartitionWriter {
     private let relativePath: String
     private let tempPath: String
     private let file: OutputFile
-    private var gzip: GzipWriter!
+    private var compressor: BackgroundCompressor!
     private var buffer: [UInt8] = []
     private var hasher = SHA256()
     private var compressedBytes = 0
@@ -39,29 +40,34 @@ final class PartitionWriter {
         tempPath = dir + "/." + name + ".tmp-" + tempTag
         file = try OutputFile(path: tempPath)
         buffer.reserveCapacity(1 << 17)
-        gzip = try GzipWriter(level: level) { [unowned self] chunk in
+        let gzip = try GzipWriter(level: level) { [unowned self] chunk in
             try self.file.write(chunk)
             self.hasher.update(bufferPointer: chunk)
             self.compressedBytes += chunk.count
         }
+        compressor = BackgroundCompressor(gzip: gzip)
         formatter.writeHeader(into: &buffer)
     }
 
     func write(_ event: JSONObject) throws {
         formatter.write(event: event, into: &buffer)
         rows += 1
-        if buffer.count >= 1 << 16 { try drain() }
+        if buffer.count >= Self.chunk { try submit() }
     }
 
-    private func drain() throws {
-        try gzip.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
+    /// Formatted bytes handed to the compressor at a time.
+    static let chunk = 1 << 18
+
+    private func submit() throws {
+        try compressor.submit(buffer)
+        buffer = []
+        buffer.reserveCapacity(Self.chunk + (1 << 14))
     }
 
     /// Finishes the gzip stream and fsyncs the temporary file.
     func finish() throws -> StagedPartition {
-        try drain()
-        try gzip.finish()
+        try submit()
+        try compressor.finish()
         try file.syncAndClose()
         return StagedPartition(
             day: day, tempPath: tempPath, relativePath: relativePath, bytes: compressedBytes,
@@ -70,6 +76,7 @@ final class PartitionWriter {
 
     /// Drops the temporary file.
     func abandon() {
+        compressor.drain()
         file.abandon()
         FileSystem.remove(tempPath)
     }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The benchmark (issue 7): release build, simulator data, ratios measured side by side in one run.
+# usage: scripts/bench.sh            (about 4 minutes on 2 cores)
+#        BENCH_SMOKE=1 scripts/bench.sh   (a small, quick version)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LC_ALL=C
+SMOKE=${BENCH_SMOKE:-0}
+EVENTS=400000; BIG=2000000; PACED_EVENTS=3000
+if [ "$SMOKE" = 1 ]; then EVENTS=40000; BIG=100000; PACED_EVENTS=300; fi
+
+swift build -c release --product kb4-events >/dev/null
+BIN=$PWD/.build/release/kb4-events
+W=$(mktemp -d /tmp/kb4-bench.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+export KB4_EVENTS_API_KEY=bench-key
+TODAY=2026-11-22
+
+start_sim() { # name, simulate args… → prints the URL
+  local name=$1; shift
+  "$BIN" simulate --port 0 --today $TODAY "$@" > "$W/$name.out" 2> "$W/$name.err" &
+  for _ in $(seq 1 600); do grep -q listening "$W/$name.out" 2>/dev/null && break; sleep 0.1; done
+  awk '{print $NF}' "$W/$name.out"
+}
+timed() { # label, command… → sets SECS and RSS_KB
+  shift
+  /usr/bin/time -f "%e %M" -o "$W/time" "$@" > "$W/last.out" 2> "$W/last.err" || { cat "$W/last.err"; exit 1; }
+  read -r SECS RSS_KB < "$W/time"
+}
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+manifest_calls() { # lake → "events calls min_calls"
+  python3 - "$1" <<'PY'
+import json, math, sys
+m = json.load(open(sys.argv[1] + "/_manifest.json"))
+w = m["windows"].values()
+print(sum(x["events"] for x in w), sum(x["api_calls"] for x in w), sum(math.ceil(x["events"] / 100) for x in w))
+PY
+}
+
+echo "# kb4-events benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(swift --version 2>&1 | head -1)"
+echo
+echo "| measurement | result | target |"
+echo "|---|---|---|"
+
+# 1. Export over loopback, limits off, keeping raw pages.
+URL=$(start_sim dense --seed 1 --events $EVENTS --days 4 --rps 0)
+timed export "$BIN" backfill --base-url "$URL" --out "$W/lake" --from 2026-11-19 --to 2026-11-21 --today $TODAY \
+  --keep-raw --requests-per-second 100000 --quiet
+read -r N CALLS MIN < <(manifest_calls "$W/lake")
+echo "| export over loopback, limits off ($N events, keep-raw) | $(python3 -c "print(round($N/$SECS))") events/s, ${SECS} s | — |"
+echo "| API calls, dense range (3 days) | $CALLS calls vs minimum $MIN (Σ⌈events/100⌉) | = minimum |"
+
+# 2. Rebuild vs gzip -6 vs plain Python, same data.
+for d in "$W"/lake/events/dt=*; do gzip -dc "$d/part-00000.ndjson.gz"; done > "$W/all.ndjson"
+timed gzip6 sh -c "gzip -6 -c '$W/all.ndjson' > '$W/all.ndjson.gz'"; GZ=$SECS
+timed rebuild_ndjson "$BIN" rebuild --out "$W/lake" --format ndjson --quiet; NDJ=$SECS; NDJ_RSS=$RSS_KB
+cp -r "$W/lake" "$W/lake-csv"
+timed rebuild_csv "$BIN" rebuild --out "$W/lake-csv" --format csv --quiet; CSV=$SECS
+timed python python3 scripts/bench_python.py "$W/lake/_raw" "$W/py"; PY=$SECS
+echo "| rebuild → NDJSON.gz vs \`gzip -6\` of the same NDJSON | ${NDJ} s vs ${GZ} s = **$(ratio $NDJ $GZ)×** | ≤ 1.0× |"
+echo "| rebuild → CSV.gz vs \`gzip -6\` of the NDJSON | ${CSV} s vs ${GZ} s = **$(ratio $CSV $GZ)×** | ≤ 1.3× |"
+echo "| plain Python (json + gzip -6) vs rebuild → NDJSON.gz | ${PY} s vs ${NDJ} s = **$(ratio $PY $NDJ)× faster** | ≥ 2.5× |"
+echo "| plain Python vs rebuild → CSV.gz | ${PY} s vs ${CSV} s = **$(ratio $PY $CSV)× faster** | ≥ 2.5× |"
+echo "| peak RSS of the NDJSON rebuild | $((NDJ_RSS / 1024)) MB | — |"
+kill %1 2>/dev/null || true
+
+# 3. Peak RSS for one large day, and a quarter of it (flat as the day grows).
+for size in $((BIG / 4)) $BIG; do
+  URL=$(start_sim big$size --seed 3 --events $size --days 2 --rps 0)
+  timed big "$BIN" backfill --base-url "$URL" --out "$W/big$size" --from 2026-11-21 --to 2026-11-21 --today $TODAY \
+    --requests-per-second 100000 --quiet
+  read -r N CALLS MIN < <(manifest_calls "$W/big$size")
+  echo "| peak RSS, one $N-event day exported over loopback | $((RSS_KB / 1024)) MB (${SECS} s) | ≤ 64 MB, flat |"
+  kill %% 2>/dev/null || true
+done
+
+# 4. Pacing at the API's 4 requests/second, against a simulator that enforces it.
+URL=$(start_sim paced --seed 21 --events $PACED_EVENTS --days 11 --rps 4 --per-page-max 10)
+timed paced "$BIN" backfill --base-url "$URL" --out "$W/paced" --from 2026-11-12 --to 2026-11-21 --today $TODAY --quiet
+STATS=$(curl -s -H "Authorization: Bearer $KB4_EVENTS_API_KEY" "$URL/_sim/stats")
+REQS=$(python3 -c "import json,sys; s=json.loads(sys.argv[1]); print(s['requests_by_route'].get('GET /events',0), s['too_many_requests'])" "$STATS")
+read -r PAGES TOO_MANY <<< "$REQS"
+echo "| paced export at 4 req/s ($PAGES pages) | $(python3 -c "print(f'{$PAGES/$SECS:.2f}')") req/s = $(python3 -c "print(f'{100*$PAGES/$SECS/4:.1f}')") %, $TOO_MANY × 429 | ≥ 95 %, 0 × 429 |"
+
+# 5. API calls on a sparse range (many empty or small days).
+URL=$(start_sim sparse --seed 5 --events 300 --days 30 --rps 0)
+timed sparse "$BIN" backfill --base-url "$URL" --out "$W/sparse" --from 2026-10-24 --to 2026-11-21 --today $TODAY \
+  --requests-per-second 100000 --quiet
+read -r N CALLS MIN < <(manifest_calls "$W/sparse")
+echo "| API calls, sparse range (29 days, $N events) | $CALLS calls vs Σ⌈events/100⌉ = $MIN; ⌈total/100⌉ = $(( (N + 99) / 100 )) | one call per day is the floor |"
