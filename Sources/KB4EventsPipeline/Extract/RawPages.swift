@@ -24,7 +24,7 @@ struct RawPages {
             let gzip = try GzipWriter(level: Self.compressionLevel) { try file.write($0) }
             try gzip.write(body)
             try gzip.finish()
-            try file.syncAndClose()
+            file.closeWithoutSync()  // staging: made durable in `promote`, or deleted
         } catch {
             file.abandon()
             throw error
@@ -54,6 +54,8 @@ struct RawPages {
 
     /// Moves the staged pages to `destination`, replacing what was there, durably.
     func promote(to destination: String, tempTag: String) throws {
+        // One syncfs for the day's pages instead of an fsync per page (thousands on a big day).
+        try FileSystem.syncFileSystem(containing: directory)
         let (parent, name) = FileSystem.split(destination)
         try FileSystem.makeDirectories(parent)
         let old = parent + "/." + name + ".old-" + tempTag

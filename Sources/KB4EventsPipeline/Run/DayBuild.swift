@@ -1,5 +1,5 @@
 import KB4EventsAPI
-public import Logging
+import Logging
 
 /// Builds one day's data file from its pages: a streaming transform into a staged gzip file, and, when the
 /// pages turn out to be out of order, a bounded-memory sort replayed from the day's raw pages on disk.
