@@ -5,15 +5,17 @@ import KB4EventsAPI
 struct RawPages {
     /// Directory holding `page-NNNNN.json.gz`.
     let directory: String
+    /// Whether stored pages are fsynced (they will be promoted to `_raw/`).
+    var durable = false
 
     /// Level 1: raw pages are a safety copy, written at API pace; speed matters more than size here.
     static let compressionLevel = 1
 
     /// Prepares an empty staging directory.
-    static func staging(_ directory: String) throws -> RawPages {
+    static func staging(_ directory: String, durable: Bool) throws -> RawPages {
         FileSystem.removeTree(directory)
         try FileSystem.makeDirectories(directory)
-        return RawPages(directory: directory)
+        return RawPages(directory: directory, durable: durable)
     }
 
     /// Stores one page body.
@@ -24,7 +26,9 @@ struct RawPages {
             let gzip = try GzipWriter(level: Self.compressionLevel) { try file.write($0) }
             try gzip.write(body)
             try gzip.finish()
-            file.closeWithoutSync()  // staging: made durable in `promote`, or deleted
+            // Pages that will be kept are made durable as they arrive (one fsync per page, nothing at API pace);
+            // pages that are only staged for a replay are deleted after the day and need none.
+            if durable { try file.syncAndClose() } else { file.closeWithoutSync() }
         } catch {
             file.abandon()
             throw error
@@ -54,8 +58,7 @@ struct RawPages {
 
     /// Moves the staged pages to `destination`, replacing what was there, durably.
     func promote(to destination: String, tempTag: String) throws {
-        // One syncfs for the day's pages instead of an fsync per page (thousands on a big day).
-        try FileSystem.syncFileSystem(containing: directory)
+        try FileSystem.syncDirectory(directory)
         let (parent, name) = FileSystem.split(destination)
         try FileSystem.makeDirectories(parent)
         let old = parent + "/." + name + ".old-" + tempTag

@@ -69,15 +69,6 @@ enum FileSystem {
         if fsync(fd) != 0 && errno != EINVAL { throw fail("sync directory", path) }
     }
 
-    /// Flushes every file of the file system holding `path` to disk (Linux `syncfs`): one call where many
-    /// files need to be durable together.
-    static func syncFileSystem(containing path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw fail("open", path) }
-        defer { close(fd) }
-        if syncfs(fd) != 0 { throw fail("sync", path) }
-    }
-
     static func rename(_ from: String, _ to: String) throws {
         if Glibc.rename(from, to) != 0 { throw fail("rename to \(to)", from) }
     }

@@ -126,7 +126,7 @@ public final class ExportRunner {
         var log = logger
         log[metadataKey: "day"] = "\(day)"
         let callsBefore = client.stats.calls
-        let raw = try withLoadErrors(day) { try RawPages.staging(lake.rawStaging(day, tag: runID)) }
+        let raw = try withLoadErrors(day) { try RawPages.staging(lake.rawStaging(day, tag: runID), durable: settings.keepRaw) }
         let build = try DayBuild(day: day, settings: settings, tag: runID, raw: raw, logger: log)
         var pager = EventPager(client: client, query: .day(day.description, perPage: settings.perPage), label: "day \(day)")
         var pages = 0
