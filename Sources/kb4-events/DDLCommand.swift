@@ -29,7 +29,8 @@ struct DDLCommand: AsyncParsableCommand {
     func validate() throws {
         if engine != .duckdb && location == nil {
             throw ValidationError(
-                "--engine \(engine.rawValue) needs --location (\(engine == .athena ? "s3" : "gs")://bucket/prefix holding the lake root)")
+                "--engine \(engine.rawValue) needs --location (\(engine == .athena ? "s3" : "gs")://bucket/prefix holding the lake root)"
+            )
         }
         guard !table.isEmpty, table.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw ValidationError("--table must be letters, digits and _")
@@ -39,14 +40,17 @@ struct DDLCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let layout = try lake.resolve().export.lake
-            guard let manifest = try Manifest.load(from: layout.manifest) else { throw NoLake(root: layout.root).exit() }
+            guard let manifest = try Manifest.load(from: layout.manifest) else {
+                throw NoLake(root: layout.root).exit()
+            }
             var root = layout.root
             if !root.hasPrefix("/") {
                 if root.hasPrefix("./") { root.removeFirst(2) }
                 root = FileManager.default.currentDirectoryPath + (root == "." ? "" : "/" + root)
             }
             let definition = TableDefinition(
-                format: manifest.format, location: location ?? root, firstDay: manifest.windows.keys.min(), table: table)
+                format: manifest.format, location: location ?? root, firstDay: manifest.windows.keys.min(), table: table
+            )
             writeOut(definition.text(for: engine))
         } catch let exit as ExitCode {
             throw exit

@@ -8,7 +8,8 @@ import KB4EventsPipeline
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Dry run: the windows sync (or backfill with --from/--to) would fetch, estimated calls vs the daily budget.",
+        abstract:
+            "Dry run: the windows sync (or backfill with --from/--to) would fetch, estimated calls vs the daily budget.",
         discussion: """
             Estimates come from the manifest's api_calls of a day when known, else 1 + ceil(events-per-day / per_page).
             No API call, no lock, no write. A table on a terminal, JSON otherwise (or with --json).

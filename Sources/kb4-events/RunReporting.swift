@@ -7,7 +7,9 @@ import Synchronization
 struct MetricsOptions: ParsableArguments {
     @Option(
         name: .customLong("metrics-file"),
-        help: "Write Prometheus text-format metrics of the run to this file (atomically; for node_exporter's textfile collector).")
+        help:
+            "Write Prometheus text-format metrics of the run to this file (atomically; for node_exporter's textfile collector)."
+    )
     var metricsFile: String?
 }
 
@@ -28,7 +30,8 @@ struct RunReport {
         if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
         if let lake, FileManager.default.fileExists(atPath: lake.root) {
             let record = RunRecord(
-                command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now), exitCode: Int(exitCode),
+                command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
+                exitCode: Int(exitCode),
                 error: error.map { "\($0)" }, summary: summary)
             do { try record.save(to: lake, tempTag: runID) } catch {
                 warn("cannot record the last run in \(lake.state): \(error)")

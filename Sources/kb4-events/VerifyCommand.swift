@@ -6,15 +6,20 @@ import KB4EventsPipeline
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Re-read every data file: gzip integrity, rows, size and sha256 vs the manifest, _SUCCESS, extra files.",
-        discussion: "Prints each problem with its path, then `verified N files, M problems`. Exit 65 on any problem, 66 when there is no lake.")
+        abstract:
+            "Re-read every data file: gzip integrity, rows, size and sha256 vs the manifest, _SUCCESS, extra files.",
+        discussion:
+            "Prints each problem with its path, then `verified N files, M problems`. Exit 65 on any problem, 66 when there is no lake."
+    )
 
     @OptionGroup var lake: LakeOptions
 
     func run() async throws {
         do {
             let layout = try lake.resolve().export.lake
-            guard let manifest = try Manifest.load(from: layout.manifest) else { throw NoLake(root: layout.root).exit() }
+            guard let manifest = try Manifest.load(from: layout.manifest) else {
+                throw NoLake(root: layout.root).exit()
+            }
             let report = LakeVerifier(layout: layout).verify(manifest)
             var text = ""
             for problem in report.problems { text += "\(problem)\n" }

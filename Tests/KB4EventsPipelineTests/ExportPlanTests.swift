@@ -17,7 +17,8 @@ import Testing
     @Test func freshLakeFetchesEveryDayWithGuessedCallsAndWritesNothing() async throws {
         try await LakeFixture.with { f in
             let plan = ExportPlan.make(
-                request: .sync(force: false), settings: settings(f), manifest: try Manifest.load(from: f.dir + "/_manifest.json"),
+                request: .sync(force: false), settings: settings(f),
+                manifest: try Manifest.load(from: f.dir + "/_manifest.json"),
                 today: f.today, budget: ExportPlan.Budget(limit: 30, reserve: 10, usedToday: 4), eventsPerDay: 250)
             let days = Day.range(f.firstDay, through: f.today.previous)
             #expect(plan.windows.map(\.day) == days)
@@ -37,11 +38,13 @@ import Testing
             _ = try await f.runner().run(.backfill(from: yesterday, to: yesterday, force: false))
             let manifest = try f.manifest()
             let plan = ExportPlan.make(
-                request: .sync(force: false), settings: settings(f), manifest: manifest, today: f.today, budget: noBudget,
+                request: .sync(force: false), settings: settings(f), manifest: manifest, today: f.today,
+                budget: noBudget,
                 eventsPerDay: 100)
             let missing = Day.range(f.firstDay.adding(days: 2), through: yesterday.previous)
             #expect(plan.windows.filter { $0.action == .fetch }.map(\.day) == missing)
-            #expect(plan.windows.filter { $0.action == .fetch }.allSatisfy { $0.basis == .guess && $0.estimatedCalls == 2 })
+            #expect(
+                plan.windows.filter { $0.action == .fetch }.allSatisfy { $0.basis == .guess && $0.estimatedCalls == 2 })
             let recheck = try #require(plan.windows.first { $0.action == .recheck })
             #expect(recheck.day == yesterday, "lookback 2: only yesterday is complete inside it")
             #expect(recheck.basis == .history)
@@ -78,7 +81,9 @@ import Testing
     ])
     func daysOfBudget(total: Int, limit: Int, reserve: Int, used: Int, expected: Int?) {
         let plan = ExportPlan(
-            windows: total == 0 ? [] : [ExportPlan.Window(day: Day("2026-11-01")!, action: .fetch, estimatedCalls: total, basis: .guess)],
+            windows: total == 0
+                ? []
+                : [ExportPlan.Window(day: Day("2026-11-01")!, action: .fetch, estimatedCalls: total, basis: .guess)],
             skipped: 0, today: Day("2026-11-22")!, clampedFrom: nil,
             budget: ExportPlan.Budget(limit: limit, reserve: reserve, usedToday: used), eventsPerDay: 100)
         #expect(plan.daysOfBudget == expected)

@@ -72,7 +72,9 @@ import Testing
     }
 
     @Test func aMissingSuccessMarkerIsCaught() async throws {
-        let report = try await verify { f, _ in try FileManager.default.removeItem(atPath: f.dir + "/events/dt=2026-11-18/_SUCCESS") }
+        let report = try await verify { f, _ in
+            try FileManager.default.removeItem(atPath: f.dir + "/events/dt=2026-11-18/_SUCCESS")
+        }
         #expect(report.problems.map(\.kind) == [.missingSuccess])
     }
 

@@ -26,7 +26,11 @@ struct RunMetricsTests {
             let name = parts[0]
             #expect(name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } && name.first!.isLetter)
             #expect(help.contains(name) && type.contains(name), "HELP and TYPE precede \(name)")
-            samples[name] = try #require(Double(parts[1]), "value of \(name)")
+            guard let value = Double(parts[1]) else {
+                Issue.record("value of \(name) is not a number: \(parts[1])")
+                continue
+            }
+            samples[name] = value
         }
         #expect(text.hasSuffix("\n"))
         return samples
@@ -46,7 +50,8 @@ struct RunMetricsTests {
 
     @Test func aSuccessfulRunParsesWithEveryMetric() throws {
         let metrics = RunMetrics(
-            summary: summary(), exitCode: 0, finishedAt: 1_795_380_000.7, lastSuccess: 1_795_380_000.7, callsLeftToday: 2464)
+            summary: summary(), exitCode: 0, finishedAt: 1_795_380_000.7, lastSuccess: 1_795_380_000.7,
+            callsLeftToday: 2464)
         let samples = try parse(metrics.text)
         #expect(samples["kb4_events_last_success_timestamp_seconds"] == 1_795_380_000)
         #expect(samples["kb4_events_run_duration_seconds"] == 7.25)

@@ -9,7 +9,8 @@ struct RunProgressTests {
         p.events = 500
         p.calls = 9
         p.currentDay = Day("2026-11-20")!
-        #expect(p.line(elapsedSeconds: 5) == "day 2026-11-20 · 2/10 days · 500 events · 9 calls · 100 events/s · ETA 0:20")
+        #expect(
+            p.line(elapsedSeconds: 5) == "day 2026-11-20 · 2/10 days · 500 events · 9 calls · 100 events/s · ETA 0:20")
     }
 
     @Test func noETABeforeTheFirstDayNorAfterTheLast() {

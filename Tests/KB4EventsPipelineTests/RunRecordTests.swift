@@ -28,8 +28,10 @@ struct RunRecordTests {
     @Test func noLakeRootNoRecord() {
         let layout = LakeLayout(root: "/nonexistent/kb4-lake")
         #expect(throws: FileError.self) {
-            try RunRecord(command: "sync", runID: "r", startedAt: "", finishedAt: "", exitCode: 0, error: nil, summary: .empty)
-                .save(to: layout, tempTag: "t")
+            try RunRecord(
+                command: "sync", runID: "r", startedAt: "", finishedAt: "", exitCode: 0, error: nil, summary: .empty
+            )
+            .save(to: layout, tempTag: "t")
         }
         #expect(RunRecord.load(from: layout) == nil)
     }

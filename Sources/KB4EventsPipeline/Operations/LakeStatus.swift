@@ -147,7 +147,9 @@ public struct LakeStatus: Sendable, Equatable {
         }
         let gaps = gaps
         if !gaps.isEmpty {
-            let shown = gaps.prefix(20).map { $0.from == $0.to ? "\($0.from)" : "\($0.from) … \($0.to) (\($0.days) days)" }
+            let shown = gaps.prefix(20).map {
+                $0.from == $0.to ? "\($0.from)" : "\($0.from) … \($0.to) (\($0.days) days)"
+            }
             lines.append(
                 "gaps: " + shown.joined(separator: ", ") + (gaps.count > 20 ? ", and \(gaps.count - 20) more" : ""))
         }

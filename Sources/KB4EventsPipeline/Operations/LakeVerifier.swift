@@ -56,7 +56,8 @@ public struct LakeVerifier: Sendable {
             for file in window.files {
                 listed.insert(file.path)
                 guard FileSystem.exists(layout.root + "/" + file.path) else {
-                    report.problems.append(Problem(path: file.path, kind: .missingFile, detail: "listed in the manifest, not on disk"))
+                    report.problems.append(
+                        Problem(path: file.path, kind: .missingFile, detail: "listed in the manifest, not on disk"))
                     continue
                 }
                 report.filesChecked += 1
@@ -119,11 +120,15 @@ public struct LakeVerifier: Sendable {
         }.joined()
         if size != file.bytes {
             problems.append(
-                Problem(path: file.path, kind: .sizeMismatch, detail: "\(size) bytes on disk, \(file.bytes) in the manifest"))
+                Problem(
+                    path: file.path, kind: .sizeMismatch, detail: "\(size) bytes on disk, \(file.bytes) in the manifest"
+                ))
         }
         if digest != file.sha256 {
             problems.append(
-                Problem(path: file.path, kind: .checksumMismatch, detail: "sha256 \(digest), the manifest has \(file.sha256)"))
+                Problem(
+                    path: file.path, kind: .checksumMismatch,
+                    detail: "sha256 \(digest), the manifest has \(file.sha256)"))
         }
         if let gzipFailure {
             problems.append(Problem(path: file.path, kind: .corruptGzip, detail: gzipFailure))
@@ -132,7 +137,9 @@ public struct LakeVerifier: Sendable {
         let rows = counter.rows
         if rows != file.rows {
             problems.append(
-                Problem(path: file.path, kind: .rowCountMismatch, detail: "\(rows) rows in the file, \(file.rows) in the manifest"))
+                Problem(
+                    path: file.path, kind: .rowCountMismatch,
+                    detail: "\(rows) rows in the file, \(file.rows) in the manifest"))
         }
         return rows
     }

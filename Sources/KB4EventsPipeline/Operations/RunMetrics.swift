@@ -32,8 +32,11 @@ public struct RunMetrics: Sendable, Equatable {
         gauge(
             "last_success_timestamp_seconds", "End of the last run that exited 0 (Unix time).",
             lastSuccess.map { seconds($0) })
-        gauge("last_run_timestamp_seconds", "End of the last run, whatever its outcome (Unix time).", seconds(finishedAt))
-        gauge("run_duration_seconds", "Duration of the last run.", String((summary.durationSeconds * 1000).rounded() / 1000))
+        gauge(
+            "last_run_timestamp_seconds", "End of the last run, whatever its outcome (Unix time).", seconds(finishedAt))
+        gauge(
+            "run_duration_seconds", "Duration of the last run.",
+            String((summary.durationSeconds * 1000).rounded() / 1000))
         gauge("run_exit_code", "Exit code of the last run (0 success, 75 temporary, see the README).", int(exitCode))
         gauge("windows_written", "Days written (new or revised) by the last run.", int(summary.daysWritten))
         gauge("windows_unchanged", "Days re-checked by the last run and found unchanged.", int(summary.daysUnchanged))

@@ -79,7 +79,8 @@ public struct TableDefinition: Sendable {
         case .timestamp: return "TIMESTAMPTZ"
         case .date: return "DATE"
         case .json: return "JSON"
-        case .record(let fields): return "STRUCT(" + fields.map { "\($0.0) \(duckType($0.1))" }.joined(separator: ", ") + ")"
+        case .record(let fields):
+            return "STRUCT(" + fields.map { "\($0.0) \(duckType($0.1))" }.joined(separator: ", ") + ")"
         }
     }
 
@@ -124,7 +125,8 @@ public struct TableDefinition: Sendable {
         case .double: return "double"
         case .bool: return "boolean"
         case .date: return "date"
-        case .record(let fields): return "struct<" + fields.map { "\($0.0):\(hiveType($0.1))" }.joined(separator: ",") + ">"
+        case .record(let fields):
+            return "struct<" + fields.map { "\($0.0):\(hiveType($0.1))" }.joined(separator: ",") + ">"
         }
     }
 
