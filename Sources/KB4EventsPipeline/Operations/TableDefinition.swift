@@ -140,12 +140,13 @@ public struct TableDefinition: Sendable {
             ("projection.dt.interval.unit", "DAYS"), ("storage.location.template", "\(location)/events/dt=${dt}/"),
         ]
         if format == .csv {
-            // OpenCSVSerde reads every column as text reliably (an empty field would not parse as a number):
+            // OpenCSVSerde reads every column as text reliably (an empty field would not parse as a number); the
+            // escape is the quote itself (RFC 4180 doubles quotes; a backslash is data, e.g. in JSON text):
             // cast in queries, e.g. CAST(NULLIF(risk__level, '') AS integer).
             cols = columns.map { "  `\($0.0)` string" }.joined(separator: ",\n")
             storage = """
                 ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'
-                WITH SERDEPROPERTIES ('separatorChar' = ',', 'quoteChar' = '"', 'escapeChar' = '\\\\')
+                WITH SERDEPROPERTIES ('separatorChar' = ',', 'quoteChar' = '"', 'escapeChar' = '"')
                 """
             properties.append(("skip.header.line.count", "1"))
         } else {
