@@ -41,6 +41,8 @@ public final class Client: Sendable {
     /// `send`, where `isRetry` marks the first attempt as a retry of an earlier call (an unparsable body).
     func send(_ request: HTTPRequest, expecting expected: Set<Int>, isRetry: Bool) async throws -> HTTPResponse {
         let label = "\(request.method) \(request.path)"
+        // Log lines carry the query too, so a retry of a window's page names its day (occurred_date=D).
+        let query = request.query.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
         let clock = ContinuousClock()
         let started = clock.now
         var attempt = 0
@@ -106,7 +108,10 @@ public final class Client: Sendable {
                     if let after, clock.now + after - started <= retry.budget {
                         logger.warning(
                             "retrying after the server's Retry-After",
-                            metadata: ["request": "\(label)", "attempt": "\(attempt)", "wait_secs": "\(after.seconds)"])
+                            metadata: [
+                                "request": "\(label)", "query": "\(query)", "attempt": "\(attempt)",
+                                "wait_secs": "\(after.seconds)",
+                            ])
                         try await clock.sleep(for: after)
                         continue
                     }
@@ -130,7 +135,8 @@ public final class Client: Sendable {
             logger.warning(
                 "transient API failure, retrying",
                 metadata: [
-                    "request": "\(label)", "attempt": "\(attempt)", "error": "\(failure.kind.rawValue)",
+                    "request": "\(label)", "query": "\(query)", "attempt": "\(attempt)",
+                    "error": "\(failure.kind.rawValue)",
                     "status": "\(failure.status.map(String.init) ?? "-")", "wait_secs": "\(wait.seconds)",
                 ])
             try await clock.sleep(for: wait)

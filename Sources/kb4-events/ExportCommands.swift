@@ -8,12 +8,13 @@ struct SyncCommand: AsyncParsableCommand {
         abstract: "Export every incomplete day up to yesterday, then re-check the last lookback days.")
 
     @OptionGroup var options: ExportOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Flag(name: .long, help: "Re-export every day from the start date (e.g. to switch the lake's format).")
     var force = false
 
     func run() async throws {
-        try await ExportInvocation(options: options).run(.sync(force: force))
+        try await ExportInvocation(options: options, metricsFile: metrics.metricsFile).run(.sync(force: force))
     }
 }
 
@@ -24,6 +25,7 @@ struct BackfillCommand: AsyncParsableCommand {
         abstract: "Export every incomplete day from --from to --to (clamped to yesterday).")
 
     @OptionGroup var options: ExportOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(name: .long, help: "First day (YYYY-MM-DD).")
     var from: Day
@@ -39,6 +41,6 @@ struct BackfillCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await ExportInvocation(options: options).run(.backfill(from: from, to: to, force: force))
+        try await ExportInvocation(options: options, metricsFile: metrics.metricsFile).run(.backfill(from: from, to: to, force: force))
     }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
@@ -7,10 +8,18 @@ import Logging
 /// failures to the contract's exit codes.
 struct ExportInvocation {
     let options: ExportOptions
+    /// `--metrics-file`, when given.
+    var metricsFile: String? = nil
 
     func run(_ request: RunRequest) async throws {
         let logger = LogSetup.bootstrap(options.log)
         var session: SourceSession?
+        let runID = RunID.make()
+        let report = RunReport(
+            command: request.commandName, runID: runID, startedAt: Date().timeIntervalSince1970,
+            metricsFile: metricsFile)
+        let progress = ProgressLine.make(options.log)
+        var lake: LakeLayout?
         do {
             let today = options.today ?? .utcToday
             let opened = try await SourceSession.open(
@@ -18,22 +27,42 @@ struct ExportInvocation {
                 logger: logger)
             session = opened
             let settings = opened.resolved.exportSettings(today: today)
+            lake = settings.lake
             let runner = ExportRunner(
                 settings: settings, client: opened.client, logger: Logger(label: "kb4.export"),
-                clock: RunClock(today: today, now: { Date().timeIntervalSince1970 }), runID: RunID.make())
+                clock: RunClock(today: today, now: { Date().timeIntervalSince1970 }), runID: runID)
+            if let progress { runner.onProgress = { progress.update($0) } }
             let summary = try await runner.run(request)
+            progress?.finish()
             await opened.close()
+            report.record(exitCode: 0, summary: summary, error: nil, lake: lake, budget: opened.budget)
             print(summary.line)
             if opened.simulator != nil {
                 let root = settings.lake.root
                 print("lake: \(root)")
                 print(
-                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM read_json_auto('\(root)/events/*/*.\(settings.format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
+                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(settings.format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(settings.format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
                 )
             }
         } catch {
+            progress?.finish()
             await session?.close()
-            throw ExitStatus.report(error)
+            let exit = ExitStatus.report(error)
+            let failure = error as? RunFailure
+            report.record(
+                exitCode: exit.rawValue, summary: failure?.summary, error: failure?.error ?? error, lake: lake,
+                budget: session?.budget)
+            throw exit
+        }
+    }
+}
+
+extension RunRequest {
+    /// `sync` or `backfill`, for the run record.
+    var commandName: String {
+        switch self {
+        case .sync: return "sync"
+        case .backfill: return "backfill"
         }
     }
 }

@@ -46,6 +46,7 @@ struct StderrLogHandler: LogHandler {
             line = Array(text.utf8)
         }
         line.append(UInt8(ascii: "\n"))
+        ProgressLine.clear()
         FileHandle.standardError.write(Data(line))
     }
 

@@ -341,6 +341,7 @@ import Testing
         try await withSimulator(testConfiguration { $0.processingDelay = .seconds(2) }) { simulator, client in
             let email = try #require(
                 try truthObjects(simulator).compactMap { ($0["user"] as? [String: Any])?["email"] as? String }.first)
+            let sentAt = ContinuousClock.now
             let created = try await client.post(
                 "/events",
                 json: [
@@ -351,11 +352,14 @@ import Testing
                 ])
             #expect(created.status == 201)
             let requestID = try #require((try created.object()["data"] as? [String: Any])?["id"] as? String)
-            #expect(try await client.get("/events?external_id=create-test-1").rows().isEmpty)
-
+            let notYetListed = try await client.get("/events?external_id=create-test-1").rows().isEmpty
             let pending = try #require(
                 try await client.get("/statuses/\(requestID)").object()["data"] as? [String: Any])
-            #expect(pending["processed"] is NSNull)
+            // Before the processing delay has passed (a loaded machine can take longer than that to get here).
+            if ContinuousClock.now - sentAt < .milliseconds(1900) {
+                #expect(notYetListed)
+                #expect(pending["processed"] is NSNull)
+            }
             #expect(pending["api_key"] as? String != testKey)
 
             let status = try await waitForProcessed(client, requestID)

@@ -1,0 +1,195 @@
+public import KB4EventsAPI
+
+/// What a `sync` or `backfill` with the same options would do, and what it would cost, worked out without a
+/// single API call or write: the windows to fetch or re-check, estimated calls per window and the daily budget.
+public struct ExportPlan: Sendable, Equatable {
+    /// What the run would do with a window.
+    public enum Action: String, Sendable {
+        /// Never completed (or forced): fetch and write.
+        case fetch
+        /// Complete, inside the lookback: fetch again and compare.
+        case recheck
+    }
+
+    /// Where a window's call estimate comes from.
+    public enum Basis: String, Sendable {
+        /// The calls the manifest recorded for that day last time.
+        case history
+        /// One call plus one per `per_page` events of the events-per-day guess.
+        case guess
+    }
+
+    /// One window the run would touch.
+    public struct Window: Sendable, Equatable {
+        public var day: Day
+        public var action: Action
+        public var estimatedCalls: Int
+        public var basis: Basis
+    }
+
+    /// The daily call budget as it stands now.
+    public struct Budget: Sendable, Equatable {
+        /// Calls per UTC day (10 × seats or `daily_call_budget`); nil when unknown.
+        public var limit: Int?
+        /// Calls of the limit kept for the `api` commands.
+        public var reserve: Int
+        /// Calls already used today on this lake.
+        public var usedToday: Int
+
+        /// Creates a budget snapshot.
+        public init(limit: Int?, reserve: Int, usedToday: Int) {
+            self.limit = limit
+            self.reserve = reserve
+            self.usedToday = usedToday
+        }
+
+        /// Calls exports may still spend today; nil when the limit is unknown.
+        public var remaining: Int? { limit.map { max(0, $0 - reserve - usedToday) } }
+        /// Calls exports may spend on a fresh day; nil when the limit is unknown.
+        public var perDay: Int? { limit.map { max(0, $0 - reserve) } }
+    }
+
+    /// The windows in the order the run would take them (fetches first, then re-checks).
+    public var windows: [Window]
+    /// Complete days in the selection that would be left alone.
+    public var skipped: Int
+    /// Today (UTC or the override) and the last day that can be exported.
+    public var today: Day
+    /// Set when the asked-for end was after yesterday and is pulled back to yesterday.
+    public var clampedFrom: Day?
+    /// The budget now.
+    public var budget: Budget
+    /// The events-per-day guess used for days without history.
+    public var eventsPerDay: Int
+
+    /// Estimated calls of the whole run.
+    public var totalCalls: Int { windows.reduce(0) { $0 + $1.estimatedCalls } }
+
+    /// UTC days (today included) the work needs at the daily budget: 0 for no work, 1 when today's remaining
+    /// budget covers it; nil when the budget is unknown or nothing is left for exports on any day.
+    public var daysOfBudget: Int? {
+        let total = totalCalls
+        if total == 0 { return 0 }
+        guard let remaining = budget.remaining, let perDay = budget.perDay else { return nil }
+        if total <= remaining { return 1 }
+        guard perDay > 0 else { return nil }
+        return 1 + (total - remaining + perDay - 1) / perDay
+    }
+
+    /// Works out the plan of `request` against `manifest` (nil: a lake with no manifest yet), mirroring
+    /// the runner's selection: start date, lookback, `--force` and a forced format switch.
+    public static func make(
+        request: RunRequest, settings: ExportSettings, manifest: Manifest?, today: Day, budget: Budget,
+        eventsPerDay: Int
+    ) -> ExportPlan {
+        let planner = WindowPlanner(today: today)
+        let windows = manifest?.windows ?? [:]
+        let complete = manifest?.completeDays ?? []
+        let force: Bool
+        var plan: WindowPlanner.Plan
+        switch request {
+        case .sync(let f):
+            force = f
+            let start = settings.startDate ?? windows.keys.min() ?? planner.yesterday
+            plan = planner.sync(start: start, lookbackDays: settings.lookbackDays, complete: f ? [] : complete)
+        case .backfill(let from, let to, let f):
+            force = f
+            plan = planner.backfill(from: from, to: to, force: f, complete: complete)
+        }
+        if force && !windows.isEmpty {
+            let inPlan = Set(plan.fetch)
+            let suffix = ".\(settings.format.rawValue).gz"
+            let stale = windows.filter { entry in
+                !inPlan.contains(entry.key) && !entry.value.files.allSatisfy { $0.path.hasSuffix(suffix) }
+            }
+            plan.fetch.append(contentsOf: stale.keys.sorted())
+            plan.skip.removeAll { stale.keys.contains($0) }
+        }
+        let perPage = max(1, settings.perPage)
+        let guess = 1 + (max(0, eventsPerDay) + perPage - 1) / perPage
+        func window(_ day: Day, _ action: Action) -> Window {
+            if let known = windows[day], known.apiCalls > 0 {
+                return Window(day: day, action: action, estimatedCalls: known.apiCalls, basis: .history)
+            }
+            return Window(day: day, action: action, estimatedCalls: guess, basis: .guess)
+        }
+        return ExportPlan(
+            windows: plan.fetch.map { window($0, .fetch) } + plan.recheck.map { window($0, .recheck) },
+            skipped: plan.skip.count, today: today, clampedFrom: plan.clampedFrom, budget: budget,
+            eventsPerDay: eventsPerDay)
+    }
+}
+
+extension ExportPlan {
+    /// The plan as one JSON object (for scripts): windows, totals and budget; unknown values are null.
+    public var json: JSONValue {
+        func int(_ v: Int?) -> JSONValue { v.map { .number(String($0)) } ?? .null }
+        var root = JSONObject()
+        root.append("today", .string(today.description))
+        root.append("yesterday", .string(today.previous.description))
+        root.append("clamped_from", clampedFrom.map { .string($0.description) } ?? .null)
+        root.append(
+            "windows",
+            .array(
+                windows.map { w in
+                    .object(
+                        JSONObject([
+                            ("day", .string(w.day.description)), ("action", .string(w.action.rawValue)),
+                            ("estimated_calls", int(w.estimatedCalls)), ("basis", .string(w.basis.rawValue)),
+                        ]))
+                }))
+        root.append("fetch", int(windows.filter { $0.action == .fetch }.count))
+        root.append("recheck", int(windows.filter { $0.action == .recheck }.count))
+        root.append("skip", int(skipped))
+        root.append("estimated_calls", int(totalCalls))
+        root.append("events_per_day_guess", int(eventsPerDay))
+        root.append(
+            "budget",
+            .object(
+                JSONObject([
+                    ("daily_limit", int(budget.limit)), ("reserve", int(budget.reserve)),
+                    ("used_today", int(budget.usedToday)), ("remaining_today", int(budget.remaining)),
+                ])))
+        root.append("days_of_budget", int(daysOfBudget))
+        return .object(root)
+    }
+
+    /// The plan as a table and a few summary lines (for people at a terminal).
+    public var table: String {
+        var lines: [String] = []
+        if windows.isEmpty {
+            lines.append("nothing to do: no window to fetch or re-check (yesterday is \(today.previous))")
+        } else {
+            lines.append(pad("DAY", 12) + pad("ACTION", 9) + pad("CALLS", 7) + "BASIS")
+            for w in windows {
+                lines.append(
+                    pad(w.day.description, 12) + pad(w.action.rawValue, 9) + pad(String(w.estimatedCalls), 7)
+                        + (w.basis == .history ? "last run" : "guess (\(eventsPerDay) events/day)"))
+            }
+        }
+        let fetch = windows.filter { $0.action == .fetch }.count
+        lines.append("")
+        lines.append(
+            "windows: \(fetch) to fetch, \(windows.count - fetch) to re-check, \(skipped) complete and skipped")
+        if let clampedFrom { lines.append("--to \(clampedFrom) is after yesterday; clamped to \(today.previous)") }
+        lines.append("estimated API calls: \(totalCalls)")
+        if let limit = budget.limit, let remaining = budget.remaining {
+            lines.append(
+                "daily budget: \(limit) calls (\(budget.reserve) kept for api commands); used today \(budget.usedToday), remaining \(remaining)"
+            )
+        } else {
+            lines.append("daily budget: unknown (set source.seats or --seats); used today \(budget.usedToday)")
+        }
+        if let days = daysOfBudget {
+            lines.append("days of budget needed: \(days)")
+        } else if totalCalls > 0 {
+            lines.append("days of budget needed: unknown")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `text` left-aligned in a column of `width` (at least one space after it).
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}

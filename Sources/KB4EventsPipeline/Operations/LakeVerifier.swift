@@ -1,0 +1,184 @@
+import Crypto
+import KB4EventsAPI
+
+/// Re-reads every data file of a lake and checks it against the manifest: the gzip stream is whole (trailer
+/// and length checked, truncation caught), the row count, byte size and sha256 match, the partition has its
+/// `_SUCCESS`, and no data file is missing from or extra to the manifest.
+public struct LakeVerifier: Sendable {
+    /// One thing wrong, with the path it concerns (relative to the lake root).
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// What kind of problem it is.
+        public enum Kind: String, Sendable {
+            case missingFile = "missing_file"
+            case extraFile = "extra_file"
+            case unreadable
+            case corruptGzip = "corrupt_gzip"
+            case sizeMismatch = "size_mismatch"
+            case checksumMismatch = "checksum_mismatch"
+            case rowCountMismatch = "row_count_mismatch"
+            case missingSuccess = "missing_success"
+            case eventCountMismatch = "event_count_mismatch"
+        }
+
+        public var path: String
+        public var kind: Kind
+        public var detail: String
+
+        public var description: String { "\(path): \(kind.rawValue): \(detail)" }
+    }
+
+    /// The outcome of a verification.
+    public struct Report: Sendable, Equatable {
+        /// Data files read.
+        public var filesChecked = 0
+        /// Rows counted across them.
+        public var rows = 0
+        public var problems: [Problem] = []
+
+        /// `verified N files, M problems`.
+        public var line: String {
+            "verified \(filesChecked) file\(filesChecked == 1 ? "" : "s"), \(problems.count) problem\(problems.count == 1 ? "" : "s")"
+        }
+    }
+
+    public let layout: LakeLayout
+
+    /// Creates a verifier for the lake at `layout`.
+    public init(layout: LakeLayout) { self.layout = layout }
+
+    /// Checks every file of `manifest`, then looks for data files it does not list.
+    public func verify(_ manifest: Manifest) -> Report {
+        var report = Report()
+        var listed = Set<String>()
+        for day in manifest.windows.keys.sorted() {
+            let window = manifest.windows[day]!
+            var rows = 0
+            for file in window.files {
+                listed.insert(file.path)
+                guard FileSystem.exists(layout.root + "/" + file.path) else {
+                    report.problems.append(
+                        Problem(path: file.path, kind: .missingFile, detail: "listed in the manifest, not on disk"))
+                    continue
+                }
+                report.filesChecked += 1
+                let found = check(file, format: manifest.format, into: &report.problems)
+                rows += found ?? file.rows
+                report.rows += found ?? 0
+            }
+            if window.status == "complete" && !FileSystem.exists(layout.successMarker(day)) {
+                report.problems.append(
+                    Problem(
+                        path: "events/dt=\(day)/_SUCCESS", kind: .missingSuccess,
+                        detail: "the day is recorded complete but has no _SUCCESS marker"))
+            }
+            if rows != window.events {
+                report.problems.append(
+                    Problem(
+                        path: "events/dt=\(day)", kind: .eventCountMismatch,
+                        detail: "the manifest records \(window.events) events, its files hold \(rows) rows"))
+            }
+        }
+        for partition in FileSystem.list(layout.events) where partition.hasPrefix("dt=") {
+            for name in FileSystem.list(layout.events + "/" + partition)
+            where name.hasSuffix(".gz") && !name.hasPrefix("_") && !name.hasPrefix(".") {
+                let path = "events/\(partition)/\(name)"
+                if !listed.contains(path) {
+                    report.problems.append(
+                        Problem(path: path, kind: .extraFile, detail: "a data file the manifest does not list"))
+                    report.filesChecked += 1
+                }
+            }
+        }
+        return report
+    }
+
+    /// Streams one file: sha256 and size of the bytes on disk, gzip integrity, rows. Returns the rows counted
+    /// when the file could be read to its end.
+    private func check(_ file: Manifest.FileEntry, format: OutputFormat, into problems: inout [Problem]) -> Int? {
+        var hasher = SHA256()
+        var size = 0
+        var counter = RowCounter(format: format)
+        var gzipFailure: String?
+        do {
+            let reader = try GzipReader { counter.feed($0) }
+            try FileSystem.forEachChunk(layout.root + "/" + file.path) { chunk in
+                hasher.update(bufferPointer: chunk)
+                size += chunk.count
+                guard gzipFailure == nil else { return }
+                do { try reader.write(chunk) } catch { gzipFailure = "\(error)" }
+            }
+            if gzipFailure == nil {
+                do { try reader.finish() } catch { gzipFailure = "\(error)" }
+            }
+        } catch {
+            problems.append(Problem(path: file.path, kind: .unreadable, detail: "\(error)"))
+            return nil
+        }
+        let digest = hasher.finalize().map { byte in
+            let s = String(byte, radix: 16)
+            return byte < 16 ? "0" + s : s
+        }.joined()
+        if size != file.bytes {
+            problems.append(
+                Problem(
+                    path: file.path, kind: .sizeMismatch, detail: "\(size) bytes on disk, \(file.bytes) in the manifest"
+                ))
+        }
+        if digest != file.sha256 {
+            problems.append(
+                Problem(
+                    path: file.path, kind: .checksumMismatch,
+                    detail: "sha256 \(digest), the manifest has \(file.sha256)"))
+        }
+        if let gzipFailure {
+            problems.append(Problem(path: file.path, kind: .corruptGzip, detail: gzipFailure))
+            return nil
+        }
+        let rows = counter.rows
+        if rows != file.rows {
+            problems.append(
+                Problem(
+                    path: file.path, kind: .rowCountMismatch,
+                    detail: "\(rows) rows in the file, \(file.rows) in the manifest"))
+        }
+        return rows
+    }
+}
+
+/// Counts records in a decompressed stream fed in chunks: NDJSON lines, or RFC 4180 CSV records (a quoted
+/// field may hold newlines) less the header line.
+struct RowCounter {
+    let format: OutputFormat
+    private var records = 0
+    private var inQuotes = false
+    private var lastByte: UInt8?
+
+    init(format: OutputFormat) { self.format = format }
+
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) {
+        let newline = UInt8(ascii: "\n")
+        let quote = UInt8(ascii: "\"")
+        switch format {
+        case .ndjson:
+            for byte in chunk where byte == newline { records += 1 }
+        case .csv:
+            // A doubled quote inside a quoted field toggles twice, which leaves the state as it was.
+            for byte in chunk {
+                if byte == quote {
+                    inQuotes.toggle()
+                } else if byte == newline && !inQuotes {
+                    records += 1
+                }
+            }
+        }
+        if let last = chunk.last { lastByte = last }
+    }
+
+    /// Rows: records (a final line without a newline counts), less the CSV header.
+    var rows: Int {
+        var n = records
+        if let lastByte, lastByte != UInt8(ascii: "\n") { n += 1 }
+        if format == .csv { n = max(0, n - 1) }
+        return n
+    }
+}

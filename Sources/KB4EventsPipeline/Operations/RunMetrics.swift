@@ -1,0 +1,73 @@
+/// The metrics of one export run in the Prometheus text format, for node_exporter's textfile collector:
+/// written atomically (hidden temp file in the same directory, then rename), so a scrape never sees half a file.
+public struct RunMetrics: Sendable, Equatable {
+    /// What the run did (a failed run: what it did before stopping).
+    public var summary: RunSummary
+    /// The process exit code.
+    public var exitCode: Int
+    /// When the run ended (seconds since the epoch).
+    public var finishedAt: Double
+    /// When a run last succeeded: this run's end on success, else carried over from the previous file.
+    public var lastSuccess: Double?
+    /// Calls exports may still spend today; nil (omitted) when the budget is unknown.
+    public var callsLeftToday: Int?
+
+    /// Creates the metrics of a run.
+    public init(summary: RunSummary, exitCode: Int, finishedAt: Double, lastSuccess: Double?, callsLeftToday: Int?) {
+        self.summary = summary
+        self.exitCode = exitCode
+        self.finishedAt = finishedAt
+        self.lastSuccess = lastSuccess
+        self.callsLeftToday = callsLeftToday
+    }
+
+    /// The exposition text: `# HELP`, `# TYPE` and one sample per metric.
+    public var text: String {
+        var out = ""
+        func gauge(_ name: String, _ help: String, _ value: String?) {
+            guard let value else { return }
+            out += "# HELP kb4_events_\(name) \(help)\n# TYPE kb4_events_\(name) gauge\nkb4_events_\(name) \(value)\n"
+        }
+        func int(_ v: Int) -> String { String(v) }
+        gauge(
+            "last_success_timestamp_seconds", "End of the last run that exited 0 (Unix time).",
+            lastSuccess.map { seconds($0) })
+        gauge(
+            "last_run_timestamp_seconds", "End of the last run, whatever its outcome (Unix time).", seconds(finishedAt))
+        gauge(
+            "run_duration_seconds", "Duration of the last run.",
+            String((summary.durationSeconds * 1000).rounded() / 1000))
+        gauge("run_exit_code", "Exit code of the last run (0 success, 75 temporary, see the README).", int(exitCode))
+        gauge("windows_written", "Days written (new or revised) by the last run.", int(summary.daysWritten))
+        gauge("windows_unchanged", "Days re-checked by the last run and found unchanged.", int(summary.daysUnchanged))
+        gauge("events", "Events in the days the last run wrote or re-checked.", int(summary.events))
+        gauge("api_calls", "API calls spent by the last run (retries included).", int(summary.apiCalls))
+        gauge("retries", "Calls the last run retried.", int(summary.retries))
+        gauge("throttled_responses", "HTTP 429 responses the last run received.", int(summary.throttled))
+        gauge(
+            "calls_left_today", "Calls exports may still spend today under the daily budget.",
+            callsLeftToday.map(int))
+        return out
+    }
+
+    /// Writes the file atomically.
+    public func write(to path: String, tempTag: String) throws {
+        try FileSystem.writeAtomically(Array(text.utf8), to: path, tempTag: tempTag)
+    }
+
+    /// The last success timestamp of an existing metrics file; nil when there is none or no such sample.
+    public static func previousLastSuccess(at path: String) -> Double? {
+        guard FileSystem.exists(path), let bytes = try? FileSystem.read(path) else { return nil }
+        let prefix = "kb4_events_last_success_timestamp_seconds "
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix(prefix) {
+            return Double(line.dropFirst(prefix.count).trimmingPrefixSpaces())
+        }
+        return nil
+    }
+
+    private func seconds(_ v: Double) -> String { String(Int64(v.rounded(.down))) }
+}
+
+extension Substring {
+    fileprivate func trimmingPrefixSpaces() -> Substring { drop { $0 == " " } }
+}

@@ -1,0 +1,103 @@
+public import KB4EventsAPI
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What the last `sync` or `backfill` on a lake did (`_state/last_run.json`): written atomically after every
+/// run, success or failure, with the exit code, so `status` and dashboards can tell without reading logs.
+public struct RunRecord: Sendable, Equatable {
+    /// `sync` or `backfill`.
+    public var command: String
+    /// The run's id (as in the manifest).
+    public var runID: String
+    /// `YYYY-MM-DDTHH:MM:SSZ` when the run started and ended.
+    public var startedAt: String
+    public var finishedAt: String
+    /// The process exit code (0 on success).
+    public var exitCode: Int
+    /// The error that stopped the run (nil on success); never holds a key.
+    public var error: String?
+    /// What the run did (a failed run: what it did before stopping).
+    public var summary: RunSummary
+
+    /// Creates a record.
+    public init(
+        command: String, runID: String, startedAt: String, finishedAt: String, exitCode: Int, error: String?,
+        summary: RunSummary
+    ) {
+        self.command = command
+        self.runID = runID
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.exitCode = exitCode
+        self.error = error
+        self.summary = summary
+    }
+
+    /// `success` when the exit code is 0, else `failure`.
+    public var outcome: String { exitCode == 0 ? "success" : "failure" }
+
+    /// Where the record lives in a lake.
+    public static func path(in layout: LakeLayout) -> String { layout.state + "/last_run.json" }
+
+    /// The record as JSON.
+    public var json: JSONValue {
+        func int(_ v: Int) -> JSONValue { .number(String(v)) }
+        return .object(
+            JSONObject([
+                ("version", int(1)), ("command", .string(command)), ("run_id", .string(runID)),
+                ("started_at", .string(startedAt)), ("finished_at", .string(finishedAt)),
+                ("outcome", .string(outcome)), ("exit_code", int(exitCode)),
+                ("error", error.map(JSONValue.string) ?? .null),
+                ("days_written", int(summary.daysWritten)), ("days_unchanged", int(summary.daysUnchanged)),
+                ("days_skipped", int(summary.daysSkipped)), ("events", int(summary.events)),
+                ("api_calls", int(summary.apiCalls)), ("retries", int(summary.retries)),
+                ("throttled", int(summary.throttled)),
+                ("duration_seconds", .number(String((summary.durationSeconds * 1000).rounded() / 1000))),
+            ]))
+    }
+
+    /// Reads a record from its JSON; nil when it is not one.
+    public init?(json: JSONValue) {
+        func int(_ key: String) -> Int { json[key]?.numberText.flatMap { Int($0) } ?? 0 }
+        guard let command = json["command"]?.stringValue, let code = json["exit_code"]?.numberText.flatMap({ Int($0) })
+        else { return nil }
+        var summary = RunSummary()
+        summary.daysWritten = int("days_written")
+        summary.daysUnchanged = int("days_unchanged")
+        summary.daysSkipped = int("days_skipped")
+        summary.events = int("events")
+        summary.apiCalls = int("api_calls")
+        summary.retries = int("retries")
+        summary.throttled = int("throttled")
+        summary.durationSeconds = json["duration_seconds"]?.numberText.flatMap { Double($0) } ?? 0
+        self.init(
+            command: command, runID: json["run_id"]?.stringValue ?? "",
+            startedAt: json["started_at"]?.stringValue ?? "", finishedAt: json["finished_at"]?.stringValue ?? "",
+            exitCode: code, error: json["error"]?.stringValue, summary: summary)
+    }
+
+    /// Reads the lake's last run record; nil when there is none or it cannot be read.
+    public static func load(from layout: LakeLayout) -> RunRecord? {
+        let path = path(in: layout)
+        guard FileSystem.exists(path), let bytes = try? FileSystem.read(path),
+            let json = try? JSONParser.parse(bytes)
+        else { return nil }
+        return RunRecord(json: json)
+    }
+
+    /// Writes the record atomically (temp in `_state/` + rename); creates `_state/` only when the lake root exists.
+    public func save(to layout: LakeLayout, tempTag: String) throws {
+        guard FileSystem.isDirectory(layout.root) else {
+            throw FileError(operation: "record the last run in", path: layout.root, code: ENOENT)
+        }
+        var out: [UInt8] = []
+        json.writePretty(into: &out)
+        out.append(UInt8(ascii: "\n"))
+        try FileSystem.makeDirectories(layout.state)
+        try FileSystem.writeAtomically(out, to: Self.path(in: layout), tempTag: tempTag)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import KB4EventsAPI
+import KB4EventsPipeline
+
+/// Where a lake is, for the commands that only read it (`verify`, `ddl`): `--out DIR` or the pipeline file's
+/// `output.dir`.
+struct LakeOptions: ParsableArguments {
+    @Option(name: .long, help: "Pipeline file (YAML, version 1): its output.dir is the lake.")
+    var pipeline: String?
+
+    @Option(name: .long, help: "Lake root directory (overrides the pipeline file).")
+    var out: String?
+
+    /// The pipeline with these flags, resolved without a key, a client or a simulator.
+    func resolve() throws -> ResolvedPipeline {
+        var overrides = Overrides()
+        overrides.outputDir = out
+        return try PipelineFile.resolve(pipeline: pipeline, overrides: overrides)
+    }
+}
+
+/// Reads and resolves a pipeline file for the commands that make no API call: no key is needed and no
+/// simulator is started.
+enum PipelineFile {
+    static func resolve(pipeline: String?, overrides: Overrides) throws -> ResolvedPipeline {
+        let file =
+            try pipeline.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
+            ?? PipelineConfiguration()
+        return try ResolvedPipeline.resolve(
+            file: file, flags: overrides, fileName: pipeline, toolVersion: KB4Events.version)
+    }
+
+    /// The call budget of the lake today, read from its ledger (nothing is created).
+    static func budget(_ resolved: ResolvedPipeline, today: Day) throws -> ExportPlan.Budget {
+        let ledger = try CallLedger(layout: resolved.export.lake, tempTag: "read")
+        return ExportPlan.Budget(
+            limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, usedToday: ledger.used(on: today))
+    }
+}
+
+/// A lake that has no manifest and no run record: exit 66 (EX_NOINPUT) with a message saying so.
+struct NoLake: Error, CustomStringConvertible {
+    let root: String
+    var description: String {
+        "no kb4-events lake at \(root) (no _manifest.json): nothing exported there yet; run `kb4-events sync` first, or give the right --out / --pipeline"
+    }
+
+    /// Reports the missing lake on stderr and returns exit 66.
+    func exit() -> ExitCode {
+        FileHandle.standardError.write(Data("kb4-events: error: \(description)\n".utf8))
+        return ExitCode(ExitStatus.notFound)
+    }
+}
+
+/// Writes `text` to stdout as is.
+func writeOut(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
