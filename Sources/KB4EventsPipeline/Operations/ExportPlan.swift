@@ -82,29 +82,8 @@ public struct ExportPlan: Sendable, Equatable {
         request: RunRequest, settings: ExportSettings, manifest: Manifest?, today: Day, budget: Budget,
         eventsPerDay: Int
     ) -> ExportPlan {
-        let planner = WindowPlanner(today: today)
         let windows = manifest?.windows ?? [:]
-        let complete = manifest?.completeDays ?? []
-        let force: Bool
-        var plan: WindowPlanner.Plan
-        switch request {
-        case .sync(let f):
-            force = f
-            let start = settings.startDate ?? windows.keys.min() ?? planner.yesterday
-            plan = planner.sync(start: start, lookbackDays: settings.lookbackDays, complete: f ? [] : complete)
-        case .backfill(let from, let to, let f):
-            force = f
-            plan = planner.backfill(from: from, to: to, force: f, complete: complete)
-        }
-        if force && !windows.isEmpty {
-            let inPlan = Set(plan.fetch)
-            let suffix = ".\(settings.format.rawValue).gz"
-            let stale = windows.filter { entry in
-                !inPlan.contains(entry.key) && !entry.value.files.allSatisfy { $0.path.hasSuffix(suffix) }
-            }
-            plan.fetch.append(contentsOf: stale.keys.sorted())
-            plan.skip.removeAll { stale.keys.contains($0) }
-        }
+        let plan = request.selectDays(settings: settings, windows: windows, today: today)
         let perPage = max(1, settings.perPage)
         let guess = 1 + (max(0, eventsPerDay) + perPage - 1) / perPage
         func window(_ day: Day, _ action: Action) -> Window {

@@ -34,11 +34,7 @@ public final class ExportRunner {
         cleanLeftovers()
 
         var manifest = try Manifest.load(from: lake.manifest) ?? Manifest(format: settings.format, baseURL: settings.baseURL)
-        let force: Bool
-        switch request {
-        case .sync(let f): force = f
-        case .backfill(_, _, let f): force = f
-        }
+        let force = request.force
         if manifest.format != settings.format {
             if manifest.windows.isEmpty || force {
                 manifest.format = settings.format
@@ -53,27 +49,12 @@ public final class ExportRunner {
         manifest.baseURL = settings.baseURL
 
         let planner = WindowPlanner(today: clock.today)
-        var plan: WindowPlanner.Plan
-        switch request {
-        case .sync(let force):
-            let start = settings.startDate ?? manifest.windows.keys.min() ?? planner.yesterday
-            plan = planner.sync(start: start, lookbackDays: settings.lookbackDays, complete: force ? [] : manifest.completeDays)
-        case .backfill(let from, let to, let force):
-            plan = planner.backfill(from: from, to: to, force: force, complete: manifest.completeDays)
-            if let clamped = plan.clampedFrom {
-                logger.warning(
-                    "--to \(clamped) is after yesterday (\(planner.yesterday)); clamped to \(planner.yesterday): the API's day filter can only give complete data for finished days"
-                )
-            }
+        let plan = request.selectDays(settings: settings, windows: manifest.windows, today: clock.today)
+        if let clamped = plan.clampedFrom {
+            logger.warning(
+                "--to \(clamped) is after yesterday (\(planner.yesterday)); clamped to \(planner.yesterday): the API's day filter can only give complete data for finished days"
+            )
         }
-        // A forced format switch rewrites every recorded day, not only the ones in range.
-        if force && !manifest.windows.isEmpty {
-            let inPlan = Set(plan.fetch)
-            let stale = manifest.windows.filter { !inPlan.contains($0.key) && !$0.value.files.allSatisfy { $0.path.hasSuffix(".\(settings.format.rawValue).gz") } }
-            plan.fetch.append(contentsOf: stale.keys.sorted())
-            plan.skip.removeAll { stale.keys.contains($0) }
-        }
-
         var summary = RunSummary()
         summary.clampedTo = plan.clampedFrom.map { _ in planner.yesterday }
         summary.daysSkipped = plan.skip.count

@@ -1,0 +1,36 @@
+extension RunRequest {
+    /// Whether complete days are exported again.
+    public var force: Bool {
+        switch self {
+        case .sync(let force), .backfill(_, _, let force): return force
+        }
+    }
+
+    /// The days this request touches on a lake whose manifest records `windows`: the one place that decides
+    /// (the runner executes it, `plan` shows it). A forced format switch adds every recorded day still in
+    /// another format, not only the ones in range.
+    public func selectDays(
+        settings: ExportSettings, windows: [Day: Manifest.Window], today: Day
+    ) -> WindowPlanner.Plan {
+        let planner = WindowPlanner(today: today)
+        let complete = Set(windows.filter { $0.value.status == "complete" }.keys)
+        var plan: WindowPlanner.Plan
+        switch self {
+        case .sync(let force):
+            let start = settings.startDate ?? windows.keys.min() ?? planner.yesterday
+            plan = planner.sync(start: start, lookbackDays: settings.lookbackDays, complete: force ? [] : complete)
+        case .backfill(let from, let to, let force):
+            plan = planner.backfill(from: from, to: to, force: force, complete: complete)
+        }
+        if force && !windows.isEmpty {
+            let inPlan = Set(plan.fetch)
+            let suffix = ".\(settings.format.rawValue).gz"
+            let stale = windows.filter { entry in
+                !inPlan.contains(entry.key) && !entry.value.files.allSatisfy { $0.path.hasSuffix(suffix) }
+            }
+            plan.fetch.append(contentsOf: stale.keys.sorted())
+            plan.skip.removeAll { stale.keys.contains($0) }
+        }
+        return plan
+    }
+}
