@@ -139,3 +139,18 @@ struct DayCommitter {
         return outcome
     }
 }
+
+extension RunSummary {
+    /// Counts one committed day.
+    mutating func add(_ outcome: DayCommitter.Outcome, day: Day, result: DayTransformer.Summary) {
+        switch outcome {
+        case .unchanged: daysUnchanged += 1
+        case .written: daysWritten += 1
+        case .revised:
+            daysWritten += 1
+            revised.append(day)
+        }
+        events += result.events
+        duplicatesDropped += result.duplicatesDropped
+    }
+}

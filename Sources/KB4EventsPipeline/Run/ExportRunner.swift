@@ -141,17 +141,9 @@ public final class ExportRunner {
         log[metadataKey: "pages"] = "\(pages)"
         log[metadataKey: "calls"] = "\(calls)"
         let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
-        switch try committer.commit(
+        let outcome = try committer.commit(
             day: day, result: result, staged: staged, apiCalls: calls, manifest: &manifest, logger: log)
-        {
-        case .unchanged: summary.daysUnchanged += 1
-        case .written: summary.daysWritten += 1
-        case .revised:
-            summary.daysWritten += 1
-            summary.revised.append(day)
-        }
-        summary.events += result.events
-        summary.duplicatesDropped += result.duplicatesDropped
+        summary.add(outcome, day: day, result: result)
         if settings.keepRaw {
             try withLoadErrors(day) { try raw.promote(to: lake.rawPartition(day), tempTag: runID) }
         } else {

@@ -89,17 +89,9 @@ public final class Rebuilder {
                 summary.durationSeconds = clock.now() - started
                 throw RunFailure(error: error, summary: summary)
             }
-            switch try committer.commit(
+            let outcome = try committer.commit(
                 day: day, result: result, staged: staged, apiCalls: nil, manifest: &manifest, logger: log)
-            {
-            case .unchanged: summary.daysUnchanged += 1
-            case .written: summary.daysWritten += 1
-            case .revised:
-                summary.daysWritten += 1
-                summary.revised.append(day)
-            }
-            summary.events += result.events
-            summary.duplicatesDropped += result.duplicatesDropped
+            summary.add(outcome, day: day, result: result)
         }
         summary.daysSkipped = available.count - days.count
         summary.durationSeconds = clock.now() - started
