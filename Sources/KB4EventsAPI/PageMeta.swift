@@ -34,6 +34,16 @@ public struct PageMeta: Sendable, Equatable {
     }
 }
 
+extension PageMeta {
+    /// The query's total implied by its last page (Kaminari: full pages before it, plus its rows), or nil when
+    /// this is not a usable last page.
+    public func impliedTotal(rowsOnPage rows: Int, page: Int) -> Int? {
+        guard isOutOfRange != true, nextPage == nil, let limit = limitValue, limit > 0 else { return nil }
+        let current = currentPage ?? page
+        return (current - 1) * limit + (count ?? rows)
+    }
+}
+
 /// One page of `GET /events`: the events as ordered JSON objects, the paging block, and the body as received.
 public struct EventsPage: Sendable {
     /// The page number that was requested.

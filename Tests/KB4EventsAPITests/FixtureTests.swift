@@ -39,3 +39,16 @@ import Testing
         #expect(json.objectValue != nil)
     }
 }
+
+@Suite struct PageMetaTests {
+    func meta(_ json: String) throws -> PageMeta { PageMeta(try JSONParser.parse(Array(json.utf8))) }
+
+    @Test func lastPageImpliesTheTotal() throws {
+        let last = try meta(#"{"count":7,"limit_value":50,"total_pages":3,"current_page":3,"next_page":null,"is_last_page":true,"is_out_of_range":false}"#)
+        #expect(last.impliedTotal(rowsOnPage: 7, page: 3) == 107)
+        let notLast = try meta(#"{"count":50,"limit_value":50,"current_page":1,"next_page":2}"#)
+        #expect(notLast.impliedTotal(rowsOnPage: 50, page: 1) == nil)
+        let empty = try meta(#"{"count":0,"limit_value":100,"total_pages":0,"current_page":1,"next_page":null,"is_last_page":false,"is_out_of_range":true}"#)
+        #expect(empty.impliedTotal(rowsOnPage: 0, page: 1) == nil)
+    }
+}

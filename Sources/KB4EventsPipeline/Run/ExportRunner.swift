@@ -111,6 +111,7 @@ public final class ExportRunner {
         let build = try DayBuild(day: day, settings: settings, tag: runID, raw: raw, logger: log)
         var pager = EventPager(client: client, query: .day(day.description, perPage: settings.perPage), label: "day \(day)")
         var pages = 0
+        var last: EventsPage?
         let result: DayTransformer.Summary
         let staged: StagedPartition
         do {
@@ -128,6 +129,7 @@ public final class ExportRunner {
                 }
                 guard let page else { break }
                 pages += 1
+                last = page
                 report(events: summary.events, extra: page.events.count)
                 try withLoadErrors(day) { try raw.store(page: page.page, body: page.body) }
                 try build.add(page)
@@ -140,6 +142,14 @@ public final class ExportRunner {
         let calls = client.stats.calls - callsBefore
         log[metadataKey: "pages"] = "\(pages)"
         log[metadataKey: "calls"] = "\(calls)"
+        if let last, let total = last.meta.impliedTotal(rowsOnPage: last.events.count, page: last.page),
+            result.events < total
+        {
+            // Offset paging: a row inserted before the cursor (or one deleted) while paging can be missed.
+            log.warning(
+                "rows moved while paging: the last page implies \(total) events, \(result.events) arrived; the lookback re-check (or backfill --force) fetches the day again",
+                metadata: ["implied_total": "\(total)"])
+        }
         let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
         let outcome = try committer.commit(
             day: day, result: result, staged: staged, apiCalls: calls, manifest: &manifest, logger: log)
