@@ -92,6 +92,18 @@ final class LakeFixture {
     func sha(_ day: Day) throws -> String { try manifest().windows[day]!.files[0].sha256 }
 }
 
+/// A thread-safe call counter for client gates in tests.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
+
 @Suite(.serialized) struct ExportRunnerTests {
     @Test func syncWritesEveryDayEqualToTheTruth() async throws {
         try await LakeFixture.with() { f in
@@ -170,6 +182,25 @@ final class LakeFixture {
             #expect(try f.lines(day) == f.truth(day), "sorted by (occurred_date, id) although served newest first")
             let calls = try f.manifest().windows[day]!.apiCalls
             #expect(calls == (f.truth(day).count + 19) / 20, "the fallback re-reads staged pages, not the API")
+        }
+    }
+
+    @Test func aRowInsertedBeforeTheCursorWhilePagingIsFetchedByAnImmediateSecondPass() async throws {
+        try await LakeFixture.with(events: 600, days: 3, configure: { c in
+            c.maxPerPage = 10
+            c.pageDrift = true
+        }) { f in
+            let day = f.today.previous
+            // Drift only after the first page: one row lands before the cursor, then paging is quiet.
+            let calls = Counter()
+            let sim = f.simulator
+            let client = try f.client(gate: {
+                if calls.next() == 2 { sim.setPageDrift(false) }
+            })
+            _ = try await f.runner(start: day, client: client).run(.sync(force: false))
+            #expect(try f.lines(day) == f.truth(day), "complete without waiting for the lookback")
+            let pages = (f.truth(day).count + 9) / 10
+            #expect(client.stats.calls >= 2 * pages - 1, "the day was fetched twice")
         }
     }
 

@@ -107,13 +107,54 @@ public final class ExportRunner {
         var log = logger
         log[metadataKey: "day"] = "\(day)"
         let callsBefore = client.stats.calls
-        let raw = try withLoadErrors(day) { try RawPages.staging(lake.rawStaging(day, tag: runID), durable: settings.keepRaw) }
+        var fetched = try await fetch(day: day, summary: summary, logger: log)
+        if let total = fetched.impliedTotal, fetched.result.events < total {
+            // Offset paging: a row inserted before the cursor while paging is missed. Fetch the day once more;
+            // if rows move again, keep the second copy and leave the rest to the lookback re-check.
+            log.warning(
+                "rows moved while paging: the last page implies \(total) events, \(fetched.result.events) arrived; fetching the day again",
+                metadata: ["implied_total": "\(total)"])
+            fetched.staged.discard()
+            fetched.raw.remove()
+            fetched = try await fetch(day: day, summary: summary, logger: log)
+            if let again = fetched.impliedTotal, fetched.result.events < again {
+                log.warning(
+                    "rows moved again; keeping this copy: the lookback re-check (or backfill --force) fetches the day later",
+                    metadata: ["implied_total": "\(again)"])
+            }
+        }
+        let calls = client.stats.calls - callsBefore
+        log[metadataKey: "pages"] = "\(fetched.pages)"
+        log[metadataKey: "calls"] = "\(calls)"
+        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
+        let outcome = try committer.commit(
+            day: day, result: fetched.result, staged: fetched.staged, apiCalls: calls, manifest: &manifest, logger: log)
+        summary.add(outcome, day: day, result: fetched.result)
+        if settings.keepRaw {
+            try withLoadErrors(day) { try fetched.raw.promote(to: lake.rawPartition(day), tempTag: runID) }
+        } else {
+            fetched.raw.remove()
+        }
+    }
+
+    /// One day fetched page by page into a staged file, with its raw pages staged beside it.
+    private struct FetchedDay {
+        var result: DayTransformer.Summary
+        var staged: StagedPartition
+        var raw: RawPages
+        var pages: Int
+        /// The total the last page implies (nil when it cannot tell).
+        var impliedTotal: Int?
+    }
+
+    private func fetch(day: Day, summary: RunSummary, logger log: Logger) async throws -> FetchedDay {
+        let raw = try withLoadErrors(day) {
+            try RawPages.staging(settings.lake.rawStaging(day, tag: runID), durable: settings.keepRaw)
+        }
         let build = try DayBuild(day: day, settings: settings, tag: runID, raw: raw, logger: log)
         var pager = EventPager(client: client, query: .day(day.description, perPage: settings.perPage), label: "day \(day)")
         var pages = 0
         var last: EventsPage?
-        let result: DayTransformer.Summary
-        let staged: StagedPartition
         do {
             while true {
                 let page: EventsPage?
@@ -134,30 +175,13 @@ public final class ExportRunner {
                 try withLoadErrors(day) { try raw.store(page: page.page, body: page.body) }
                 try build.add(page)
             }
-            (result, staged) = try build.finish()
+            let (result, staged) = try build.finish()
+            let implied = last.flatMap { $0.meta.impliedTotal(rowsOnPage: $0.events.count, page: $0.page) }
+            return FetchedDay(result: result, staged: staged, raw: raw, pages: pages, impliedTotal: implied)
         } catch {
             build.abandon()
-            throw error
-        }
-        let calls = client.stats.calls - callsBefore
-        log[metadataKey: "pages"] = "\(pages)"
-        log[metadataKey: "calls"] = "\(calls)"
-        if let last, let total = last.meta.impliedTotal(rowsOnPage: last.events.count, page: last.page),
-            result.events < total
-        {
-            // Offset paging: a row inserted before the cursor (or one deleted) while paging can be missed.
-            log.warning(
-                "rows moved while paging: the last page implies \(total) events, \(result.events) arrived; the lookback re-check (or backfill --force) fetches the day again",
-                metadata: ["implied_total": "\(total)"])
-        }
-        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
-        let outcome = try committer.commit(
-            day: day, result: result, staged: staged, apiCalls: calls, manifest: &manifest, logger: log)
-        summary.add(outcome, day: day, result: result)
-        if settings.keepRaw {
-            try withLoadErrors(day) { try raw.promote(to: lake.rawPartition(day), tempTag: runID) }
-        } else {
             raw.remove()
+            throw error
         }
     }
 
