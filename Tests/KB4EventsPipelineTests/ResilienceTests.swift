@@ -54,8 +54,9 @@ import Testing
     }
 
     @Test func pacedClientCausesNoThrottling() async throws {
-        try await LakeFixture.with(events: 300, days: 2, configure: { $0.requestsPerSecond = 20; $0.maxPerPage = 10 }) { f in
-            let client = try f.client(rps: 20)
+        // The API's real allowance on both sides: 4 requests per second.
+        try await LakeFixture.with(events: 300, days: 2, configure: { $0.requestsPerSecond = 4; $0.maxPerPage = 10 }) { f in
+            let client = try f.client(rps: 4)
             _ = try await f.runner(start: f.today.previous, client: client).run(.sync(force: false))
             #expect(client.stats.throttled == 0)
             #expect(client.stats.calls > 10)
