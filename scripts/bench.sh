@@ -12,13 +12,15 @@ if [ "$SMOKE" = 1 ]; then EVENTS=40000; BIG=100000; PACED_EVENTS=300; fi
 swift build -c release --product kb4-events >/dev/null
 BIN=$PWD/.build/release/kb4-events
 W=$(mktemp -d /tmp/kb4-bench.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+stop_sims() { for f in "$W"/*.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done; return 0; }
+trap 'stop_sims; rm -rf "$W"' EXIT
 export KB4_EVENTS_API_KEY=bench-key
 TODAY=2026-11-22
 
 start_sim() { # name, simulate args… → prints the URL
   local name=$1; shift
   "$BIN" simulate --port 0 --today $TODAY "$@" > "$W/$name.out" 2> "$W/$name.err" &
+  echo $! > "$W/$name.pid"
   for _ in $(seq 1 600); do grep -q listening "$W/$name.out" 2>/dev/null && break; sleep 0.1; done
   awk '{print $NF}' "$W/$name.out"
 }
@@ -62,7 +64,7 @@ echo "| rebuild → CSV.gz vs \`gzip -6\` of the NDJSON | ${CSV} s vs ${GZ} s = 
 echo "| plain Python (json + gzip -6) vs rebuild → NDJSON.gz | ${PY} s vs ${NDJ} s = **$(ratio $PY $NDJ)× faster** | ≥ 2.5× |"
 echo "| plain Python vs rebuild → CSV.gz | ${PY} s vs ${CSV} s = **$(ratio $PY $CSV)× faster** | ≥ 2.5× |"
 echo "| peak RSS of the NDJSON rebuild | $((NDJ_RSS / 1024)) MB | — |"
-kill %1 2>/dev/null || true
+stop_sims
 
 # 3. Peak RSS for one large day, and a quarter of it (flat as the day grows).
 for size in $((BIG / 4)) $BIG; do
@@ -71,7 +73,7 @@ for size in $((BIG / 4)) $BIG; do
     --requests-per-second 100000 --quiet
   read -r N CALLS MIN < <(manifest_calls "$W/big$size")
   echo "| peak RSS, one $N-event day exported over loopback | $((RSS_KB / 1024)) MB (${SECS} s) | ≤ 64 MB, flat |"
-  kill %% 2>/dev/null || true
+  stop_sims
 done
 
 # 4. Pacing at the API's 4 requests/second, against a simulator that enforces it.

@@ -65,9 +65,12 @@ struct SimulateCommand: AsyncParsableCommand {
             logger.info(
                 "truth written", metadata: ["file": "\(dumpTruth)", "events": "\(simulator.truthLines().count)"])
         }
+        // Catch SIGINT/SIGTERM before announcing the port: a caller that stops us right after reading the line
+        // must not hit the moment between ignoring the signal and watching for it.
+        let termination = TerminationSignals()
         let boundPort = try await simulator.start(host: host, port: port)
         FileHandle.standardOutput.write(Data("kb4-events simulator listening on http://\(host):\(boundPort)\n".utf8))
-        let signal = await Self.waitForTermination()
+        let signal = await termination.wait()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         try await simulator.stop()
     }
@@ -116,37 +119,40 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     /// Suspends until SIGINT or SIGTERM arrives; returns its name.
-    private static func waitForTermination() async -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let queue = DispatchQueue(label: "kb4.simulator.signals")
-            let resumed = SignalLatch(continuation)
-            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { resumed.fire(name) }
-                source.resume()
-                resumed.keep(source)
-            }
-        }
-    }
 }
 
-/// Resumes a continuation once, from whichever signal comes first, and keeps the signal sources alive.
-private final class SignalLatch: @unchecked Sendable {
+/// Watches SIGINT and SIGTERM from its creation on; `wait()` returns the first one, even if it came earlier.
+private final class TerminationSignals: @unchecked Sendable {
     private let lock = NSLock()
+    private var received: String?
     private var continuation: CheckedContinuation<String, Never>?
     private var sources: [any DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "kb4.simulator.signals")
 
-    init(_ continuation: CheckedContinuation<String, Never>) {
-        self.continuation = continuation
+    init() {
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in self?.fire(name) }
+            source.resume()
+            sources.append(source)
+        }
     }
 
-    func keep(_ source: any DispatchSourceSignal) {
-        lock.withLock { sources.append(source) }
+    func wait() async -> String {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            let early = lock.withLock { () -> String? in
+                if let received { return received }
+                self.continuation = continuation
+                return nil
+            }
+            if let early { continuation.resume(returning: early) }
+        }
     }
 
-    func fire(_ name: String) {
+    private func fire(_ name: String) {
         let pending = lock.withLock { () -> CheckedContinuation<String, Never>? in
+            if received == nil { received = name }
             defer { continuation = nil }
             return continuation
         }

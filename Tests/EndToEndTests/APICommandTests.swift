@@ -10,38 +10,12 @@ import Testing
     static let key = "e2e-api-key"
     static let today = "2026-11-22"
 
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-
-        /// stdout parsed as JSON.
-        func json() throws -> Any {
-            try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
-        }
-    }
+    typealias Result = CommandTests.Result
 
     /// Runs the binary with the key in the environment, stdin from /dev/null (never a terminal) and stdout a pipe.
     @discardableResult
     func run(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandTests.binary)
-        p.arguments = args
-        var environment = ProcessInfo.processInfo.environment
-        environment["KB4_EVENTS_API_KEY"] = Self.key
-        p.environment = environment
-        p.standardInput = FileHandle.nullDevice
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-            stderr: String(decoding: e, as: UTF8.self))
+        try CommandTests().run(args, env: ["KB4_EVENTS_API_KEY": Self.key])
     }
 
     /// Starts `kb4-events simulate --port 0 --rps 0` and passes its base URL to `body`.
@@ -55,12 +29,9 @@ import Testing
         sim.environment = ["KB4_EVENTS_API_KEY": Self.key]
         let out = Pipe()
         sim.standardOutput = out
-        sim.standardError = Pipe()
+        sim.standardError = FileHandle.nullDevice
         try sim.run()
-        defer {
-            sim.terminate()
-            sim.waitUntilExit()
-        }
+        defer { sim.stop() }
         var seen = ""
         while !seen.contains("\n") {
             let chunk = out.fileHandleForReading.availableData

@@ -13,6 +13,11 @@ import Testing
         let status: Int32
         let stdout: String
         let stderr: String
+
+        /// stdout parsed as JSON.
+        func json() throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
+        }
     }
 
     static var binary: String {
@@ -33,14 +38,20 @@ import Testing
         for (k, v) in env { environment[k] = v }
         p.environment = environment
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        p.standardInput = FileHandle.nullDevice  // never a terminal
+        // stderr goes to a file so a chatty child can never block on a full pipe while stdout is being read.
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("kb4-stderr-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
         let out = Pipe()
-        let err = Pipe()
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         p.standardOutput = out
         p.standardError = err
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        try err.close()
+        let e = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
         return Result(
             status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
@@ -106,7 +117,7 @@ import Testing
         ]
         let out = Pipe()
         p.standardOutput = out
-        p.standardError = Pipe()
+        p.standardError = FileHandle.nullDevice
         try p.run()
         var seen = Data()
         while !String(decoding: seen, as: UTF8.self).contains("listening on") {
@@ -114,8 +125,7 @@ import Testing
             if chunk.isEmpty { break }
             seen.append(chunk)
         }
-        p.terminate()
-        p.waitUntilExit()
+        p.stop()
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
@@ -154,9 +164,9 @@ import Testing
         sim.environment = ["KB4_EVENTS_API_KEY": "e2e-secret-key"]
         let out = Pipe()
         sim.standardOutput = out
-        sim.standardError = Pipe()
+        sim.standardError = FileHandle.nullDevice
         try sim.run()
-        defer { sim.terminate(); sim.waitUntilExit() }
+        defer { sim.stop() }
         var seen = ""
         while !seen.contains("\n") {
             let chunk = out.fileHandleForReading.availableData

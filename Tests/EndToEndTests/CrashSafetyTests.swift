@@ -14,7 +14,7 @@ import Testing
         sim.environment = ["KB4_EVENTS_API_KEY": "crash-key"]
         let out = Pipe()
         sim.standardOutput = out
-        sim.standardError = Pipe()
+        sim.standardError = FileHandle.nullDevice
         try sim.run()
         var seen = ""
         while !seen.contains("\n") {
@@ -34,8 +34,8 @@ import Testing
             "2026-11-21", "--requests-per-second", "\(rps)", "--quiet",
         ]
         p.environment = ["KB4_EVENTS_API_KEY": "crash-key"]
-        p.standardOutput = Pipe()
-        p.standardError = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
         return p
     }
 
@@ -63,7 +63,7 @@ import Testing
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (sim, url) = try startSimulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20"])
-        defer { sim.terminate(); sim.waitUntilExit() }
+        defer { sim.stop() }
 
         let reference = dir + "/reference"
         let clean = sync(url, lake: reference, rps: 1000)
@@ -111,7 +111,7 @@ import Testing
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (sim, url) = try startSimulator(["--seed", "4", "--events", "600", "--days", "14", "--today", "2026-11-22", "--rps", "0"])
-        defer { sim.terminate(); sim.waitUntilExit() }
+        defer { sim.stop() }
         let lake = dir + "/lake"
         let first = sync(url, lake: lake, rps: 2)
         try first.run()
