@@ -20,26 +20,9 @@ import Testing
 
     /// Starts `kb4-events simulate --port 0 --rps 0` and passes its base URL to `body`.
     func withSimulator(_ body: (String) async throws -> Void) async throws {
-        let sim = Process()
-        sim.executableURL = URL(fileURLWithPath: CommandTests.binary)
-        sim.arguments = [
-            "simulate", "--port", "0", "--seed", "9", "--events", "400", "--days", "4", "--today", Self.today, "--rps",
-            "0",
-        ]
-        sim.environment = ["KB4_EVENTS_API_KEY": Self.key]
-        let out = Pipe()
-        sim.standardOutput = out
-        sim.standardError = FileHandle.nullDevice
-        try sim.run()
+        let (sim, url) = try Process.simulator(
+            ["--seed", "9", "--events", "400", "--days", "4", "--today", Self.today, "--rps", "0"], key: Self.key)
         defer { sim.stop() }
-        var seen = ""
-        while !seen.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        let url = try #require(
-            seen.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         try #require(url.hasPrefix("http://127.0.0.1:"))
         try await body(url)
     }

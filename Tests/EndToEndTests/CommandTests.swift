@@ -109,22 +109,10 @@ import Testing
 
     /// Starts `kb4-events simulate --dump-truth` and stops it once it listens (the truth is written by then).
     func dumpTruth(seed: Int, events: Int, days: Int, today: String, to path: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = [
-            "simulate", "--port", "0", "--seed", "\(seed)", "--events", "\(events)", "--days", "\(days)", "--today", today,
-            "--dump-truth", path,
-        ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("listening on") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
+        // The truth file is written before the listening line, so it is complete once the URL is known.
+        let (p, _) = try Process.simulator(
+            ["--seed", "\(seed)", "--events", "\(events)", "--days", "\(days)", "--today", today, "--dump-truth", path],
+            key: "sim-key")
         p.stop()
         #expect(FileManager.default.fileExists(atPath: path))
     }
@@ -158,22 +146,9 @@ import Testing
     @Test func externalSimulatorWithKeyFromTheEnvironment() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sim = Process()
-        sim.executableURL = URL(fileURLWithPath: Self.binary)
-        sim.arguments = ["simulate", "--port", "0", "--seed", "5", "--events", "300", "--days", "4", "--today", "2026-11-22", "--rps", "0"]
-        sim.environment = ["KB4_EVENTS_API_KEY": "e2e-secret-key"]
-        let out = Pipe()
-        sim.standardOutput = out
-        sim.standardError = FileHandle.nullDevice
-        try sim.run()
+        let (sim, url) = try Process.simulator(
+            ["--seed", "5", "--events", "300", "--days", "4", "--today", "2026-11-22", "--rps", "0"], key: "e2e-secret-key")
         defer { sim.stop() }
-        var seen = ""
-        while !seen.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        let url = try #require(seen.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(url.hasPrefix("http://127.0.0.1:"))
 
         let lake = dir + "/lake"

@@ -6,26 +6,6 @@ import Testing
 @Suite(.serialized) struct CrashSafetyTests {
     let e2e = CommandTests()
 
-    /// Starts `kb4-events simulate` with a key in its environment; returns the process and its URL.
-    func startSimulator(_ args: [String]) throws -> (Process, String) {
-        let sim = Process()
-        sim.executableURL = URL(fileURLWithPath: CommandTests.binary)
-        sim.arguments = ["simulate", "--port", "0"] + args
-        sim.environment = ["KB4_EVENTS_API_KEY": "crash-key"]
-        let out = Pipe()
-        sim.standardOutput = out
-        sim.standardError = FileHandle.nullDevice
-        try sim.run()
-        var seen = ""
-        while !seen.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        let url = seen.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        return (sim, url)
-    }
-
     func sync(_ url: String, lake: String, rps: Int) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CommandTests.binary)
@@ -62,7 +42,7 @@ import Testing
     @Test func killedRunsResumeToTheSameBytes() throws {
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (sim, url) = try startSimulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20"])
+        let (sim, url) = try Process.simulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20"], key: "crash-key")
         defer { sim.stop() }
 
         let reference = dir + "/reference"
@@ -110,7 +90,7 @@ import Testing
     @Test func aSecondRunOnTheSameLakeIsRefusedAndACrashedHolderFreesIt() throws {
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (sim, url) = try startSimulator(["--seed", "4", "--events", "600", "--days", "14", "--today", "2026-11-22", "--rps", "0"])
+        let (sim, url) = try Process.simulator(["--seed", "4", "--events", "600", "--days", "14", "--today", "2026-11-22", "--rps", "0"], key: "crash-key")
         defer { sim.stop() }
         let lake = dir + "/lake"
         let first = sync(url, lake: lake, rps: 2)

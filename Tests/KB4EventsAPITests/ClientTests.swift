@@ -10,28 +10,9 @@ import Testing
         _ configure: (inout SimulatorConfiguration) -> Void = { _ in },
         _ body: (Simulator, Client) async throws -> Void
     ) async throws {
-        var config = SimulatorConfiguration()
-        config.seed = 11
-        config.events = 600
-        config.days = 4
-        config.today = "2026-11-22"
-        config.apiKey = "k"
-        config.requestsPerSecond = nil
-        configure(&config)
-        let sim = Simulator(configuration: config)
-        _ = try await sim.start(host: "127.0.0.1", port: 0)
-        let client = Client(
-            baseURL: try BaseURL(parsing: sim.baseURL), key: APIKey("k")!, transport: URLSessionTransport(requestTimeout: 5),
-            pacer: Pacer(requestsPerSecond: nil),
-            retry: RetryPolicy(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20), budget: .seconds(3)),
-            logger: Logger(label: "test"))
-        do {
-            try await body(sim, client)
-        } catch {
-            try? await sim.stop()
-            throw error
-        }
-        try await sim.stop()
+        try await withSimulatorClient(seed: 11, events: 600, days: 4, {
+            configure(&$0)
+        }, body)
     }
 
     func allIDs(_ client: Client, day: String, perPage: Int = 100) async throws -> ([String], Int) {

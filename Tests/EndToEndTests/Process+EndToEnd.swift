@@ -1,0 +1,34 @@
+import Foundation
+
+extension Process {
+    /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds, so a test never waits forever.
+    func stop(grace: Double = 10) {
+        guard isRunning else { return }
+        terminate()
+        let deadline = Date().addingTimeInterval(grace)
+        while isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if isRunning { kill(processIdentifier, SIGKILL) }
+        waitUntilExit()
+    }
+
+    /// Starts the built `kb4-events simulate --port 0 …` with `key` in its environment and returns it with the
+    /// base URL from its listening line ("" if it exited first). Stop it with `stop()`.
+    static func simulator(_ args: [String], key: String) throws -> (process: Process, url: String) {
+        let sim = Process()
+        sim.executableURL = URL(fileURLWithPath: CommandTests.binary)
+        sim.arguments = ["simulate", "--port", "0"] + args
+        sim.environment = ["KB4_EVENTS_API_KEY": key]
+        let out = Pipe()
+        sim.standardOutput = out
+        sim.standardError = FileHandle.nullDevice
+        try sim.run()
+        var seen = ""
+        while !seen.contains("\n") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        let url = seen.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        return (sim, url)
+    }
+}
