@@ -3,7 +3,8 @@ import Synchronization
 /// Spaces requests so a whole run stays under the API's per-second allowance.
 ///
 /// A token bucket with a burst of one: each call to `wait()` returns no earlier than one interval after the
-/// previous slot. A small safety margin keeps clock noise between client and server from causing 429s.
+/// previous call was released (its actual release, so an oversleeping timer never bunches two calls together).
+/// A small safety margin keeps latency noise between client and server from causing 429s.
 public final class Pacer: Sendable {
     private let interval: Duration
     private let next = Mutex<ContinuousClock.Instant?>(nil)
@@ -29,6 +30,12 @@ public final class Pacer: Sendable {
         }
         if slot > clock.now {
             try await clock.sleep(until: slot)
+        }
+        // A late wake-up (a busy machine) must not shorten the gap to the next call: the next slot is one
+        // interval after this call really goes, not after the slot it was given.
+        let released = clock.now
+        next.withLock { next in
+            next = max(next ?? released, released + interval)
         }
     }
 }

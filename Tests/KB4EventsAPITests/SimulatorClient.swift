@@ -22,7 +22,7 @@ func withSimulatorClient(
     let client = Client(
         baseURL: try BaseURL(parsing: sim.baseURL), key: APIKey("k")!, transport: URLSessionTransport(requestTimeout: 5),
         pacer: Pacer(requestsPerSecond: nil),
-        retry: RetryPolicy(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20), budget: .seconds(3)),
+        retry: RetryPolicy(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20), budget: .seconds(120)),
         logger: Logger(label: "test"))
     do {
         try await body(sim, client)
