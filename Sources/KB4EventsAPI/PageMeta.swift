@@ -35,12 +35,13 @@ public struct PageMeta: Sendable, Equatable {
 }
 
 extension PageMeta {
-    /// The query's total implied by its last page (Kaminari: full pages before it, plus its rows), or nil when
-    /// this is not a usable last page.
+    /// The query's total implied by its last page (Kaminari: full pages before it, plus the rows that arrived on
+    /// it), or nil when this is not a usable last page. `count` is not used: that it means "rows on this page"
+    /// is a guess, and the rows that arrived are a fact.
     public func impliedTotal(rowsOnPage rows: Int, page: Int) -> Int? {
         guard isOutOfRange != true, nextPage == nil, let limit = limitValue, limit > 0 else { return nil }
         let current = currentPage ?? page
-        return (current - 1) * limit + (count ?? rows)
+        return (current - 1) * limit + rows
     }
 }
 

@@ -15,6 +15,7 @@ final class LakeFixture {
     var keepRaw = false
     var lookback = 2
     var perPage = 100
+    var pageOrder: PageOrder = .occurredDate
 
     init(events: Int = 400, days: Int = 6, today: String = "2026-11-22", seed: UInt64 = 3,
          configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
@@ -70,7 +71,8 @@ final class LakeFixture {
     func runner(today: Day? = nil, start: Day? = nil, client: Client? = nil) throws -> ExportRunner {
         let settings = ExportSettings(
             lake: LakeLayout(root: dir), format: format, keepRaw: keepRaw, startDate: start ?? firstDay,
-            lookbackDays: lookback, perPage: perPage, baseURL: simulator.baseURL, toolVersion: "test")
+            lookbackDays: lookback, perPage: perPage, pageOrder: pageOrder, baseURL: simulator.baseURL,
+            toolVersion: "test")
         return ExportRunner(
             settings: settings, client: try client ?? self.client(), logger: Logger(label: "test"),
             clock: RunClock(today: today ?? self.today, now: { Date().timeIntervalSince1970 }),
@@ -204,6 +206,45 @@ final class Counter: @unchecked Sendable {
             #expect(try f.lines(day) == f.truth(day), "complete without waiting for the lookback")
             let pages = (f.truth(day).count + 9) / 10
             #expect(client.stats.calls >= 2 * pages - 1, "the day was fetched twice")
+        }
+    }
+
+    /// Forty events in one millisecond (what creating events with a date-only `occurred_date` gives) on a day
+    /// paged 10 at a time, from an API that orders equal timestamps differently on every request: in time
+    /// order a tie at a page boundary is seen twice and another never, so the day is fetched again by id.
+    func withShuffledTies(_ body: (LakeFixture, Day) async throws -> Void) async throws {
+        try await LakeFixture.with(events: 300, days: 3, configure: { c in
+            c.maxPerPage = 10
+            c.tieOrder = .random
+        }) { f in
+            let day = f.today.adding(days: -2)
+            for _ in 0..<40 { f.simulator.insertEvent(occurredAt: "\(day)T00:00:00.000Z") }
+            try await body(f, day)
+        }
+    }
+
+    @Test func equalTimestampsReshuffledBetweenRequestsAreExportedExactlyByPagingByID() async throws {
+        try await withShuffledTies { f, day in
+            let client = try f.client()
+            _ = try await f.runner(start: day, client: client).run(.sync(force: false))
+            for d in [day, day.next] {
+                #expect(try f.lines(d) == f.truth(d), "day \(d) equals the truth")
+                #expect(try f.manifest().windows[d]!.duplicatesDropped == 0, "the recorded copy is the id-ordered one")
+            }
+            let pages = (f.truth(day).count + 9) / 10 + (f.truth(day.next).count + 9) / 10
+            #expect(client.stats.calls > pages, "the shuffled day was fetched more than once")
+        }
+    }
+
+    @Test func pageOrderIDFetchesEachDayOnceWhateverTheTies() async throws {
+        try await withShuffledTies { f, day in
+            f.pageOrder = .id
+            let client = try f.client()
+            _ = try await f.runner(start: day, client: client).run(.sync(force: false))
+            #expect(try f.lines(day) == f.truth(day), "sorted by (occurred_date, id) from id-ordered pages")
+            #expect(try f.lines(day.next) == f.truth(day.next))
+            let pages = (f.truth(day).count + 9) / 10 + (f.truth(day.next).count + 9) / 10
+            #expect(client.stats.calls == pages, "one fetch per day: pages by a unique key do not reshuffle")
         }
     }
 

@@ -17,6 +17,7 @@ import Testing
               api_key_env: MY_KEY
               seats: 250
               requests_per_second: 3.5
+              page_order: id
             window:
               start_date: 2026-01-01   # comment
               lookback_days: 5
@@ -30,6 +31,7 @@ import Testing
         #expect(c.apiKeyEnv == "MY_KEY")
         #expect(c.seats == 250)
         #expect(c.requestsPerSecond == 3.5)
+        #expect(c.pageOrder == .id)
         #expect(c.startDate?.description == "2026-01-01")
         #expect(c.lookbackDays == 5)
         #expect(c.outputDir == "/tmp/lake")
@@ -55,6 +57,7 @@ import Testing
         ("source:\n  region: us\n", "version"),
         ("version: 1\nsource:\n  region: mars\n", "source.region"),
         ("version: 1\nsource:\n  seats: many\n", "source.seats"),
+        ("version: 1\nsource:\n  page_order: newest\n", "source.page_order"),
         ("version: 1\nsource:\n  base_url: http://example.com\n", "source.base_url"),
         ("version: 1\nwindow:\n  start_date: 2026-02-30\n", "window.start_date"),
         ("version: 1\nwindow:\n  lookback_days: -1\n", "window.lookback_days"),

@@ -142,7 +142,7 @@ private struct YAMLReader {
             return
         }
         let keys = [
-            "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "timeout_secs",
+            "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "page_order", "timeout_secs",
             "daily_call_budget", "api_reserve_calls", "retry_budget_secs", "initial_backoff_secs", "max_backoff_secs",
             "throttle_span_secs", "simulator",
         ]
@@ -167,6 +167,12 @@ private struct YAMLReader {
             case "seats": c.seats = try int(n, path, 1...10_000_000)
             case "requests_per_second": c.requestsPerSecond = try double(n, path, 0.01...1000)
             case "per_page": c.perPage = try int(n, path, 1...1000)
+            case "page_order":
+                let text = try string(n, path)
+                guard let order = PageOrder(rawValue: text) else {
+                    throw fail(path, n, "expected occurred_date or id, got '\(text)'")
+                }
+                c.pageOrder = order
             case "timeout_secs": c.timeoutSecs = try double(n, path, 0.1...3600)
             case "daily_call_budget": c.dailyCallBudget = try int(n, path, 1...100_000_000)
             case "api_reserve_calls": c.apiReserveCalls = try int(n, path, 0...100_000_000)

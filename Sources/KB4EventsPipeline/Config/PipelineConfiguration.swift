@@ -31,6 +31,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var seats: Int?
     public var requestsPerSecond: Double?
     public var perPage: Int?
+    public var pageOrder: PageOrder?
     public var timeoutSecs: Double?
     public var dailyCallBudget: Int?
     public var apiReserveCalls: Int?

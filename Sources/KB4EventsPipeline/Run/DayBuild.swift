@@ -15,12 +15,15 @@ final class DayBuild {
     private var transformer: DayTransformer
     private(set) var ordered = true
 
-    init(day: Day, settings: ExportSettings, tag: String, raw: RawPages, logger: Logger) throws {
+    /// `inOrder` false: the pages come in another order than time (paged by id), so the day is only staged as
+    /// it arrives and sorted from its raw pages at the end.
+    init(day: Day, settings: ExportSettings, tag: String, raw: RawPages, inOrder: Bool = true, logger: Logger) throws {
         self.day = day
         self.settings = settings
         self.tag = tag
         self.raw = raw
         self.logger = logger
+        self.ordered = inOrder
         let writer = try withLoadErrors(day) {
             try PartitionWriter(
                 layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel, tempTag: tag)

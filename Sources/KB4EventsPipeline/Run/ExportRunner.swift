@@ -23,7 +23,15 @@ public final class ExportRunner {
         self.logger = logger
         self.clock = clock
         self.runID = runID
+        pageOrder = settings.pageOrder
     }
+
+    /// The order days are paged in; switches to `.id` for the rest of the run once a day's time-ordered pages
+    /// did not add up.
+    private var pageOrder: PageOrder
+
+    /// Fetches of one day when its pages do not add up (the first included) before the last copy is kept.
+    static let fetchesPerDay = 3
 
     /// Runs `request`; completed days stay recorded even when a later day fails.
     public func run(_ request: RunRequest) async throws -> RunSummary {
@@ -107,21 +115,34 @@ public final class ExportRunner {
         var log = logger
         log[metadataKey: "day"] = "\(day)"
         let callsBefore = client.stats.calls
-        var fetched = try await fetch(day: day, summary: summary, logger: log)
-        if let total = fetched.impliedTotal, fetched.result.events < total {
-            // Offset paging: a row inserted before the cursor while paging is missed. Fetch the day once more;
-            // if rows move again, keep the second copy and leave the rest to the lookback re-check.
-            log.warning(
-                "rows moved while paging: the last page implies \(total) events, \(fetched.result.events) arrived; fetching the day again",
-                metadata: ["implied_total": "\(total)"])
+        var fetched = try await fetch(day: day, order: pageOrder, summary: summary, logger: log)
+        var fetches = 1
+        // Offset paging can miss a row: one inserted before the cursor while paging, or, when the API orders
+        // equal timestamps differently from one request to the next, a tie at a page boundary (one row seen
+        // twice, another never). The last page tells how many rows the day has; when fewer distinct ones
+        // arrived, the day is fetched again ordered by its unique id (stable pages; sorted locally).
+        while let total = fetched.impliedTotal, fetched.result.events < total {
+            let arrived = fetched.result.events
+            guard fetches < Self.fetchesPerDay else {
+                log.warning(
+                    "the pages still do not add up after \(fetches) fetches (\(total) implied, \(arrived) arrived); keeping this copy: the lookback re-check (or backfill --force) fetches the day later",
+                    metadata: ["implied_total": "\(total)", "page_order": "\(pageOrder.rawValue)"])
+                break
+            }
+            if pageOrder == .occurredDate {
+                pageOrder = .id
+                log.warning(
+                    "the pages do not add up: the last page implies \(total) events, \(arrived) distinct arrived (a row inserted while paging, or equal timestamps reordered between requests); fetching the day again ordered by id, and every further day of this run too (set source.page_order: id to start that way)",
+                    metadata: ["implied_total": "\(total)"])
+            } else {
+                log.warning(
+                    "rows moved while paging: the last page implies \(total) events, \(arrived) arrived; fetching the day again",
+                    metadata: ["implied_total": "\(total)", "page_order": "\(pageOrder.rawValue)"])
+            }
             fetched.staged.discard()
             fetched.raw.remove()
-            fetched = try await fetch(day: day, summary: summary, logger: log)
-            if let again = fetched.impliedTotal, fetched.result.events < again {
-                log.warning(
-                    "rows moved again; keeping this copy: the lookback re-check (or backfill --force) fetches the day later",
-                    metadata: ["implied_total": "\(again)"])
-            }
+            fetched = try await fetch(day: day, order: pageOrder, summary: summary, logger: log)
+            fetches += 1
         }
         let calls = client.stats.calls - callsBefore
         log[metadataKey: "pages"] = "\(fetched.pages)"
@@ -147,12 +168,15 @@ public final class ExportRunner {
         var impliedTotal: Int?
     }
 
-    private func fetch(day: Day, summary: RunSummary, logger log: Logger) async throws -> FetchedDay {
+    private func fetch(day: Day, order: PageOrder, summary: RunSummary, logger log: Logger) async throws -> FetchedDay {
         let raw = try withLoadErrors(day) {
             try RawPages.staging(settings.lake.rawStaging(day, tag: runID), durable: settings.keepRaw)
         }
-        let build = try DayBuild(day: day, settings: settings, tag: runID, raw: raw, logger: log)
-        var pager = EventPager(client: client, query: .day(day.description, perPage: settings.perPage), label: "day \(day)")
+        let build = try DayBuild(
+            day: day, settings: settings, tag: runID, raw: raw, inOrder: order == .occurredDate, logger: log)
+        var query = EventQuery.day(day.description, perPage: settings.perPage)
+        query.orderBy = order.orderBy
+        var pager = EventPager(client: client, query: query, label: "day \(day)")
         var pages = 0
         var last: EventsPage?
         do {

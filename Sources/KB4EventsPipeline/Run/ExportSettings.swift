@@ -1,3 +1,5 @@
+public import KB4EventsAPI
+
 /// Everything a run needs to know about the lake and the windows, already validated.
 public struct ExportSettings: Sendable {
     /// The lake root and its paths.
@@ -13,6 +15,9 @@ public struct ExportSettings: Sendable {
     public var lookbackDays: Int
     /// `per_page` asked of the API (the server may clamp it).
     public var perPage: Int
+    /// The order days are paged in: `occurred_date` streams the day as it arrives; `id` (a unique key, so
+    /// pages stay stable whatever the API does with equal timestamps) sorts each day locally.
+    public var pageOrder: PageOrder
     /// Recorded in the manifest (never a key).
     public var baseURL: String
     /// Recorded per window.
@@ -21,7 +26,8 @@ public struct ExportSettings: Sendable {
     /// Creates settings.
     public init(
         lake: LakeLayout, format: OutputFormat, compressionLevel: Int = 6, keepRaw: Bool = false,
-        startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, baseURL: String, toolVersion: String
+        startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, pageOrder: PageOrder = .occurredDate,
+        baseURL: String, toolVersion: String
     ) {
         self.lake = lake
         self.format = format
@@ -30,8 +36,26 @@ public struct ExportSettings: Sendable {
         self.startDate = startDate
         self.lookbackDays = lookbackDays
         self.perPage = perPage
+        self.pageOrder = pageOrder
         self.baseURL = baseURL
         self.toolVersion = toolVersion
+    }
+}
+
+/// The `order_by` a day is paged with.
+public enum PageOrder: String, Sendable, CaseIterable {
+    /// Ascending time: the day streams through the transform with bounded memory. Exact when the API keeps
+    /// equal timestamps in the same order from one request to the next.
+    case occurredDate = "occurred_date"
+    /// Ascending id: pages cannot reshuffle rows with equal timestamps; each day is sorted locally (spilling to disk).
+    case id
+
+    /// The API's order field.
+    var orderBy: EventQuery.OrderBy {
+        switch self {
+        case .occurredDate: return .occurredDate
+        case .id: return .id
+        }
     }
 }
 
