@@ -80,7 +80,8 @@ extension Client {
     /// Polls `GET /statuses/{id}` until the request is processed, or throws `StatusWaitTimeout` after `timeout`.
     ///
     /// Polls start half a second apart and double up to `interval`; each one is paced like any other call.
-    /// A 404 counts as "not visible yet" (creation is asynchronous), so a wrong id ends in the timeout.
+    /// A 404 counts as "not visible yet" (creation is asynchronous), so a wrong id ends in the timeout. The
+    /// timeout also bounds a poll that is still retrying server errors: it is cancelled at the deadline.
     public func waitForStatus(id: String, timeout: Duration, interval: Duration = .seconds(5)) async throws
         -> RequestStatus
     {
@@ -94,7 +95,13 @@ extension Client {
             if remaining > .zero { try await clock.sleep(for: min(delay, remaining)) }
             polls += 1
             do {
-                let status = try await getStatus(id: id)
+                // Every poll may take a second even when the deadline has passed, so a timeout of 0 polls once.
+                let poll = try await Self.until(max(deadline, clock.now + .seconds(1))) {
+                    try await self.getStatus(id: id)
+                }
+                guard let status = poll else {
+                    throw StatusWaitTimeout(requestID: id, waitedSeconds: (clock.now - started).seconds, polls: polls)
+                }
                 if status.isProcessed { return status }
                 logger.debug("request not processed yet", metadata: ["request_id": "\(id)", "polls": "\(polls)"])
             } catch let error as APIError where error.kind == .notFound {
@@ -108,6 +115,21 @@ extension Client {
     }
 
     // MARK: Helpers
+
+    /// Runs `body`, or cancels it and returns nil when `deadline` comes first.
+    static func until<T: Sendable>(
+        _ deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await ContinuousClock().sleep(until: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
 
     /// Sends `request`; a 400/422 becomes a `.badRequest` error with the server's message.
     func perform(_ request: HTTPRequest, expecting expected: Set<Int>, describe: String) async throws -> HTTPResponse {
