@@ -28,7 +28,9 @@ struct RunReport {
         let now = Date().timeIntervalSince1970
         var summary = summary ?? .empty
         if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
-        if let lake, FileManager.default.fileExists(atPath: lake.root) {
+        // A run turned away by the lock did nothing to the lake; the run holding the lock records its own.
+        let lockedOut = (error as? PipelineError)?.code == "locked"
+        if let lake, !lockedOut, FileManager.default.fileExists(atPath: lake.root) {
             let record = RunRecord(
                 command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
                 exitCode: Int(exitCode),

@@ -104,6 +104,8 @@ import Testing
             ["sync", "--base-url", url, "--out", lake, "--today", "2026-11-22"], env: ["KB4_EVENTS_API_KEY": "crash-key"])
         #expect(second.status == 75, "\(second.stderr)")
         #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
+        // The holder has not finished, so no run may be recorded yet: the refused one must not pose as the last run.
+        #expect(!FileManager.default.fileExists(atPath: lake + "/_state/last_run.json"))
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         let third = try e2e.run(

@@ -195,6 +195,13 @@ public final class ExportRunner {
                 guard let page else { break }
                 pages += 1
                 last = page
+                log.debug(
+                    "page",
+                    metadata: [
+                        "page": "\(page.page)", "rows": "\(page.events.count)", "order_by": "\(order.rawValue)",
+                        "limit_value": "\(page.meta.limitValue.map(String.init) ?? "-")",
+                        "next_page": "\(page.meta.nextPage.map(String.init) ?? "null")",
+                    ])
                 report(events: summary.events, extra: page.events.count)
                 try withLoadErrors(day) { try raw.store(page: page.page, body: page.body) }
                 try build.add(page)
