@@ -195,7 +195,7 @@ public final class Client: Sendable {
                 return .fail(
                     APIError(
                         kind: .quotaExhausted, status: 429, request: request,
-                        message: "the daily call quota is used up (Limit Exceeded); completed days are kept, run again after the quota resets"
+                        message: "the daily call quota is used up (Limit Exceeded)"
                     ))
             }
             let after = response.headers["retry-after"].flatMap { Int($0.trimmingASCIIWhitespace()) }.map {

@@ -42,7 +42,7 @@ enum ExitStatus {
         default: code = 1
         }
         var hint = ""
-        if code == temporary { hint = " (completed days are kept; run again later)" }
+        if code == temporary && !"\(underlying)".contains("run again") { hint = " (run again later)" }
         FileHandle.standardError.write(Data("kb4-events: error: \(underlying)\(hint)\n".utf8))
         return ExitCode(code)
     }
