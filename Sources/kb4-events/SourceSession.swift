@@ -74,9 +74,11 @@ enum Secrets {
     /// The API key from `--api-key-file` or the environment; the value itself is never shown.
     static func apiKey(file: String?, env: String) throws -> APIKey {
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else {
+            // Read through a handle, not FileManager.contents: a pipe or process substitution (<(pass show …)) works too.
+            guard let handle = FileHandle(forReadingAtPath: file), let read = try? handle.readToEnd() else {
                 throw UsageProblem("cannot read the API key file \(file)")
             }
+            let data = read ?? Data()
             guard let key = APIKey(String(decoding: data, as: UTF8.self)) else {
                 throw UsageProblem("the API key file \(file) is empty")
             }
