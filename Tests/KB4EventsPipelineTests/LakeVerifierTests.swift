@@ -71,6 +71,16 @@ import Testing
         #expect(report.problems.first?.path == "events/dt=2026-11-18/part-00001.ndjson.gz")
     }
 
+    @Test func anExtraFileInAFolderOfAPartitionIsCaught() async throws {
+        let report = try await verify { f, path in
+            let folder = f.dir + "/events/dt=2026-11-18/copy"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: f.dir + "/" + path, toPath: folder + "/part-00000.ndjson.gz")
+        }
+        #expect(report.problems.map(\.path) == ["events/dt=2026-11-18/copy/part-00000.ndjson.gz"], "\(report.problems)")
+        #expect(report.problems.first?.kind == .extraFile)
+    }
+
     @Test func aMissingSuccessMarkerIsCaught() async throws {
         let report = try await verify { f, _ in
             try FileManager.default.removeItem(atPath: f.dir + "/events/dt=2026-11-18/_SUCCESS")

@@ -79,17 +79,28 @@ public struct LakeVerifier: Sendable {
             }
         }
         for partition in FileSystem.list(layout.events) where partition.hasPrefix("dt=") {
-            for name in FileSystem.list(layout.events + "/" + partition)
-            where name.hasSuffix(".gz") && !name.hasPrefix("_") && !name.hasPrefix(".") {
-                let path = "events/\(partition)/\(name)"
-                if !listed.contains(path) {
-                    report.problems.append(
-                        Problem(path: path, kind: .extraFile, detail: "a data file the manifest does not list"))
-                    report.filesChecked += 1
-                }
+            for path in dataFiles(under: "events/\(partition)") where !listed.contains(path) {
+                report.problems.append(
+                    Problem(path: path, kind: .extraFile, detail: "a data file the manifest does not list"))
+                report.filesChecked += 1
             }
         }
         return report
+    }
+
+    /// Every `.gz` file a reader would take as data under `relative` (folders included: engines such as Athena
+    /// read a partition's prefix recursively), skipping names that start with `_` or `.`.
+    private func dataFiles(under relative: String) -> [String] {
+        var found: [String] = []
+        for name in FileSystem.list(layout.root + "/" + relative) where !name.hasPrefix("_") && !name.hasPrefix(".") {
+            let path = relative + "/" + name
+            if FileSystem.isDirectory(layout.root + "/" + path) {
+                found += dataFiles(under: path)
+            } else if name.hasSuffix(".gz") {
+                found.append(path)
+            }
+        }
+        return found.sorted()
     }
 
     /// Streams one file: sha256 and size of the bytes on disk, gzip integrity, rows. Returns the rows counted
