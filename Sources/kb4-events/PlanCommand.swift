@@ -42,8 +42,9 @@ struct PlanCommand: AsyncParsableCommand {
         do {
             let today = options.today ?? .utcToday
             let resolved = try PipelineFile.resolve(pipeline: options.source.pipeline, overrides: options.overrides)
-            let settings = resolved.exportSettings(today: today)
+            var settings = resolved.exportSettings(today: today)
             let manifest = try Manifest.load(from: settings.lake.manifest)
+            settings = settings.adopting(lakeFormat: manifest?.format)
             let request: RunRequest =
                 if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
             if let manifest, manifest.format != settings.format, !manifest.windows.isEmpty, !force {

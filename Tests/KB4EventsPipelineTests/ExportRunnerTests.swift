@@ -16,6 +16,8 @@ final class LakeFixture {
     var lookback = 2
     var perPage = 100
     var pageOrder: PageOrder = .occurredDate
+    var formatIsExplicit = true
+    var compressionLevel = 6
 
     init(events: Int = 400, days: Int = 6, today: String = "2026-11-22", seed: UInt64 = 3,
          configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
@@ -70,7 +72,8 @@ final class LakeFixture {
 
     func runner(today: Day? = nil, start: Day? = nil, client: Client? = nil) throws -> ExportRunner {
         let settings = ExportSettings(
-            lake: LakeLayout(root: dir), format: format, keepRaw: keepRaw, startDate: start ?? firstDay,
+            lake: LakeLayout(root: dir), format: format, formatIsExplicit: formatIsExplicit,
+            compressionLevel: compressionLevel, keepRaw: keepRaw, startDate: start ?? firstDay,
             lookbackDays: lookback, perPage: perPage, pageOrder: pageOrder, baseURL: simulator.baseURL,
             toolVersion: "test")
         return ExportRunner(
@@ -281,6 +284,58 @@ final class Counter: @unchecked Sendable {
             #expect(try f.manifest().format == .csv)
             let files = try FileManager.default.subpathsOfDirectory(atPath: f.dir + "/events").filter { $0.hasSuffix(".gz") }
             #expect(files.allSatisfy { $0.hasSuffix(".csv.gz") })
+        }
+    }
+
+    @Test func aFormatSwitchStoppedByTheQuotaIsFinishedByTheNextRun() async throws {
+        try await LakeFixture.with() { f in
+            _ = try await f.runner().run(.sync(force: false))
+            f.format = .csv
+            // The day's budget runs out after three calls: the forced switch stops part-way.
+            let calls = Counter()
+            let client = try f.client(gate: {
+                if calls.next() > 3 { throw APIError(kind: .callBudget, request: "(not sent)", message: "budget spent") }
+            })
+            let all = (from: f.firstDay, to: f.today.previous)
+            do {
+                _ = try await f.runner(client: client).run(.backfill(from: all.from, to: all.to, force: true))
+                Issue.record("the switch was not stopped by the budget")
+            } catch is RunFailure {}
+            let files = { try FileManager.default.subpathsOfDirectory(atPath: f.dir + "/events").filter { $0.hasSuffix(".gz") } }
+            #expect(try files().contains { $0.hasSuffix(".ndjson.gz") }, "stopped part-way: both formats on disk")
+            // The next night, without --force and with no lookback: every day still in the old format is rewritten.
+            f.lookback = 0
+            _ = try await f.runner().run(.sync(force: false))
+            let after = try files()
+            #expect(after.count == 5 && after.allSatisfy { $0.hasSuffix(".csv.gz") }, "\(after)")
+            #expect(try f.manifest().windows.values.allSatisfy { $0.files[0].path.hasSuffix(".csv.gz") })
+        }
+    }
+
+    @Test func withoutAFormatALakeKeepsTheOneItHolds() async throws {
+        try await LakeFixture.with() { f in
+            f.format = .csv
+            _ = try await f.runner().run(.sync(force: false))
+            f.format = .ndjson
+            f.formatIsExplicit = false
+            let summary = try await f.runner().run(.sync(force: false))
+            #expect(summary.daysUnchanged == f.lookback, "re-checked in csv, nothing rewritten")
+            #expect(try f.manifest().format == .csv)
+        }
+    }
+
+    @Test func anotherCompressionLevelIsNoNewRevision() async throws {
+        try await LakeFixture.with() { f in
+            _ = try await f.runner().run(.sync(force: false))
+            let before = try f.manifest()
+            f.compressionLevel = 1
+            let summary = try await f.runner().run(.sync(force: false))
+            #expect(summary.daysWritten == 0 && summary.daysUnchanged == f.lookback)
+            let after = try f.manifest()
+            for (day, window) in after.windows {
+                #expect(window.revision == 1, "day \(day)")
+                #expect(window.files == before.windows[day]!.files, "the file is left as it was")
+            }
         }
     }
 

@@ -75,6 +75,7 @@ public struct ResolvedPipeline: Sendable {
         }
         let export = ExportSettings(
             lake: LakeLayout(root: dir), format: flags.format ?? file.format ?? .ndjson,
+            formatIsExplicit: (flags.format ?? file.format) != nil,
             compressionLevel: file.compressionLevel ?? 6, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
             startDate: start, lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 3, perPage: file.perPage ?? 100,
             pageOrder: file.pageOrder ?? .occurredDate, baseURL: baseURLText, toolVersion: toolVersion)

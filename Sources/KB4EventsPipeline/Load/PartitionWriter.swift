@@ -124,3 +124,13 @@ func sha256Hex(ofFile path: String) throws -> String {
     try FileSystem.forEachChunk(path, size: 1 << 20) { hasher.update(bufferPointer: $0) }
     return hex(hasher.finalize())
 }
+
+/// Lower-case hex sha256 of a gzip file's decompressed content: two files compressed at different levels (or
+/// by different zlib builds) from the same rows give the same value.
+func contentSHA256Hex(ofGzipFile path: String) throws -> String {
+    var hasher = SHA256()
+    let reader = try GzipReader { hasher.update(bufferPointer: $0) }
+    try FileSystem.forEachChunk(path, size: 1 << 20) { try reader.write($0) }
+    try reader.finish()
+    return hex(hasher.finalize())
+}

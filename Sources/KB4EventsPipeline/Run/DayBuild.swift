@@ -100,13 +100,16 @@ struct DayCommitter {
         let previous = manifest.windows[day]
         let finalPath = lake.root + "/" + staged.relativePath
         // Unchanged only when the manifest and the file on disk both hold exactly the new bytes (a damaged or
-        // replaced file is rewritten even though the manifest still matches).
-        let unchanged =
+        // replaced file is rewritten even though the manifest still matches), or when the file on disk is intact
+        // and holds the same rows compressed differently (another compression_level): that is no new revision,
+        // and the file is left as it is.
+        let intact =
             previous.map { p in
-                p.files.count == 1 && p.files[0].sha256 == staged.sha256 && p.files[0].path == staged.relativePath
-                    && FileSystem.fileSize(finalPath) == staged.bytes && FileSystem.exists(lake.successMarker(day))
-                    && (try? sha256Hex(ofFile: finalPath)) == staged.sha256
+                p.files.count == 1 && p.files[0].path == staged.relativePath
+                    && FileSystem.fileSize(finalPath) == p.files[0].bytes && FileSystem.exists(lake.successMarker(day))
+                    && (try? sha256Hex(ofFile: finalPath)) == p.files[0].sha256
             } ?? false
+        let unchanged = intact && (previous?.files[0].sha256 == staged.sha256 || sameRows(finalPath, staged.tempPath))
         let outcome: Outcome
         if unchanged, var window = previous {
             staged.discard()
@@ -141,6 +144,12 @@ struct DayCommitter {
         try manifest.save(to: lake.manifest, tempTag: runID)
         return outcome
     }
+}
+
+/// Whether two gzip files decompress to the same bytes (false when either cannot be read).
+private func sameRows(_ a: String, _ b: String) -> Bool {
+    guard let x = try? contentSHA256Hex(ofGzipFile: a), let y = try? contentSHA256Hex(ofGzipFile: b) else { return false }
+    return x == y
 }
 
 extension RunSummary {

@@ -7,7 +7,7 @@ public import Logging
 /// de-duplicated stream, written through gzip to a hidden temporary file, compared with what the manifest
 /// holds, committed (rename, `_SUCCESS`, fsync) and only then recorded in the manifest.
 public final class ExportRunner {
-    private let settings: ExportSettings
+    private var settings: ExportSettings
     private let client: Client
     private let logger: Logger
     private let clock: RunClock
@@ -41,7 +41,9 @@ public final class ExportRunner {
         defer { withExtendedLifetime(lock) {} }
         cleanLeftovers()
 
-        var manifest = try Manifest.load(from: lake.manifest) ?? Manifest(format: settings.format, baseURL: settings.baseURL)
+        let existing = try Manifest.load(from: lake.manifest)
+        settings = settings.adopting(lakeFormat: existing?.format)
+        var manifest = existing ?? Manifest(format: settings.format, baseURL: settings.baseURL)
         let force = request.force
         if manifest.format != settings.format {
             if manifest.windows.isEmpty || force {

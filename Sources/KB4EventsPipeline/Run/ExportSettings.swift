@@ -5,6 +5,8 @@ public struct ExportSettings: Sendable {
     /// The lake root and its paths.
     public var lake: LakeLayout
     public var format: OutputFormat
+    /// Whether `format` was asked for (flag or pipeline file); when not, a lake keeps the format it holds.
+    public var formatIsExplicit: Bool
     /// gzip level 1…9.
     public var compressionLevel: Int
     /// Keep the API's pages under `_raw/`.
@@ -25,12 +27,13 @@ public struct ExportSettings: Sendable {
 
     /// Creates settings.
     public init(
-        lake: LakeLayout, format: OutputFormat, compressionLevel: Int = 6, keepRaw: Bool = false,
+        lake: LakeLayout, format: OutputFormat, formatIsExplicit: Bool = true, compressionLevel: Int = 6, keepRaw: Bool = false,
         startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, pageOrder: PageOrder = .occurredDate,
         baseURL: String, toolVersion: String
     ) {
         self.lake = lake
         self.format = format
+        self.formatIsExplicit = formatIsExplicit
         self.compressionLevel = compressionLevel
         self.keepRaw = keepRaw
         self.startDate = startDate
@@ -39,6 +42,15 @@ public struct ExportSettings: Sendable {
         self.pageOrder = pageOrder
         self.baseURL = baseURL
         self.toolVersion = toolVersion
+    }
+}
+
+extension ExportSettings {
+    /// These settings for a lake whose manifest records `lakeFormat`: with no format asked for, the lake's own.
+    public func adopting(lakeFormat: OutputFormat?) -> ExportSettings {
+        var settings = self
+        if !formatIsExplicit, let lakeFormat { settings.format = lakeFormat }
+        return settings
     }
 }
 

@@ -7,8 +7,9 @@ extension RunRequest {
     }
 
     /// The days this request touches on a lake whose manifest records `windows`: the one place that decides
-    /// (the runner executes it, `plan` shows it). A forced format switch adds every recorded day still in
-    /// another format, not only the ones in range.
+    /// (the runner executes it, `plan` shows it). Every recorded day still in another format than the run's is
+    /// fetched too, not only the ones in range: a format switch (`--force`) that stopped early (the quota) is
+    /// finished by the next run, so the lake never stays in two formats.
     public func selectDays(
         settings: ExportSettings, windows: [Day: Manifest.Window], today: Day
     ) -> WindowPlanner.Plan {
@@ -22,7 +23,7 @@ extension RunRequest {
         case .backfill(let from, let to, let force):
             plan = planner.backfill(from: from, to: to, force: force, complete: complete)
         }
-        if force && !windows.isEmpty {
+        if !windows.isEmpty {
             let inPlan = Set(plan.fetch)
             let suffix = ".\(settings.format.rawValue).gz"
             let stale = windows.filter { entry in
