@@ -18,7 +18,9 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// A strict RFC 8259 parser working directly on UTF-8 bytes.
 ///
 /// It rejects comments, trailing commas, `NaN`, single quotes, leading zeros, unescaped control characters,
-/// lone surrogates in `\u` escapes, invalid UTF-8 anywhere, and nesting deeper than ``maximumDepth``.
+/// invalid UTF-8 anywhere, and nesting deeper than ``maximumDepth``. A lone surrogate in a `\u` escape (valid
+/// JSON syntax, but no Unicode text) becomes U+FFFD, as Go's encoding/json does, so one such string in an
+/// event never makes a whole page unreadable.
 /// Whitespace may surround the document; anything else after it is an error. Object keys keep their order
 /// and duplicates; numbers keep their literal text.
 public enum JSONParser {
@@ -379,23 +381,24 @@ private struct Scanner {
         case UInt8(ascii: "u"):
             var scalar = try readHex4(stringStart: stringStart)
             if scalar >= 0xD800 && scalar <= 0xDBFF {
-                // A high surrogate must be followed by an escaped low surrogate.
+                // A high surrogate pairs with an escaped low surrogate right after it; alone it is U+FFFD and
+                // whatever follows is read on its own.
                 guard position < end else { throw unterminated(stringStart) }
-                guard base[position] == Byte.backslash else {
-                    throw JSONParseError(offset: escapeStart, reason: "lone surrogate in \\u escape")
+                if base[position] == Byte.backslash, position + 1 < end, base[position + 1] == UInt8(ascii: "u") {
+                    let resume = position
+                    position += 2
+                    let low = try readHex4(stringStart: stringStart)
+                    if low >= 0xDC00 && low <= 0xDFFF {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        position = resume
+                        scalar = 0xFFFD
+                    }
+                } else {
+                    scalar = 0xFFFD
                 }
-                guard position + 1 < end else { throw unterminated(stringStart) }
-                guard base[position + 1] == UInt8(ascii: "u") else {
-                    throw JSONParseError(offset: escapeStart, reason: "lone surrogate in \\u escape")
-                }
-                position += 2
-                let low = try readHex4(stringStart: stringStart)
-                guard low >= 0xDC00 && low <= 0xDFFF else {
-                    throw JSONParseError(offset: escapeStart, reason: "lone surrogate in \\u escape")
-                }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             } else if scalar >= 0xDC00 && scalar <= 0xDFFF {
-                throw JSONParseError(offset: escapeStart, reason: "lone surrogate in \\u escape")
+                scalar = 0xFFFD
             }
             appendUTF8(scalar)
         default:
