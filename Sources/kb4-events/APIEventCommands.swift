@@ -52,13 +52,10 @@ struct ListEventsCommand: AsyncParsableCommand {
         q.riskLevel = riskLevel
         q.riskDecayMode = riskDecayMode
         q.riskExpireDate = riskExpireDate?.description
-        q.orderBy = orderBy
-        q.orderDirection = orderDirection
-        if all && orderBy == nil {
-            // Pages are computed per request: a fixed unique order keeps --all from skipping or repeating rows.
-            q.orderBy = .id
-            q.orderDirection = orderDirection ?? .asc
-        }
+        // The API's default order is undocumented, so both are always sent. Pages are computed per request: for
+        // --all a unique order keeps pages from skipping or repeating rows; one page shows the newest first.
+        q.orderBy = orderBy ?? (all ? .id : .occurredDate)
+        q.orderDirection = orderDirection ?? (orderBy == nil && !all ? .desc : .asc)
         q.page = page
         q.perPage = perPage
         return q
