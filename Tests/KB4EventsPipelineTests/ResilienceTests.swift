@@ -135,6 +135,7 @@ import Testing
                 }
                 #expect(e?.category == .authentication, "\(mode)")
                 #expect(e?.message.contains("check the key and the region") == true)
+                #expect(!FileManager.default.fileExists(atPath: f.dir + "/events/dt=\(f.today.previous)"), "no empty partition left")
             }
         }
     }

@@ -79,6 +79,8 @@ final class PartitionWriter {
         compressor.drain()
         file.abandon()
         FileSystem.remove(tempPath)
+        // A day that failed before its first commit leaves no empty dt= directory for readers to list.
+        FileSystem.removeIfEmpty(layout.partition(day))
     }
 }
 
