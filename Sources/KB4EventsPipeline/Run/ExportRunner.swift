@@ -65,6 +65,10 @@ public final class ExportRunner {
                 "--to \(clamped) is after yesterday (\(planner.yesterday)); clamped to \(planner.yesterday): the API's day filter can only give complete data for finished days"
             )
         }
+        if plan.fetch.isEmpty && plan.recheck.isEmpty && plan.skip.isEmpty {
+            logger.warning(
+                "no day to export: the range starts after yesterday (\(planner.yesterday)); only finished UTC days can be exported")
+        }
         var summary = RunSummary()
         summary.clampedTo = plan.clampedFrom.map { _ in planner.yesterday }
         summary.daysSkipped = plan.skip.count
