@@ -9,15 +9,16 @@ public import KB4EventsAPI
 /// millisecond's ties and the ids of the last few pages' events, so memory does not grow with the day. A row
 /// older than the current millisecond is a duplicate when its id was emitted recently; otherwise the server
 /// broke its order and `OrderViolation` is thrown, after which the caller replays the day in `.sorting` mode:
-/// every id of the day is remembered and the whole day is sorted with bounded memory (sorted runs spill to a
-/// scratch directory). Apart from that scratch directory it touches no files, network or clock.
+/// the whole day is sorted with bounded memory (sorted runs spill to a scratch directory) and a repeated row,
+/// adjacent to its first copy once sorted, is dropped as the day comes out. Apart from that scratch directory it
+/// touches no files, network or clock.
 public struct DayTransformer {
     /// How events are ordered.
     public enum Mode: Sendable {
         /// Trust the server's ascending order; hold only ties and recent ids.
         case streaming
         /// Sort everything; spill runs into `spillDirectory` past `limitBytes` of held events.
-        case sorting(spillDirectory: String, limitBytes: Int = 16 << 20)
+        case sorting(spillDirectory: String, limitBytes: Int = 8 << 20)
     }
 
     /// The server broke ascending order; replay the day in `.sorting` mode.
@@ -37,7 +38,6 @@ public struct DayTransformer {
     private let day: Day
     private let emit: (JSONObject) throws -> Void
     private let sorter: SpillSorter?
-    private var dayIDs = IDSet()
     private var ties: [(key: EventKey, event: JSONObject, occurred: String)] = []
     private var recent = RecentIDs(capacity: DayTransformer.recentCapacity)
     private var summary = Summary()
@@ -73,10 +73,7 @@ public struct DayTransformer {
         }
         let key = EventKey(millis: millis, id: id)
         if let sorter {
-            guard dayIDs.insert(id) else {
-                summary.duplicatesDropped += 1
-                return
-            }
+            // Repeats are dropped as the sorted day comes out: equal keys are adjacent there.
             try sorter.add(key: key, event: event)
             return
         }
@@ -103,7 +100,13 @@ public struct DayTransformer {
     /// Emits whatever is held and returns the day's summary.
     public mutating func finish() throws -> Summary {
         if let sorter {
+            var previous: EventKey?
             try sorter.finish { key, event in
+                if key == previous {
+                    summary.duplicatesDropped += 1
+                    return
+                }
+                previous = key
                 try emitOne((key, event, event["occurred_date"]?.stringValue ?? ""))
             }
         } else {
