@@ -70,6 +70,11 @@ public final class Client: Sendable {
                     if response.status == 429 {
                         let since = throttledSince ?? clock.now
                         throttledSince = since
+                        if pacer.slowDown(), let rate = pacer.currentRate {
+                            logger.notice(
+                                "throttled while paced; pacing slower for the rest of the run",
+                                metadata: ["request": "\(label)", "requests_per_second": "\((rate * 100).rounded() / 100)"])
+                        }
                         if clock.now - since > retry.throttleSpan {
                             throw APIError(
                                 kind: .quotaExhausted, status: 429, request: label,

@@ -4,28 +4,64 @@ import Synchronization
 ///
 /// A token bucket with a burst of one: each call to `wait()` returns no earlier than one interval after the
 /// previous call was released (its actual release, so an oversleeping timer never bunches two calls together).
-/// A small safety margin keeps latency noise between client and server from causing 429s.
+/// A small safety margin keeps latency noise between client and server from causing 429s; when the server
+/// throttles anyway (more jitter on the way than the margin covers), `slowDown()` widens the margin for the
+/// rest of the run, so one 429 is not followed by more.
 public final class Pacer: Sendable {
-    private let interval: Duration
-    private let next = Mutex<ContinuousClock.Instant?>(nil)
+    private struct State {
+        var interval: Duration
+        var margin: Double
+        var next: ContinuousClock.Instant?
+    }
+
+    private let base: Duration
+    private let state: Mutex<State>
+
+    /// The margin a run starts with, what one throttled answer adds, and the most it can reach.
+    public static let initialMargin = 0.02
+    public static let marginStep = 0.03
+    public static let maximumMargin = 0.20
 
     /// Creates a pacer for `requestsPerSecond` (nil or ≤ 0: no pacing); `margin` widens each interval (0.02 = 2 %).
-    public init(requestsPerSecond: Double?, margin: Double = 0.02) {
+    public init(requestsPerSecond: Double?, margin: Double = Pacer.initialMargin) {
         if let rps = requestsPerSecond, rps > 0 {
-            interval = .nanoseconds(Int64((1e9 / rps) * (1 + margin)))
+            base = .nanoseconds(Int64(1e9 / rps))
         } else {
-            interval = .zero
+            base = .zero
+        }
+        state = Mutex(State(interval: base * (1 + margin), margin: margin, next: nil))
+    }
+
+    /// The requests per second the pacer now allows (nil when it does not pace).
+    public var currentRate: Double? {
+        let interval = state.withLock { $0.interval }
+        guard interval > .zero else { return nil }
+        let (s, atto) = interval.components
+        return 1 / (Double(s) + Double(atto) / 1e18)
+    }
+
+    /// Widens the margin by one step (up to the maximum) after the server throttled a paced call; returns
+    /// whether it changed.
+    @discardableResult
+    public func slowDown() -> Bool {
+        guard base > .zero else { return false }
+        return state.withLock { s in
+            let margin = min(Self.maximumMargin, s.margin + Self.marginStep)
+            guard margin > s.margin else { return false }
+            s.margin = margin
+            s.interval = base * (1 + margin)
+            return true
         }
     }
 
     /// Waits for the next slot.
     public func wait() async throws {
-        guard interval > .zero else { return }
+        guard base > .zero else { return }
         let clock = ContinuousClock()
-        let slot: ContinuousClock.Instant = next.withLock { next in
+        let slot: ContinuousClock.Instant = state.withLock { s in
             let now = clock.now
-            let slot = max(now, next ?? now)
-            next = slot + interval
+            let slot = max(now, s.next ?? now)
+            s.next = slot + s.interval
             return slot
         }
         if slot > clock.now {
@@ -34,8 +70,8 @@ public final class Pacer: Sendable {
         // A late wake-up (a busy machine) must not shorten the gap to the next call: the next slot is one
         // interval after this call really goes, not after the slot it was given.
         let released = clock.now
-        next.withLock { next in
-            next = max(next ?? released, released + interval)
+        state.withLock { s in
+            s.next = max(s.next ?? released, released + s.interval)
         }
     }
 }
