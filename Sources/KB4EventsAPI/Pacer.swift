@@ -16,6 +16,7 @@ public final class Pacer: Sendable {
 
     private let base: Duration
     private let state: Mutex<State>
+    private let sleep: @Sendable (ContinuousClock.Instant) async throws -> Void
 
     /// The margin a run starts with, what one throttled answer adds, and the most it can reach.
     public static let initialMargin = 0.02
@@ -23,7 +24,16 @@ public final class Pacer: Sendable {
     public static let maximumMargin = 0.20
 
     /// Creates a pacer for `requestsPerSecond` (nil or ≤ 0: no pacing); `margin` widens each interval (0.02 = 2 %).
-    public init(requestsPerSecond: Double?, margin: Double = Pacer.initialMargin) {
+    public convenience init(requestsPerSecond: Double?, margin: Double = Pacer.initialMargin) {
+        self.init(requestsPerSecond: requestsPerSecond, margin: margin) { try await ContinuousClock().sleep(until: $0) }
+    }
+
+    /// Creates a pacer whose waits go through `sleep` (tests make it wake late).
+    init(
+        requestsPerSecond: Double?, margin: Double,
+        sleep: @escaping @Sendable (ContinuousClock.Instant) async throws -> Void
+    ) {
+        self.sleep = sleep
         if let rps = requestsPerSecond, rps > 0 {
             base = .nanoseconds(Int64(1e9 / rps))
         } else {
@@ -65,7 +75,7 @@ public final class Pacer: Sendable {
             return slot
         }
         if slot > clock.now {
-            try await clock.sleep(until: slot)
+            try await sleep(slot)
         }
         // A late wake-up (a busy machine) must not shorten the gap to the next call: the next slot is one
         // interval after this call really goes, not after the slot it was given.

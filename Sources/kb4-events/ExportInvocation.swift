@@ -38,10 +38,10 @@ struct ExportInvocation {
             report.record(exitCode: 0, summary: summary, error: nil, lake: lake, budget: opened.budget)
             print(summary.line)
             if opened.simulator != nil {
-                let root = settings.lake.root
+                let root = runner.settings.lake.root
                 print("lake: \(root)")
                 print(
-                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(settings.format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(settings.format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
+                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(runner.settings.format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(runner.settings.format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
                 )
             }
         } catch {

@@ -75,10 +75,14 @@ enum Secrets {
     static func apiKey(file: String?, env: String) throws -> APIKey {
         if let file {
             // Read through a handle, not FileManager.contents: a pipe or process substitution (<(pass show …)) works too.
-            guard let handle = FileHandle(forReadingAtPath: file), let read = try? handle.readToEnd() else {
+            guard let handle = FileHandle(forReadingAtPath: file) else {
                 throw UsageProblem("cannot read the API key file \(file)")
             }
-            let data = read ?? Data()
+            defer { try? handle.close() }
+            let data: Data
+            do { data = try handle.readToEnd() ?? Data() } catch {
+                throw UsageProblem("cannot read the API key file \(file)")
+            }
             guard let key = APIKey(String(decoding: data, as: UTF8.self)) else {
                 throw UsageProblem("the API key file \(file) is empty")
             }

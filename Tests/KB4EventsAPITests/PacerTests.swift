@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import KB4EventsAPI
@@ -23,9 +24,18 @@ import Testing
         #expect(!pacer.slowDown())
     }
 
-    @Test func callsAreAtLeastOneIntervalApart() async throws {
-        // Only a lower bound: a busy machine can make the gaps longer, never shorter.
-        let pacer = Pacer(requestsPerSecond: 20, margin: 0)
+    @Test func aLateWakeUpDoesNotBringTheNextCallCloser() async throws {
+        // The first wait that sleeps wakes 40 ms late (a busy machine); the next call must still come a full
+        // interval (50 ms) after it, not at its planned slot. Only lower bounds: a busy machine can make the
+        // gaps longer, never shorter.
+        let sleeps = Mutex(0)
+        let pacer = Pacer(requestsPerSecond: 20, margin: 0) { deadline in
+            let late = sleeps.withLock { n in
+                n += 1
+                return n == 1
+            }
+            try await ContinuousClock().sleep(until: late ? deadline + .milliseconds(40) : deadline)
+        }
         let clock = ContinuousClock()
         var releases: [ContinuousClock.Instant] = []
         for _ in 0..<4 {

@@ -7,7 +7,8 @@ public import Logging
 /// de-duplicated stream, written through gzip to a hidden temporary file, compared with what the manifest
 /// holds, committed (rename, `_SUCCESS`, fsync) and only then recorded in the manifest.
 public final class ExportRunner {
-    private var settings: ExportSettings
+    /// The settings of the run: once it has started, with the format of the lake it found when none was asked for.
+    public private(set) var settings: ExportSettings
     private let client: Client
     private let logger: Logger
     private let clock: RunClock

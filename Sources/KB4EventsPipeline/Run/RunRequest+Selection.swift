@@ -30,7 +30,9 @@ extension RunRequest {
                 !inPlan.contains(entry.key) && !entry.value.files.allSatisfy { $0.path.hasSuffix(suffix) }
             }
             plan.fetch.append(contentsOf: stale.keys.sorted())
+            // Fetched once: a stale day inside the lookback is no re-check as well.
             plan.skip.removeAll { stale.keys.contains($0) }
+            plan.recheck.removeAll { stale.keys.contains($0) }
         }
         return plan
     }
