@@ -9,7 +9,6 @@ import Synchronization
 /// rest of the run, so one 429 is not followed by more.
 public final class Pacer: Sendable {
     private struct State {
-        var interval: Duration
         var margin: Double
         var next: ContinuousClock.Instant?
     }
@@ -39,13 +38,16 @@ public final class Pacer: Sendable {
         } else {
             base = .zero
         }
-        state = Mutex(State(interval: base * (1 + margin), margin: margin, next: nil))
+        state = Mutex(State(margin: margin, next: nil))
     }
+
+    /// The gap between two calls at `margin`.
+    private func interval(_ margin: Double) -> Duration { base * (1 + margin) }
 
     /// The requests per second the pacer now allows (nil when it does not pace).
     public var currentRate: Double? {
-        let interval = state.withLock { $0.interval }
-        guard interval > .zero else { return nil }
+        guard base > .zero else { return nil }
+        let interval = interval(state.withLock { $0.margin })
         let (s, atto) = interval.components
         return 1 / (Double(s) + Double(atto) / 1e18)
     }
@@ -59,7 +61,6 @@ public final class Pacer: Sendable {
             let margin = min(Self.maximumMargin, s.margin + Self.marginStep)
             guard margin > s.margin else { return false }
             s.margin = margin
-            s.interval = base * (1 + margin)
             return true
         }
     }
@@ -71,7 +72,7 @@ public final class Pacer: Sendable {
         let slot: ContinuousClock.Instant = state.withLock { s in
             let now = clock.now
             let slot = max(now, s.next ?? now)
-            s.next = slot + s.interval
+            s.next = slot + interval(s.margin)
             return slot
         }
         if slot > clock.now {
@@ -81,7 +82,7 @@ public final class Pacer: Sendable {
         // interval after this call really goes, not after the slot it was given.
         let released = clock.now
         state.withLock { s in
-            s.next = max(s.next ?? released, released + s.interval)
+            s.next = max(s.next ?? released, released + interval(s.margin))
         }
     }
 }

@@ -7,7 +7,8 @@ public import Logging
 /// de-duplicated stream, written through gzip to a hidden temporary file, compared with what the manifest
 /// holds, committed (rename, `_SUCCESS`, fsync) and only then recorded in the manifest.
 public final class ExportRunner {
-    /// The settings of the run: once it has started, with the format of the lake it found when none was asked for.
+    /// The settings of the run: once it has started, with the format of the lake it found when none was asked for,
+    /// and `pageOrder` switched to `.id` for the rest of the run once a day's time-ordered pages did not add up.
     public private(set) var settings: ExportSettings
     private let client: Client
     private let logger: Logger
@@ -24,12 +25,7 @@ public final class ExportRunner {
         self.logger = logger
         self.clock = clock
         self.runID = runID
-        pageOrder = settings.pageOrder
     }
-
-    /// The order days are paged in; switches to `.id` for the rest of the run once a day's time-ordered pages
-    /// did not add up.
-    private var pageOrder: PageOrder
 
     /// Fetches of one day when its pages do not add up (the first included) before the last copy is kept.
     static let fetchesPerDay = 3
@@ -122,7 +118,7 @@ public final class ExportRunner {
         var log = logger
         log[metadataKey: "day"] = "\(day)"
         let callsBefore = client.stats.calls
-        var fetched = try await fetch(day: day, order: pageOrder, summary: summary, logger: log)
+        var fetched = try await fetch(day: day, summary: summary, logger: log)
         var fetches = 1
         // Offset paging can miss a row: one inserted before the cursor while paging, or, when the API orders
         // equal timestamps differently from one request to the next, a tie at a page boundary (one row seen
@@ -133,22 +129,22 @@ public final class ExportRunner {
             guard fetches < Self.fetchesPerDay else {
                 log.warning(
                     "the pages still do not add up after \(fetches) fetches (\(total) implied, \(arrived) arrived); keeping this copy: the lookback re-check (or backfill --force) fetches the day later",
-                    metadata: ["implied_total": "\(total)", "page_order": "\(pageOrder.rawValue)"])
+                    metadata: ["implied_total": "\(total)", "page_order": "\(settings.pageOrder.rawValue)"])
                 break
             }
-            if pageOrder == .occurredDate {
-                pageOrder = .id
+            if settings.pageOrder == .occurredDate {
+                settings.pageOrder = .id
                 log.warning(
                     "the pages do not add up: the last page implies \(total) events, \(arrived) distinct arrived (a row inserted while paging, or equal timestamps reordered between requests); fetching the day again ordered by id, and every further day of this run too (set source.page_order: id to start that way)",
                     metadata: ["implied_total": "\(total)"])
             } else {
                 log.warning(
                     "rows moved while paging: the last page implies \(total) events, \(arrived) arrived; fetching the day again",
-                    metadata: ["implied_total": "\(total)", "page_order": "\(pageOrder.rawValue)"])
+                    metadata: ["implied_total": "\(total)", "page_order": "\(settings.pageOrder.rawValue)"])
             }
             fetched.staged.discard()
             fetched.raw.remove()
-            fetched = try await fetch(day: day, order: pageOrder, summary: summary, logger: log)
+            fetched = try await fetch(day: day, summary: summary, logger: log)
             fetches += 1
         }
         let calls = client.stats.calls - callsBefore
@@ -175,7 +171,8 @@ public final class ExportRunner {
         var impliedTotal: Int?
     }
 
-    private func fetch(day: Day, order: PageOrder, summary: RunSummary, logger log: Logger) async throws -> FetchedDay {
+    private func fetch(day: Day, summary: RunSummary, logger log: Logger) async throws -> FetchedDay {
+        let order = settings.pageOrder
         let raw = try withLoadErrors(day) {
             try RawPages.staging(settings.lake.rawStaging(day, tag: runID), durable: settings.keepRaw)
         }
