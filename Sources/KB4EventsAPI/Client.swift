@@ -18,6 +18,9 @@ public final class Client: Sendable {
     let gate: (@Sendable () throws -> Void)?
     private let firstCallDone = Atomic<Bool>(false)
 
+    /// The requests per second the client's pacer allows now (nil when it does not pace).
+    public var requestsPerSecond: Double? { pacer.currentRate }
+
     /// Creates a client. `gate`, when given, runs before every attempt and may throw to refuse it (a call budget).
     public init(
         baseURL: BaseURL, key: APIKey, transport: any HTTPTransport, pacer: Pacer, retry: RetryPolicy = RetryPolicy(),
@@ -56,7 +59,9 @@ public final class Client: Sendable {
             let isFirstCall = !firstCallDone.load(ordering: .relaxed)
             var failure: APIError
             do {
+                let sent = clock.now
                 let response = try await transport.send(request, to: baseURL, authorization: key.authorizationHeader)
+                stats.recordAnswer(seconds: (clock.now - sent).seconds)
                 if expected.contains(response.status) {
                     firstCallDone.store(true, ordering: .relaxed)
                     return response

@@ -4,7 +4,7 @@
 /// move forward one at a time; anything else is an invalid response rather than a loop.
 public struct EventPager: Sendable {
     private let client: Client
-    private var query: EventQuery
+    private let query: EventQuery
     private let label: String
     private var nextPage: Int?
 
@@ -19,31 +19,25 @@ public struct EventPager: Sendable {
     /// Fetches the next page, or returns nil when the previous page said there is none.
     public mutating func next() async throws -> EventsPage? {
         guard let page = nextPage else { return nil }
+        let result = try await Self.fetch(page: page, of: query, client: client, label: label)
+        nextPage = try Self.following(result, label: label)
+        return result
+    }
+
+    /// Fetches page `page` of `query` (one call, with the client's retries). Shared with the exporter, which
+    /// requests pages ahead of the one it reads.
+    public static func fetch(page: Int, of query: EventQuery, client: Client, label: String) async throws -> EventsPage {
+        var query = query
         query.page = page
         let describe = "\(label) page \(page)"
         let request = HTTPRequest(method: "GET", path: "/events", query: query.parameters)
         let (json, response) = try await client.sendJSON(request, describe: describe)
-        let result = try EventsPage(page: page, json: json, body: response.body, describe: describe)
-        nextPage = try Self.following(result, describe: describe)
-        return result
+        return try EventsPage(page: page, json: json, body: response.body, describe: describe)
     }
 
-    static func following(_ page: EventsPage, describe: String) throws -> Int? {
-        let meta = page.meta
-        if page.events.isEmpty { return nil }
-        if meta.hasNextPageKey {
-            guard let next = meta.nextPage else { return nil }
-            guard next == page.page + 1 else {
-                throw APIError(
-                    kind: .invalidResponse, request: "GET /events",
-                    message: "\(describe): meta.next_page is \(next), expected \(page.page + 1)")
-            }
-            return next
-        }
-        // No next_page key at all: fall back to the other Kaminari fields, then to "a full page means maybe more".
-        if let last = meta.isLastPage { return last ? nil : page.page + 1 }
-        if let total = meta.totalPages { return page.page < total ? page.page + 1 : nil }
-        if let limit = meta.limitValue { return page.events.count >= limit ? page.page + 1 : nil }
-        return page.page + 1
+    /// The page after `page` (`PageMeta.pageAfter`), or nil when the query ends there.
+    public static func following(_ page: EventsPage, label: String) throws -> Int? {
+        try page.meta.pageAfter(
+            page.page, rows: page.events.count, request: "GET /events", describe: "\(label) page \(page.page)")
     }
 }

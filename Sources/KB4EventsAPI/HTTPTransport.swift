@@ -77,7 +77,8 @@ public final class URLSessionTransport: HTTPTransport {
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = requestTimeout
         config.timeoutIntervalForResource = resourceTimeout
-        config.httpMaximumConnectionsPerHost = 2
+        // Enough connections for the requests an export keeps in flight (source.max_in_flight, at most 8).
+        config.httpMaximumConnectionsPerHost = 8
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
         config.urlCache = nil
         config.httpCookieStorage = nil

@@ -29,22 +29,9 @@ public struct ListPage: Sendable {
         self.request = request
     }
 
-    /// The page after this one, by the same rules as `EventPager`: `next_page` when sent, an empty page ends.
+    /// The page after this one (`PageMeta.pageAfter`), or nil at the end.
     public func following() throws -> Int? {
-        if items.isEmpty { return nil }
-        if meta.hasNextPageKey {
-            guard let next = meta.nextPage else { return nil }
-            guard next == page + 1 else {
-                throw APIError(
-                    kind: .invalidResponse, request: request,
-                    message: "page \(page): meta.next_page is \(next), expected \(page + 1)")
-            }
-            return next
-        }
-        if let last = meta.isLastPage { return last ? nil : page + 1 }
-        if let total = meta.totalPages { return page < total ? page + 1 : nil }
-        if let limit = meta.limitValue { return items.count >= limit ? page + 1 : nil }
-        return page + 1
+        try meta.pageAfter(page, rows: items.count, request: request, describe: "page \(page)")
     }
 }
 

@@ -35,6 +35,27 @@ public struct PageMeta: Sendable, Equatable {
 }
 
 extension PageMeta {
+    /// The page after `page`, which held `rows` rows, or nil at the end: `next_page` when the key is sent (it must
+    /// be `page + 1`; anything else is an invalid response rather than a loop), then the other Kaminari fields,
+    /// then "a full page means maybe more". An empty page ends the query; a short one does not (the server
+    /// clamps `per_page`). `request` and `describe` name the call in errors.
+    public func pageAfter(_ page: Int, rows: Int, request: String, describe: String) throws -> Int? {
+        if rows == 0 { return nil }
+        if hasNextPageKey {
+            guard let next = nextPage else { return nil }
+            guard next == page + 1 else {
+                throw APIError(
+                    kind: .invalidResponse, request: request,
+                    message: "\(describe): meta.next_page is \(next), expected \(page + 1)")
+            }
+            return next
+        }
+        if let last = isLastPage { return last ? nil : page + 1 }
+        if let total = totalPages { return page < total ? page + 1 : nil }
+        if let limit = limitValue { return rows >= limit ? page + 1 : nil }
+        return page + 1
+    }
+
     /// The query's total implied by its last page (Kaminari: full pages before it, plus the rows that arrived on
     /// it), or nil when this is not a usable last page. `count` is not used: that it means "rows on this page"
     /// is a guess, and the rows that arrived are a fact.

@@ -33,15 +33,34 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let requestHead = head else { return }
             head = nil
             let response: SimResponse
+            var delay: Duration?
             if bodyTooLarge {
                 response = .message(413, "Payload Too Large")
             } else {
                 let request = SimRequest(
                     method: requestHead.method.rawValue, uri: requestHead.uri,
                     authorization: requestHead.headers.first(name: "Authorization"), body: body)
+                // The answer is decided on arrival (the per-second limit counts arrivals) and sent after the latency.
+                delay = simulator.received(request)
                 response = simulator.respond(to: request)
             }
-            write(response, keepAlive: requestHead.isKeepAlive, version: requestHead.version, context: context)
+            guard let delay else {
+                write(response, keepAlive: requestHead.isKeepAlive, version: requestHead.version, context: context)
+                return
+            }
+            let simulator = simulator
+            let send = { [self] in
+                simulator.answered()
+                write(response, keepAlive: requestHead.isKeepAlive, version: requestHead.version, context: context)
+            }
+            if delay > .zero {
+                let (seconds, atto) = delay.components
+                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)) {
+                    send()
+                }
+            } else {
+                send()
+            }
         }
     }
 

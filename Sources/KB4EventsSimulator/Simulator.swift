@@ -166,6 +166,26 @@ public final class Simulator: Sendable {
 
     // MARK: Internals
 
+    /// How long the answer to a request just received waits before it is sent, counting the request as in flight
+    /// until `answered()` (control requests under `/_sim` are not delayed or counted).
+    func received(_ request: SimRequest) -> Duration? {
+        guard !request.path.hasPrefix("/_sim") else { return nil }
+        return state.withLock { state in
+            state.stats.inFlight += 1
+            state.stats.peakInFlight = max(state.stats.peakInFlight, state.stats.inFlight)
+            let base = state.configuration.latency
+            let jitter = state.configuration.latencyJitter
+            guard jitter > .zero else { return base }
+            let spread = Double(jitter.components.attoseconds) / 1e18 + Double(jitter.components.seconds)
+            return max(.zero, base + .milliseconds(Int64((Double.random(in: -spread...spread) * 1000).rounded())))
+        }
+    }
+
+    /// The answer to a request counted by `received` went out.
+    func answered() {
+        state.withLock { $0.stats.inFlight -= 1 }
+    }
+
     /// Answers one parsed request (called on an event loop).
     func respond(to request: SimRequest) -> SimResponse {
         let now = ContinuousClock.now

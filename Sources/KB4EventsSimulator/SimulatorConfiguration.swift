@@ -40,6 +40,11 @@ public struct SimulatorConfiguration: Sendable {
     public var faults: FaultConfiguration = .none
     /// After serving a page of `/events?occurred_date=D` that has a next page, insert one event on D first.
     public var pageDrift: Bool = false
+    /// How long every API answer waits before it is sent (a real answer takes hundreds of milliseconds: a Rails
+    /// list rendered to JSON, over TLS, often across a continent). The per-second limit counts arrivals.
+    public var latency: Duration = .zero
+    /// Each answer's wait is drawn uniformly from `latency ± latencyJitter` (never below zero).
+    public var latencyJitter: Duration = .zero
 
     /// A configuration with every default.
     public init() {}
@@ -69,6 +74,9 @@ public struct SimulatorConfiguration: Sendable {
         }
         if let dailyQuota, dailyQuota < 0 {
             throw .invalidConfiguration("daily quota: must be 0 or more, got \(dailyQuota)")
+        }
+        guard latency >= .zero, latencyJitter >= .zero else {
+            throw .invalidConfiguration("latency: must be 0 or more milliseconds")
         }
         if let retryAfterSeconds, retryAfterSeconds < 0 {
             throw .invalidConfiguration("retry after: must be 0 or more seconds, got \(retryAfterSeconds)")

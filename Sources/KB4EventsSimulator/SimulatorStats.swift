@@ -16,6 +16,10 @@ public struct SimulatorStats: Sendable, Equatable {
     public var faultsInjected: [FaultKind: Int] = [:]
     /// Calls counted against the quota of the current simulated day.
     public var quotaUsedToday: Int = 0
+    /// API requests received and not yet answered.
+    public var inFlight: Int = 0
+    /// The most API requests that waited for their answers at once.
+    public var peakInFlight: Int = 0
 
     /// All injected faults.
     public var totalFaults: Int { faultsInjected.values.reduce(0, +) }
@@ -33,6 +37,8 @@ public struct SimulatorStats: Sendable, Equatable {
             ("auth_failures", .int(authFailures)),
             ("faults_injected", .object(faults)),
             ("quota_used_today", .int(quotaUsedToday)),
+            ("in_flight", .int(inFlight)),
+            ("peak_in_flight", .int(peakInFlight)),
         ])
         return value.compactBytes
     }

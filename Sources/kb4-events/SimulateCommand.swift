@@ -42,6 +42,10 @@ struct SimulateCommand: AsyncParsableCommand {
     var pageDrift = false
     @Flag(name: .customLong("ignore-order"), help: "Ignore order_by/order_direction and serve newest first.")
     var ignoreOrder = false
+    @Option(name: .customLong("latency-ms"), help: "Milliseconds every API answer waits before it is sent.")
+    var latencyMs = 0
+    @Option(name: .customLong("latency-jitter-ms"), help: "Each answer waits latency ± up to this many milliseconds.")
+    var latencyJitterMs = 0
     @Option(name: .customLong("dump-truth"), help: "Write every event as NDJSON to this file before serving.")
     var dumpTruth: String?
 
@@ -110,6 +114,8 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         configuration.pageDrift = pageDrift
         configuration.ignoresRequestedOrder = ignoreOrder
+        configuration.latency = .milliseconds(latencyMs)
+        configuration.latencyJitter = .milliseconds(latencyJitterMs)
         do {
             try configuration.validate()
         } catch {

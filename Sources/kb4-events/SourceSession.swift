@@ -44,6 +44,7 @@ struct SourceSession {
             config.today = today.description
             config.apiKey = secret
             if let rps = settings.requestsPerSecond { config.requestsPerSecond = rps > 0 ? rps : nil }
+            config.latency = .milliseconds(settings.latencyMs)
             let sim = Simulator(configuration: config, logger: Logger(label: "kb4.simulator"))
             _ = try await sim.start(host: "127.0.0.1", port: 0)
             simulator = sim

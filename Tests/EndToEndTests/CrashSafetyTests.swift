@@ -42,7 +42,9 @@ import Testing
     @Test func killedRunsResumeToTheSameBytes() throws {
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (sim, url) = try Process.simulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20"], key: "crash-key")
+        let (sim, url) = try Process.simulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20",
+            // Slow answers, so the runs are killed with several requests in flight.
+            "--latency-ms", "60", "--latency-jitter-ms", "40"], key: "crash-key")
         defer { sim.stop() }
 
         let reference = dir + "/reference"

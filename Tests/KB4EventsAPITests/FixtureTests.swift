@@ -17,7 +17,7 @@ import Testing
         #expect(page.events.count == 3)
         #expect(page.meta.limitValue == 50)
         #expect(page.meta.nextPage == 2)
-        #expect(try EventPager.following(page, describe: "fixture") == 2)
+        #expect(try EventPager.following(page, label: "fixture") == 2)
         for event in page.events {
             #expect(event["id"]?.stringValue?.count == 36)
             #expect(event["occurred_date"]?.stringValue?.hasSuffix("Z") == true)
@@ -30,7 +30,7 @@ import Testing
         #expect(page.events.isEmpty)
         #expect(page.meta.isLastPage == false)
         #expect(page.meta.isOutOfRange == true)
-        #expect(try EventPager.following(page, describe: "fixture") == nil)
+        #expect(try EventPager.following(page, label: "fixture") == nil)
     }
 
     @Test(arguments: ["event.json", "event-types.json", "status.json", "create-response.json", "limit-exceeded.json"])

@@ -18,6 +18,7 @@ final class LakeFixture {
     var pageOrder: PageOrder = .occurredDate
     var formatIsExplicit = true
     var compressionLevel = 6
+    var maxInFlight = 8
 
     init(events: Int = 400, days: Int = 6, today: String = "2026-11-22", seed: UInt64 = 3,
          configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
@@ -74,8 +75,8 @@ final class LakeFixture {
         let settings = ExportSettings(
             lake: LakeLayout(root: dir), format: format, formatIsExplicit: formatIsExplicit,
             compressionLevel: compressionLevel, keepRaw: keepRaw, startDate: start ?? firstDay,
-            lookbackDays: lookback, perPage: perPage, pageOrder: pageOrder, baseURL: simulator.baseURL,
-            toolVersion: "test")
+            lookbackDays: lookback, perPage: perPage, pageOrder: pageOrder, maxInFlight: maxInFlight,
+            baseURL: simulator.baseURL, toolVersion: "test")
         return ExportRunner(
             settings: settings, client: try client ?? self.client(), logger: Logger(label: "test"),
             clock: RunClock(today: today ?? self.today, now: { Date().timeIntervalSince1970 }),

@@ -143,7 +143,7 @@ private struct YAMLReader {
         }
         let keys = [
             "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "page_order", "timeout_secs",
-            "daily_call_budget", "api_reserve_calls", "retry_budget_secs", "initial_backoff_secs", "max_backoff_secs",
+            "max_in_flight", "daily_call_budget", "api_reserve_calls", "retry_budget_secs", "initial_backoff_secs", "max_backoff_secs",
             "throttle_span_secs", "simulator",
         ]
         for (k, n) in try mapping(node, "source", allowed: keys) where !isNull(n) {
@@ -174,6 +174,7 @@ private struct YAMLReader {
                 }
                 c.pageOrder = order
             case "timeout_secs": c.timeoutSecs = try double(n, path, 0.1...3600)
+            case "max_in_flight": c.maxInFlight = try int(n, path, 1...PipelineConfiguration.maxInFlightLimit)
             case "daily_call_budget": c.dailyCallBudget = try int(n, path, 1...100_000_000)
             case "api_reserve_calls": c.apiReserveCalls = try int(n, path, 0...100_000_000)
             case "retry_budget_secs": c.retryBudgetSecs = try double(n, path, 0...86_400)
@@ -184,7 +185,7 @@ private struct YAMLReader {
                 var sim = PipelineConfiguration.SimulatorSource()
                 if case .mapping = n {
                     for (sk, sn) in try mapping(
-                        n, path, allowed: ["seed", "events", "days", "first_day", "requests_per_second"])
+                        n, path, allowed: ["seed", "events", "days", "first_day", "requests_per_second", "latency_ms"])
                     where !isNull(sn) {
                         let sp = "\(path).\(sk)"
                         switch sk {
@@ -192,11 +193,12 @@ private struct YAMLReader {
                         case "events": sim.events = try int(sn, sp, 0...10_000_000)
                         case "days": sim.days = try int(sn, sp, 1...3660)
                         case "first_day": sim.firstDay = try day(sn, sp)
+                        case "latency_ms": sim.latencyMs = try int(sn, sp, 0...60_000)
                         default: sim.requestsPerSecond = try double(sn, sp, 0...1000)
                         }
                     }
                 } else if !isNull(n) {
-                    throw fail(path, n, "expected a mapping (seed, events, days, first_day, requests_per_second)")
+                    throw fail(path, n, "expected a mapping (seed, events, days, first_day, requests_per_second, latency_ms)")
                 }
                 c.source = .simulator(sim)
             }

@@ -21,6 +21,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var firstDay: Day?
         /// The simulator's own per-second limit (nil: the simulator's default).
         public var requestsPerSecond: Double?
+        /// Milliseconds every answer waits (to show a real API's answer times).
+        public var latencyMs: Int = 0
         public init() {}
     }
 
@@ -33,6 +35,10 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var perPage: Int?
     public var pageOrder: PageOrder?
     public var timeoutSecs: Double?
+    /// Requests that may wait for their answers at once (1 … `maxInFlightLimit`).
+    public var maxInFlight: Int?
+    /// The largest `max_in_flight` (the transport keeps this many connections per host).
+    public static let maxInFlightLimit = 8
     public var dailyCallBudget: Int?
     public var apiReserveCalls: Int?
     public var retryBudgetSecs: Double?

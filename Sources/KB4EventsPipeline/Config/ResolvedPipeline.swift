@@ -78,7 +78,8 @@ public struct ResolvedPipeline: Sendable {
             formatIsExplicit: (flags.format ?? file.format) != nil,
             compressionLevel: file.compressionLevel ?? 6, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
             startDate: start, lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 3, perPage: file.perPage ?? 100,
-            pageOrder: file.pageOrder ?? .occurredDate, baseURL: baseURLText, toolVersion: toolVersion)
+            pageOrder: file.pageOrder ?? .occurredDate,
+            maxInFlight: file.maxInFlight ?? PipelineConfiguration.maxInFlightLimit, baseURL: baseURLText, toolVersion: toolVersion)
         let seats = flags.seats ?? file.seats
         var retry = RetryPolicy()
         if let v = file.retryBudgetSecs { retry.budget = .milliseconds(Int64(v * 1000)) }

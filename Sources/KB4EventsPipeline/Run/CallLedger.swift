@@ -40,15 +40,24 @@ public final class CallLedger: Sendable {
     /// Calls recorded for `day`.
     public func used(on day: Day) -> Int { state.withLock { $0.calls[day] ?? 0 } }
 
-    /// Records `count` calls on `day` and persists the ledger (keeping the last 60 days).
-    public func record(_ count: Int = 1, on day: Day) throws {
-        let snapshot = state.withLock { s -> [Day: Int] in
-            s.calls[day, default: 0] += count
+    /// Records one call on `day` and persists the ledger (keeping the last 60 days), unless `limit` calls are
+    /// already recorded: then nothing is recorded and the count is returned. Check and record are one step under
+    /// the lock, and so is the write, so calls made at once (requests in flight) neither pass a spent budget
+    /// together nor race on the ledger's temporary file.
+    public func record(on day: Day, unlessAt limit: Int? = nil) throws -> (recorded: Bool, used: Int) {
+        try state.withLock { s in
+            let used = s.calls[day] ?? 0
+            if let limit, used >= limit { return (false, used) }
+            s.calls[day] = used + 1
             s.calls = s.calls.filter { $0.key >= day.adding(days: -60) }
-            return s.calls
+            try write(s.calls)
+            return (true, used + 1)
         }
+    }
+
+    private func write(_ calls: [Day: Int]) throws {
         var days = JSONObject()
-        for d in snapshot.keys.sorted() { days.append(d.description, .number(String(snapshot[d]!))) }
+        for d in calls.keys.sorted() { days.append(d.description, .number(String(calls[d]!))) }
         var out: [UInt8] = []
         JSONValue.object(JSONObject([("version", .number("1")), ("calls", .object(days))])).write(into: &out)
         out.append(UInt8(ascii: "\n"))
@@ -91,14 +100,14 @@ public struct CallBudget: Sendable {
         let day = day
         let ledger = ledger
         return {
-            if let limit, ledger.used(on: day) >= limit - reserve {
+            let (recorded, used) = try ledger.record(on: day, unlessAt: limit.map { $0 - reserve })
+            if !recorded, let limit {
                 throw APIError(
                     kind: .callBudget, request: "(not sent)",
                     message:
-                        "the daily call budget is spent: \(ledger.used(on: day)) of \(limit) calls used on \(day)\(reserve > 0 ? ", \(reserve) kept for the api commands" : "")"
+                        "the daily call budget is spent: \(used) of \(limit) calls used on \(day)\(reserve > 0 ? ", \(reserve) kept for the api commands" : "")"
                 )
             }
-            try ledger.record(on: day)
         }
     }
 }

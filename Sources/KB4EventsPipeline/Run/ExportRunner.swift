@@ -80,18 +80,22 @@ public final class ExportRunner {
             FileSystem.removeTree(lake.rawStagingRoot(tag: runID))
             FileSystem.removeIfEmpty(lake.raw)
         }
+        let days = plan.fetch + plan.recheck
+        let fetcher = PageFetcher(
+            client: client, days: days, order: settings.pageOrder, perPage: settings.perPage,
+            maxInFlight: settings.maxInFlight)
         do {
-            for day in plan.fetch + plan.recheck {
+            for day in days {
                 progress.currentDay = day
-                try await export(day: day, manifest: &manifest, summary: &summary)
+                try await export(day: day, fetcher: fetcher, manifest: &manifest, summary: &summary)
                 progress.daysDone += 1
                 report(events: summary.events)
             }
         } catch {
-            fill(&summary, started: started)
+            await fill(&summary, started: started, fetcher: fetcher)
             throw RunFailure(error: error, summary: summary)
         }
-        fill(&summary, started: started)
+        await fill(&summary, started: started, fetcher: fetcher)
         return summary
     }
 
@@ -106,20 +110,25 @@ public final class ExportRunner {
         onProgress(progress)
     }
 
-    private func fill(_ summary: inout RunSummary, started: Double) {
+    /// Ends the run's requests and fills in what it spent.
+    private func fill(_ summary: inout RunSummary, started: Double, fetcher: PageFetcher) async {
+        await fetcher.close()
+        summary.unusedRequests = await fetcher.unused
+        summary.peakInFlight = await fetcher.peakInFlight
         summary.apiCalls = client.stats.calls
         summary.retries = client.stats.retries
         summary.throttled = client.stats.throttled
         summary.durationSeconds = clock.now() - started
     }
 
-    private func export(day: Day, manifest: inout Manifest, summary: inout RunSummary) async throws {
+    private func export(day: Day, fetcher: PageFetcher, manifest: inout Manifest, summary: inout RunSummary) async throws {
         let lake = settings.lake
         var log = logger
         log[metadataKey: "day"] = "\(day)"
-        let callsBefore = client.stats.calls
-        var fetched = try await fetch(day: day, summary: summary, logger: log)
         var fetches = 1
+        var fetched = try await fetch(
+            DayFetch(day: day, order: settings.pageOrder, attempt: fetches), from: fetcher, summary: summary, logger: log)
+        var pagesRead = fetched.pages
         // Offset paging can miss a row: one inserted before the cursor while paging, or, when the API orders
         // equal timestamps differently from one request to the next, a tie at a page boundary (one row seen
         // twice, another never). The last page tells how many rows the day has; when fewer distinct ones
@@ -134,6 +143,7 @@ public final class ExportRunner {
             }
             if settings.pageOrder == .occurredDate {
                 settings.pageOrder = .id
+                await fetcher.reorder(.id)
                 log.warning(
                     "the pages do not add up: the last page implies \(total) events, \(arrived) distinct arrived (a row inserted while paging, or equal timestamps reordered between requests); fetching the day again ordered by id, and every further day of this run too (set source.page_order: id to start that way)",
                     metadata: ["implied_total": "\(total)"])
@@ -144,10 +154,14 @@ public final class ExportRunner {
             }
             fetched.staged.discard()
             fetched.raw.remove()
-            fetched = try await fetch(day: day, summary: summary, logger: log)
             fetches += 1
+            fetched = try await fetch(
+                DayFetch(day: day, order: settings.pageOrder, attempt: fetches), from: fetcher, summary: summary,
+                logger: log)
+            pagesRead += fetched.pages
         }
-        let calls = client.stats.calls - callsBefore
+        // The day's cost: the pages it read (requests made ahead for later days belong to those days).
+        let calls = pagesRead
         log[metadataKey: "pages"] = "\(fetched.pages)"
         log[metadataKey: "calls"] = "\(calls)"
         let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
@@ -171,23 +185,28 @@ public final class ExportRunner {
         var impliedTotal: Int?
     }
 
-    private func fetch(day: Day, summary: RunSummary, logger log: Logger) async throws -> FetchedDay {
-        let order = settings.pageOrder
+    /// Reads the pages of `request` in order, following `next_page`, into a staged day.
+    private func fetch(_ request: DayFetch, from fetcher: PageFetcher, summary: RunSummary, logger log: Logger)
+        async throws -> FetchedDay
+    {
+        let day = request.day
+        let order = request.order
         let raw = try withLoadErrors(day) {
             try RawPages.staging(settings.lake.rawStaging(day, tag: runID), durable: settings.keepRaw)
         }
         let build = try DayBuild(
             day: day, settings: settings, tag: runID, raw: raw, inOrder: order == .occurredDate, logger: log)
-        var query = EventQuery.day(day.description, perPage: settings.perPage)
-        query.orderBy = order.orderBy
-        var pager = EventPager(client: client, query: query, label: "day \(day)")
         var pages = 0
         var last: EventsPage?
+        var number: Int? = 1
         do {
-            while true {
-                let page: EventsPage?
-                do { page = try await pager.next() } catch let error as APIError {
-                    var failure = PipelineError.extract(error, day: day, page: pages + 1)
+            while let wanted = number {
+                let page: EventsPage
+                do {
+                    page = try await fetcher.page(wanted, of: request)
+                    number = try EventPager.following(page, label: request.description)
+                } catch let error as APIError {
+                    var failure = PipelineError.extract(error, day: day, page: wanted)
                     if error.kind == .quotaExhausted || error.kind == .callBudget {
                         failure = failure.adding(
                             hint:
@@ -196,7 +215,6 @@ public final class ExportRunner {
                     }
                     throw failure
                 }
-                guard let page else { break }
                 pages += 1
                 last = page
                 log.debug(
@@ -210,6 +228,7 @@ public final class ExportRunner {
                 try withLoadErrors(day) { try raw.store(page: page.page, body: page.body) }
                 try build.add(page)
             }
+            await fetcher.end(request, after: pages)
             let (result, staged) = try build.finish()
             let implied = last.flatMap { $0.meta.impliedTotal(rowsOnPage: $0.events.count, page: $0.page) }
             return FetchedDay(result: result, staged: staged, raw: raw, pages: pages, impliedTotal: implied)

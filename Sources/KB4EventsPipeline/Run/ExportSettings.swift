@@ -20,6 +20,8 @@ public struct ExportSettings: Sendable {
     /// The order days are paged in: `occurred_date` streams the day as it arrives; `id` (a unique key, so
     /// pages stay stable whatever the API does with equal timestamps) sorts each day locally.
     public var pageOrder: PageOrder
+    /// Requests that may wait for their answers at once (1: one page at a time; see `PageFetcher`).
+    public var maxInFlight: Int
     /// Recorded in the manifest (never a key).
     public var baseURL: String
     /// Recorded per window.
@@ -29,7 +31,7 @@ public struct ExportSettings: Sendable {
     public init(
         lake: LakeLayout, format: OutputFormat, formatIsExplicit: Bool = true, compressionLevel: Int = 6, keepRaw: Bool = false,
         startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, pageOrder: PageOrder = .occurredDate,
-        baseURL: String, toolVersion: String
+        maxInFlight: Int = 8, baseURL: String, toolVersion: String
     ) {
         self.lake = lake
         self.format = format
@@ -40,6 +42,7 @@ public struct ExportSettings: Sendable {
         self.lookbackDays = lookbackDays
         self.perPage = perPage
         self.pageOrder = pageOrder
+        self.maxInFlight = maxInFlight
         self.baseURL = baseURL
         self.toolVersion = toolVersion
     }
@@ -103,6 +106,10 @@ public struct RunSummary: Sendable, Equatable {
     public var apiCalls = 0
     public var retries = 0
     public var throttled = 0
+    /// Requests made ahead whose answers were not needed (a day that ended before its `total_pages`, a stop).
+    public var unusedRequests = 0
+    /// The most requests that waited for answers at once.
+    public var peakInFlight = 0
     public var durationSeconds = 0.0
     public var clampedTo: Day?
     /// Days rewritten because their content changed (revision > 1).
@@ -112,7 +119,10 @@ public struct RunSummary: Sendable, Equatable {
     public var line: String {
         let d = (durationSeconds * 10).rounded() / 10
         var calls = "API calls \(apiCalls)"
-        if retries > 0 || throttled > 0 { calls += " (\(retries) retries, \(throttled) throttled)" }
+        var notes: [String] = []
+        if retries > 0 || throttled > 0 { notes += ["\(retries) retries", "\(throttled) throttled"] }
+        if unusedRequests > 0 { notes.append("\(unusedRequests) unused") }
+        if !notes.isEmpty { calls += " (" + notes.joined(separator: ", ") + ")" }
         return
             "days written \(daysWritten), unchanged \(daysUnchanged), skipped \(daysSkipped); events \(events); \(calls); \(d) s"
     }

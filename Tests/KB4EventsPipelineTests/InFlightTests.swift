@@ -1,0 +1,137 @@
+import Foundation
+import KB4EventsAPI
+import KB4EventsSimulator
+import Testing
+
+@testable import KB4EventsPipeline
+
+/// Requests in flight (`PageFetcher`): with slow answers a run keeps several requests waiting at once, and the lake
+/// is the same, byte for byte, as one fetched a page at a time; faults, stops and reshuffling APIs still give an
+/// exact lake or the documented error with every completed day kept.
+@Suite(.serialized) struct InFlightTests {
+    /// Every data file of the lake by relative path.
+    func files(_ f: LakeFixture) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let events = f.dir + "/events"
+        for path in try FileManager.default.subpathsOfDirectory(atPath: events) where path.hasSuffix(".gz") {
+            out[path] = try Data(contentsOf: URL(fileURLWithPath: events + "/" + path))
+        }
+        return out
+    }
+
+    func backfill(_ f: LakeFixture, client: Client) async throws -> RunSummary {
+        try await f.runner(client: client).run(.backfill(from: f.firstDay, to: f.today.previous, force: false))
+    }
+
+    @Test(arguments: [OutputFormat.ndjson, .csv])
+    func slowAnswersKeepSeveralRequestsInFlightAndGiveTheSameBytes(format: OutputFormat) async throws {
+        let configure: (inout SimulatorConfiguration) -> Void = { c in
+            c.maxPerPage = 20
+            c.requestsPerSecond = 25
+        }
+        // A page at a time, answers at once: the reference.
+        var reference: [String: Data] = [:]
+        try await LakeFixture.with(events: 1200, days: 6, configure: configure) { f in
+            f.format = format
+            f.maxInFlight = 1
+            let summary = try await backfill(f, client: try f.client(rps: 20))
+            #expect(summary.peakInFlight == 1)
+            #expect(f.simulator.stats.peakInFlight == 1)
+            reference = try files(f)
+        }
+        #expect(reference.count == 5)
+        // Answers after 150 ms ± 50: at 20 requests/second that needs about four requests waiting at once.
+        try await LakeFixture.with(events: 1200, days: 6, configure: { c in
+            configure(&c)
+            c.latency = .milliseconds(150)
+            c.latencyJitter = .milliseconds(50)
+        }) { f in
+            f.format = format
+            let summary = try await backfill(f, client: try f.client(rps: 20))
+            let stats = f.simulator.stats
+            #expect(stats.peakInFlight > 1, "the simulator saw \(stats.peakInFlight) requests waiting at once")
+            #expect(summary.peakInFlight > 1)
+            #expect(stats.rateLimited == 0, "the pacer still spaces every start")
+            #expect(summary.unusedRequests == 0, "no request beyond a day's end")
+            #expect(summary.apiCalls == stats.totalRequests)
+            #expect(try files(f) == reference, "byte-identical to the run that fetched a page at a time")
+            for day in Day.range(f.firstDay, through: f.today.previous) {
+                #expect(try f.manifest().windows[day]!.events == f.truth(day).count)
+            }
+        }
+    }
+
+    @Test(arguments: ["faults", "ties", "drift"])
+    func reshufflingAndFaultsWithRequestsInFlightStillGiveTheTruth(scenario: String) async throws {
+        try await LakeFixture.with(events: 900, days: 5, configure: { c in
+            c.latency = .milliseconds(40)
+            c.latencyJitter = .milliseconds(35)
+            c.maxPerPage = 9  // the client asks for 100: clamped silently
+            switch scenario {
+            case "faults":
+                c.faults = FaultConfiguration(serverError: 0.08, truncatedBody: 0.05, malformedJSON: 0.03)
+            case "ties":
+                c.tieOrder = .random
+            default:
+                c.pageDrift = true
+            }
+        }) { f in
+            if scenario == "ties" {
+                // Equal timestamps that the API reorders between requests (events created with a date only).
+                for i in 0..<30 { _ = f.simulator.insertEvent(occurredAt: "\(f.today.adding(days: -2))T00:00:00.000Z", description: "tie \(i)") }
+            }
+            let summary = try await backfill(f, client: try f.client())
+            #expect(summary.peakInFlight > 1)
+            if scenario == "drift" {
+                // Rows inserted while paging can fall between pages: the next night's re-check catches them.
+                f.simulator.setPageDrift(false)
+                f.lookback = 5
+                _ = try await f.runner().run(.sync(force: false))
+            }
+            for day in Day.range(f.firstDay, through: f.today.previous) {
+                #expect(try f.lines(day) == f.truth(day), "day \(day)")
+            }
+        }
+    }
+
+    @Test func aQuotaStopWithRequestsInFlightKeepsTheCompletedDaysAndCountsEveryCall() async throws {
+        try await LakeFixture.with(events: 1000, days: 6, configure: { c in
+            c.latency = .milliseconds(60)
+            c.maxPerPage = 10
+            c.dailyQuota = 48  // about two and a half days of pages
+        }) { f in
+            let sent = Counter()
+            let client = try f.client(gate: { _ = sent.next() })
+            var stopped: RunFailure?
+            do { _ = try await backfill(f, client: client) } catch let e as RunFailure { stopped = e }
+            let failure = try #require(stopped)
+            #expect((failure.error as? PipelineError)?.category == .temporary, "\(failure.error)")
+            let m = try f.manifest()
+            #expect(!m.windows.isEmpty && m.windows.count < 5, "some days complete, not all: \(m.windows.keys.sorted())")
+            for (day, window) in m.windows {
+                #expect(try f.lines(day) == f.truth(day), "a recorded day is whole: \(day)")
+                #expect(window.events == f.truth(day).count)
+            }
+            // No partial day: every partition on disk is one the manifest records.
+            let partitions = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/events")
+            #expect(Set(partitions) == Set(m.windows.keys.map { "dt=\($0)" }))
+            // Every request that reached the server went through the gate (the ledger's count).
+            #expect(client.stats.calls == sent.next() - 1)
+            #expect(client.stats.calls >= f.simulator.stats.totalRequests)
+            #expect(failure.summary.apiCalls == client.stats.calls)
+        }
+    }
+
+    @Test func aWrongKeyCostsOneCallNotAWindowOfThem() async throws {
+        try await LakeFixture.with(events: 300, days: 6, configure: { $0.latency = .milliseconds(30) }) { f in
+            let client = try f.client(key: "wrong-key")
+            do {
+                _ = try await backfill(f, client: client)
+                Issue.record("a wrong key must fail")
+            } catch let e as RunFailure {
+                #expect((e.error as? PipelineError)?.category == .authentication, "\(e.error)")
+            }
+            #expect(f.simulator.stats.totalRequests == 1)
+        }
+    }
+}
