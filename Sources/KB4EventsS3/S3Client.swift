@@ -277,7 +277,10 @@ public final class S3Client: Sendable {
             switch response.status {
             case 301, 307: code = "PermanentRedirect"
             case 400: code = "BadRequest"
-            case 403: code = "AccessDenied"
+            case 403:
+                // A HEAD answer has no error body: S3 says only "403".
+                code = "Forbidden"
+                if message.isEmpty { message = "access denied, or a wrong signature or credentials" }
             case 404: code = key == nil ? "NoSuchBucket" : "NotFound"
             default: code = "HTTP\(response.status)"
             }

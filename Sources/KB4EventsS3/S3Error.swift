@@ -30,7 +30,7 @@ public enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
         case .credentials, .configuration: return true
         case .service(_, let code, _, _, _, _):
             return [
-                "AccessDenied", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "PermanentRedirect",
+                "AccessDenied", "Forbidden", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "PermanentRedirect",
                 "AuthorizationHeaderMalformed", "ExpiredToken", "InvalidToken", "InvalidBucketName",
             ].contains(code)
         default: return false

@@ -1,6 +1,6 @@
 public import Foundation
 #if canImport(FoundationNetworking)
-    public import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// HTTP over Foundation's URLSession (libcurl on Linux), as `KB4EventsAPI`'s `URLSessionTransport`, but with
@@ -49,8 +49,9 @@ public final class S3HTTP: Sendable {
     /// `requestTimeout`: idle limit while waiting for bytes; `resourceTimeout`: the whole exchange.
     public init(requestTimeout: TimeInterval = 60, resourceTimeout: TimeInterval = 600) {
         let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = requestTimeout
-        config.timeoutIntervalForResource = resourceTimeout
+        // Whole seconds: on Linux a fraction below one second times out at once.
+        config.timeoutIntervalForRequest = max(1, requestTimeout.rounded(.up))
+        config.timeoutIntervalForResource = max(1, resourceTimeout.rounded(.up))
         config.httpMaximumConnectionsPerHost = 4
         config.requestCachePolicy = .reloadIgnoringLocalCacheData
         config.urlCache = nil

@@ -197,3 +197,52 @@ import Testing
         #expect(c.sessionToken == "fake-token")
     }
 }
+
+/// Retries against a bucket that answers SlowDown, 500 or nothing at first (signatures not checked here).
+@Suite struct S3RetryTests {
+    func client(maxAttempts: Int, requestTimeout: TimeInterval = 10) async throws -> S3Client {
+        let endpoint = try await FakeMetadata.shared.start()
+        return S3Client(
+            endpoint: try S3Endpoint(region: "us-east-1", endpoint: endpoint),
+            credentials: AWSCredentialChain(providers: [StaticCredentialProvider(AWSCredentials(accessKeyID: "AKID", secretAccessKey: "s"))]),
+            maxAttempts: maxAttempts, baseDelay: 0.01, requestTimeout: requestTimeout)
+    }
+
+    @Test func slowDownAnd5xxAreRetried() async throws {
+        let c = try await client(maxAttempts: 3)
+        let slow = try await c.getObject(bucket: "flaky", key: "slowdown-2/\(uniquePrefix("a"))")
+        #expect(slow.map { String(decoding: $0.body, as: UTF8.self) } == "3", "two SlowDown, then the answer")
+        let internalError = try await c.getObject(bucket: "flaky", key: "internal-1/\(uniquePrefix("b"))")
+        #expect(internalError.map { String(decoding: $0.body, as: UTF8.self) } == "2")
+    }
+
+    @Test func givesUpNamingTheCode() async throws {
+        let c = try await client(maxAttempts: 2)
+        let key = "slowdown-5/\(uniquePrefix("c"))"
+        do {
+            _ = try await c.getObject(bucket: "flaky", key: key)
+            Issue.record("expected SlowDown")
+        } catch {
+            #expect(error.code == "SlowDown")
+            #expect(error.description.contains("s3://flaky/\(key)"))
+        }
+    }
+
+    @Test func timeoutsAreRetried() async throws {
+        let c = try await client(maxAttempts: 3, requestTimeout: 1)
+        let got = try await c.getObject(bucket: "flaky", key: "timeout-1/\(uniquePrefix("d"))")
+        #expect(got.map { String(decoding: $0.body, as: UTF8.self) } == "2")
+    }
+
+    @Test func accessDeniedIsNotRetried() async throws {
+        let c = try await client(maxAttempts: 5)
+        do {
+            _ = try await c.getObject(bucket: "flaky", key: "denied/\(uniquePrefix("e"))")
+            Issue.record("expected AccessDenied")
+        } catch {
+            #expect(error.code == "AccessDenied")
+            #expect(error.isConfiguration)
+            #expect(error.description.contains("(attempt 1)"), "\(error)")
+        }
+    }
+}

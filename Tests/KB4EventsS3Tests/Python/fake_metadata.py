@@ -1,18 +1,30 @@
-"""A stand-in for the ECS/EKS container credentials endpoint and EC2's IMDSv2, on 127.0.0.1 and a free port.
+"""A stand-in for the ECS/EKS container credentials endpoint and EC2's IMDSv2, plus a misbehaving S3 bucket, on
+127.0.0.1 and a free port.
 
 PUT /latest/api/token (with the TTL header) gives a session token; the IMDS paths require it. GET /container/creds
-requires `Authorization: container-secret`. Prints one JSON line, serves until stdin closes.
+requires `Authorization: container-secret`. GET /flaky/<fault>-<n>/<name> (path-style bucket `flaky`, signatures not
+checked) fails the first n attempts at that path with <fault> (`slowdown`: 503 SlowDown, `internal`: 500
+InternalError, `timeout`: no answer for 3 s), then answers 200 with the attempt count as the body;
+GET /flaky/denied/<name> always answers 403 AccessDenied naming the attempt. Prints one JSON line, serves until stdin
+closes.
 """
 import json
 import sys
 import threading
+import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CREDS = {"AccessKeyId": "ASIAFAKEFAKEFAKE", "SecretAccessKey": "fake-secret", "Token": "fake-token",
          "Expiration": "2099-01-01T00:00:00Z"}
 
 
+ATTEMPTS = Counter()
+
+
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args):
         pass
 
@@ -30,7 +42,29 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.answer(400, "bad token request")
 
+    def flaky(self):
+        ATTEMPTS[self.path] += 1
+        attempt = ATTEMPTS[self.path]
+        fault = self.path.split("/")[2]
+        if fault == "denied":
+            body = f"<Error><Code>AccessDenied</Code><Message>Access Denied (attempt {attempt})</Message></Error>"
+            return self.answer(403, body, "application/xml")
+        kind, _, count = fault.partition("-")
+        if attempt <= int(count):
+            if kind == "timeout":
+                time.sleep(3)
+                return self.answer(200, "too late")
+            status, code = (503, "SlowDown") if kind == "slowdown" else (500, "InternalError")
+            return self.answer(status, f"<Error><Code>{code}</Code><Message>try again</Message></Error>", "application/xml")
+        self.send_response(200)
+        self.send_header("ETag", '"flaky"')
+        self.send_header("Content-Length", str(len(str(attempt))))
+        self.end_headers()
+        self.wfile.write(str(attempt).encode())
+
     def do_GET(self):
+        if self.path.startswith("/flaky/"):
+            return self.flaky()
         if self.path == "/container/creds":
             if self.headers.get("Authorization") != "container-secret":
                 return self.answer(401, "no")
