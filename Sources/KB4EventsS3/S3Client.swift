@@ -69,6 +69,12 @@ public final class S3Client: Sendable {
         bucket: String, key: String, body: [UInt8], condition: Condition = .none,
         contentType: String = "application/octet-stream"
     ) async throws(S3Error) -> String {
+        try await put(bucket: bucket, key: key, body: Data(body), condition: condition, contentType: contentType)
+    }
+
+    private func put(bucket: String, key: String, body: Data, condition: Condition, contentType: String)
+        async throws(S3Error) -> String
+    {
         let digest = Array(SHA256.hash(data: body))
         var headers: [(name: String, value: String)] = [
             ("Content-Type", contentType), ("x-amz-sdk-checksum-algorithm", "SHA256"),
@@ -95,7 +101,7 @@ public final class S3Client: Sendable {
         defer { file.close() }
         if file.size <= multipartThreshold {
             let body = try file.read(count: file.size)
-            return try await putObject(bucket: bucket, key: key, body: body, condition: condition, contentType: contentType)
+            return try await put(bucket: bucket, key: key, body: body, condition: condition, contentType: contentType)
         }
         let created = try await send(
             "POST", bucket: bucket, key: key, query: [("uploads", "")], headers: [("Content-Type", contentType)])
@@ -125,7 +131,7 @@ public final class S3Client: Sendable {
                 + parts.map {
                     "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(XMLScan.escape($0.etag))</ETag></Part>"
                 }.joined() + "</CompleteMultipartUpload>"
-            let body = Array(xml.utf8)
+            let body = Data(xml.utf8)
             let completed = try await send(
                 "POST", bucket: bucket, key: key, query: [("uploadId", uploadID)],
                 headers: [("Content-Type", "application/xml")] + Self.headers(for: condition), body: body,
@@ -209,7 +215,7 @@ public final class S3Client: Sendable {
     /// Signs and sends one request, retrying `SlowDown`, 5xx and transport failures; returns the last answer.
     func send(
         _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
-        headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
+        headers: [(name: String, value: String)] = [], body: Data? = nil,
         payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
     ) async throws(S3Error) -> S3HTTP.Response {
         let address = endpoint.address(bucket: bucket, key: key)
@@ -311,8 +317,8 @@ private final class LocalFile {
     }
 
     /// Up to `count` bytes (fewer only at the end of the file).
-    func read(count: Int) throws(S3Error) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
+    func read(count: Int) throws(S3Error) -> Data {
+        var buffer = Data(count: count)
         var filled = 0
         while filled < count {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
