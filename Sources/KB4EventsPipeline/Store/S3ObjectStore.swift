@@ -43,12 +43,14 @@ public struct S3ObjectStore: ObjectStore {
     public func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
         let full = try objectKey(key)
         let etag = try await client.uploadFile(bucket: bucket, key: full, path: localPath, contentType: Self.contentType(key))
+        // The size is the local file's (the upload is all or nothing); only a store that sends no ETag costs a HEAD.
+        if !etag.isEmpty, let size = FileSystem.fileSize(localPath) { return ObjectMeta(key: key, size: size, etag: etag) }
         guard let meta = try await head(key) else {
             throw S3Error.service(
                 status: 404, code: "NoSuchKey", message: "the object is missing right after its upload", bucket: bucket,
                 key: full, requestID: nil)
         }
-        return etag.isEmpty ? meta : ObjectMeta(key: key, size: meta.size, etag: etag)
+        return meta
     }
 
     @discardableResult
