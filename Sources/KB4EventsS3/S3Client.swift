@@ -81,8 +81,18 @@ public final class S3Client: Sendable {
             ("x-amz-checksum-sha256", Data(digest).base64EncodedString()),
         ]
         headers += Self.headers(for: condition)
-        let response = try await send(
+        let (response, unanswered) = try await sendCountingUnanswered(
             "PUT", bucket: bucket, key: key, headers: headers, body: body, payloadSHA256: SigV4Signer.hex(digest))
+        if response.status == 412 && unanswered > 0 {
+            // An earlier attempt got no answer (timeout, 5xx) and may have been applied: then the 412 is our own
+            // write. It is ours when the object carries our checksum.
+            let check = try await send("HEAD", bucket: bucket, key: key, headers: [("x-amz-checksum-mode", "ENABLED")])
+            if check.status == 200, check.headers["x-amz-checksum-sha256"] == Data(digest).base64EncodedString(),
+                let etag = check.headers["etag"]
+            {
+                return etag
+            }
+        }
         guard (200..<300).contains(response.status) else {
             throw error(response, bucket: bucket, key: key, condition: condition)
         }
@@ -218,6 +228,18 @@ public final class S3Client: Sendable {
         headers: [(name: String, value: String)] = [], body: Data? = nil,
         payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
     ) async throws(S3Error) -> S3HTTP.Response {
+        try await sendCountingUnanswered(
+            method, bucket: bucket, key: key, query: query, headers: headers, body: body, payloadSHA256: payloadSHA256
+        ).0
+    }
+
+    /// `send`, also telling how many attempts before the last one ended without a definite answer (no answer, or a
+    /// retried 5xx/SlowDown): a write among them may have been applied.
+    func sendCountingUnanswered(
+        _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
+        headers: [(name: String, value: String)] = [], body: Data? = nil,
+        payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
+    ) async throws(S3Error) -> (S3HTTP.Response, Int) {
         let address = endpoint.address(bucket: bucket, key: key)
         let queryString = AWSURI.canonicalQuery(query)
         let url = address.base + address.path + (queryString.isEmpty ? "" : "?" + queryString)
@@ -252,9 +274,9 @@ public final class S3Client: Sendable {
                 lastFailure = error
                 retryable = true
             }
-            if !retryable, let response { return response }
+            if !retryable, let response { return (response, attempt - 1) }
             if attempt >= maxAttempts {
-                if let response { return response }
+                if let response { return (response, attempt - 1) }
                 let failure = lastFailure!
                 throw S3Error.transport(
                     code: failure.code, message: "\(failure.message) (after \(attempt) attempts)", bucket: bucket, key: key)

@@ -234,6 +234,18 @@ import Testing
         #expect(got.map { String(decoding: $0.body, as: UTF8.self) } == "2")
     }
 
+    /// A conditional PUT whose first attempt was applied but not answered: the retry's 412 is its own write.
+    @Test func aRetriedConditionalPutRecognisesItsOwnWrite() async throws {
+        let c = try await client(maxAttempts: 3, requestTimeout: 1)
+        let etag = try await c.putObject(
+            bucket: "flaky", key: "lost-mine/\(uniquePrefix("lease"))", body: Array("lease".utf8), condition: .ifNoneMatch)
+        #expect(etag == "\"stored\"")
+        let key = "lost-other/\(uniquePrefix("lease"))"
+        await #expect(throws: S3Error.preconditionFailed(bucket: "flaky", key: key)) {
+            try await c.putObject(bucket: "flaky", key: key, body: Array("lease".utf8), condition: .ifNoneMatch)
+        }
+    }
+
     @Test func accessDeniedIsNotRetried() async throws {
         let c = try await client(maxAttempts: 5)
         do {

@@ -20,6 +20,7 @@ CREDS = {"AccessKeyId": "ASIAFAKEFAKEFAKE", "SecretAccessKey": "fake-secret", "T
 
 
 ATTEMPTS = Counter()
+STORED = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -36,7 +37,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_PUT(self):
+    def put_token(self):
         if self.path == "/latest/api/token" and self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
             self.answer(200, "imds-session-token")
         else:
@@ -61,6 +62,34 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(str(attempt))))
         self.end_headers()
         self.wfile.write(str(attempt).encode())
+
+    def do_PUT(self):
+        if not self.path.startswith("/flaky/"):
+            return self.put_token()
+        # /flaky/lost-<who>/<name>: the first attempt is applied but never answered (the client times out); later
+        # attempts find the object and answer 412. `who` = mine: the stored checksum is the client's; other: another
+        # writer's.
+        ATTEMPTS[self.path] += 1
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if ATTEMPTS[self.path] == 1:
+            mine = self.path.split("/")[2] == "lost-mine"
+            STORED[self.path] = self.headers.get("x-amz-checksum-sha256") if mine else "b3RoZXI="
+            time.sleep(3)
+            return self.answer(200, "")
+        self.answer(412, "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you "
+                         "specified did not hold</Message></Error>", "application/xml")
+
+    def do_HEAD(self):
+        if self.path not in STORED:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            return self.end_headers()
+        self.send_response(200)
+        self.send_header("ETag", '"stored"')
+        self.send_header("Content-Length", "0")
+        if self.headers.get("x-amz-checksum-mode") == "ENABLED":
+            self.send_header("x-amz-checksum-sha256", STORED[self.path])
+        self.end_headers()
 
     def do_GET(self):
         if self.path.startswith("/flaky/"):
