@@ -36,12 +36,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // S3 over HTTP: SigV4 signer, the AWS credential chain, the few object requests a lake needs. Knows
+        // nothing of lakes.
+        .target(
+            name: "KB4EventsS3",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Config → windows → extract → transform → load → manifest, and the runner that owns the order.
         .target(
             name: "KB4EventsPipeline",
             dependencies: [
                 "CZlib",
                 "KB4EventsAPI",
+                "KB4EventsS3",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -79,6 +88,12 @@ let package = Package(
         .testTarget(
             name: "KB4EventsSimulatorTests",
             dependencies: ["KB4EventsSimulator"]
+        ),
+        // The signer against botocore, the S3 client and the object-store contract against moto in server mode.
+        .testTarget(
+            name: "KB4EventsS3Tests",
+            dependencies: ["KB4EventsS3", "KB4EventsPipeline"],
+            exclude: ["Python"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The lake as a local directory: a key is a relative path under `root`. Every put writes a hidden temporary file
+/// in the target directory (`.<name>.kb4tmp-<random>`), fsyncs it, renames it over the key and fsyncs the directory,
+/// so a crash leaves the old object or the new one, never a torn one (temporaries are ignored by `list`).
+///
+/// Conditional puts hold an exclusive `flock` on the target directory from the check to the rename, so two
+/// processes using this store cannot both win; `.create` also publishes with `link(2)`, which never replaces an
+/// existing file, so it holds even against a writer that takes no lock.
+///
+/// ETag: `<inode>-<size>-<mtime in ns>` in hex, from one `stat` (a `head` reads no data). Every put creates a new
+/// file while the old one still exists, so its inode differs from the current object's; with the nanosecond mtime
+/// a replaced object never shows its old tag again in practice. It is a version tag, not a content hash: the
+/// manifest's sha256 stays the content check.
+public struct LocalDirectoryStore: ObjectStore {
+    /// The directory holding the objects.
+    public let root: String
+
+    /// A store rooted at `root` (created on the first put).
+    public init(root: String) {
+        var r = root
+        while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
+        self.root = r
+    }
+
+    public var description: String { root }
+
+    func path(_ key: String) throws -> String {
+        try ObjectStoreError.validate(key)
+        return root + "/" + key
+    }
+
+    @discardableResult
+    public func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+        let target = try path(key)
+        return try publish(key: key, target: target, mode: .overwrite) { file in
+            try FileSystem.forEachChunk(localPath, size: 1 << 20) { try file.write($0) }
+        }
+    }
+
+    @discardableResult
+    public func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
+        let target = try path(key)
+        return try publish(key: key, target: target, mode: mode) { file in
+            try bytes.withUnsafeBytes { try file.write($0) }
+        }
+    }
+
+    public func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
+        let target = try path(key)
+        let fd = open(target, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw FileSystem.fail("open", target)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileSystem.fail("stat", target) }
+        // Read through the descriptor so bytes and tag belong to the same version even if it is replaced meanwhile.
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.fail("read", target)
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return (bytes, Self.meta(key: key, st))
+    }
+
+    public func head(_ key: String) async throws -> ObjectMeta? {
+        let target = try path(key)
+        var st = stat()
+        guard stat(target, &st) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw FileSystem.fail("stat", target)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Self.meta(key: key, st)
+    }
+
+    public func list(prefix: String) async throws -> [ObjectMeta] {
+        // Walk only the deepest directory the prefix names, then filter by the plain string prefix.
+        let dirPart = prefix.lastIndex(of: "/").map { String(prefix[..<$0]) } ?? ""
+        var found: [ObjectMeta] = []
+        func walk(_ relative: String) {
+            let dir = relative.isEmpty ? root : root + "/" + relative
+            for name in FileSystem.list(dir) where !name.contains(".kb4tmp-") {
+                let key = relative.isEmpty ? name : relative + "/" + name
+                var st = stat()
+                guard lstat(root + "/" + key, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    if key.hasPrefix(prefix) || prefix.hasPrefix(key + "/") { walk(key) }
+                } else if (st.st_mode & S_IFMT) == S_IFREG, key.hasPrefix(prefix) {
+                    found.append(Self.meta(key: key, st))
+                }
+            }
+        }
+        if dirPart.isEmpty || FileSystem.isDirectory(root + "/" + dirPart) { walk(dirPart) }
+        return found.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+    }
+
+    public func delete(_ key: String) async throws {
+        let target = try path(key)
+        if unlink(target) != 0 && errno != ENOENT && errno != ENOTDIR { throw FileSystem.fail("delete", target) }
+        let (dir, _) = FileSystem.split(target)
+        if FileSystem.isDirectory(dir) { try FileSystem.syncDirectory(dir) }
+    }
+
+    // MARK: - Writing
+
+    /// Temp file → fill → fsync → (under the directory lock) check the precondition → publish → fsync directory.
+    private func publish(key: String, target: String, mode: PutMode, fill: (OutputFile) throws -> Void) throws
+        -> ObjectMeta
+    {
+        let (dir, name) = FileSystem.split(target)
+        try FileSystem.makeDirectories(dir)
+        let temp = dir + "/." + name + ".kb4tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let file = try OutputFile(path: temp)
+        do {
+            try fill(file)
+            try file.syncAndClose()
+        } catch {
+            file.abandon()
+            FileSystem.remove(temp)
+            throw error
+        }
+        defer { FileSystem.remove(temp) }  // after a link (create) the temp name is left over; harmless otherwise
+
+        let lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard lock >= 0 else { throw FileSystem.fail("open directory", dir) }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            if errno != EINTR { throw FileSystem.fail("lock directory", dir) }
+        }
+        switch mode {
+        case .overwrite:
+            try FileSystem.rename(temp, target)
+        case .create:
+            if link(temp, target) != 0 {
+                if errno == EEXIST { throw ObjectStoreError.preconditionFailed(store: root, key: key) }
+                throw FileSystem.fail("link to \(target)", temp)
+            }
+        case .update(let etag):
+            var st = stat()
+            guard stat(target, &st) == 0, Self.etag(st) == etag else {
+                throw ObjectStoreError.preconditionFailed(store: root, key: key)
+            }
+            try FileSystem.rename(temp, target)
+        }
+        try FileSystem.syncDirectory(dir)
+        var st = stat()
+        guard stat(target, &st) == 0 else { throw FileSystem.fail("stat", target) }
+        return Self.meta(key: key, st)
+    }
+
+    static func etag(_ st: stat) -> String {
+        let ns = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+        return String(UInt64(st.st_ino), radix: 16) + "-" + String(Int64(st.st_size), radix: 16) + "-"
+            + String(ns, radix: 16)
+    }
+
+    static func meta(key: String, _ st: stat) -> ObjectMeta {
+        ObjectMeta(key: key, size: Int(st.st_size), etag: etag(st))
+    }
+}

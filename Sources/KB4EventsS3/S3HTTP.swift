@@ -1,0 +1,117 @@
+public import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// HTTP over Foundation's URLSession (libcurl on Linux), as `KB4EventsAPI`'s `URLSessionTransport`, but with
+/// arbitrary headers, a body of bytes, and redirects not followed (S3 answers a wrong region with a 301/307 that
+/// must surface as an error, and a signed request must never be replayed to another host).
+public final class S3HTTP: Sendable {
+    /// A request: method, full URL (already encoded), headers, body.
+    public struct Request: Sendable {
+        public var method: String
+        public var url: String
+        public var headers: [(name: String, value: String)]
+        /// `Data`, not bytes: handed to URLSession as is (one copy less of an 8 MiB part).
+        public var body: Data?
+
+        public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: Data? = nil) {
+            self.method = method
+            self.url = url
+            self.headers = headers
+            self.body = body
+        }
+    }
+
+    /// A response: status, lower-cased header names, body.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: [UInt8]
+    }
+
+    /// No answer: `connect`, `timeout`, `connection`, `truncated`, `other`.
+    public struct Failure: Error, Sendable {
+        public let code: String
+        public let message: String
+    }
+
+    private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+        ) {
+            completionHandler(nil)
+        }
+    }
+
+    private let session: URLSession
+
+    /// `requestTimeout`: idle limit while waiting for bytes; `resourceTimeout`: the whole exchange.
+    public init(requestTimeout: TimeInterval = 60, resourceTimeout: TimeInterval = 600) {
+        let config = URLSessionConfiguration.ephemeral
+        // Whole seconds: on Linux a fraction below one second times out at once.
+        config.timeoutIntervalForRequest = max(1, requestTimeout.rounded(.up))
+        config.timeoutIntervalForResource = max(1, resourceTimeout.rounded(.up))
+        config.httpMaximumConnectionsPerHost = 4
+        config.requestCachePolicy = .reloadIgnoringLocalCacheData
+        config.urlCache = nil
+        config.httpCookieStorage = nil
+        config.httpShouldSetCookies = false
+        session = URLSession(configuration: config, delegate: NoRedirects(), delegateQueue: nil)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    /// Sends one request (no retry here).
+    public func send(_ request: Request) async throws(Failure) -> Response {
+        guard let url = URL(string: request.url) else {
+            throw Failure(code: "other", message: "cannot form a URL")
+        }
+        var urlRequest = URLRequest(url: url)
+        urlRequest.httpMethod = request.method
+        urlRequest.setValue("kb4-events", forHTTPHeaderField: "User-Agent")
+        for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
+        if let body = request.body { urlRequest.httpBody = body }
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: urlRequest)
+        } catch let error as URLError {
+            throw Failure(code: Self.code(for: error), message: "\(request.method): \(Self.describe(error))")
+        } catch {
+            throw Failure(code: "other", message: "\(request.method): \(type(of: error))")
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw Failure(code: "other", message: "\(request.method): not an HTTP response")
+        }
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let n = name as? String, let v = value as? String { headers[n.lowercased()] = v }
+        }
+        return Response(status: http.statusCode, headers: headers, body: [UInt8](data))
+    }
+
+    private static func code(for error: URLError) -> String {
+        switch error.code {
+        case .timedOut: return "timeout"
+        case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed: return "connect"
+        case .networkConnectionLost: return "connection"
+        case .cannotParseResponse, .badServerResponse, .cannotDecodeRawData, .cannotDecodeContentData,
+            .zeroByteResource:
+            return "truncated"
+        default: return "other"
+        }
+    }
+
+    private static func describe(_ error: URLError) -> String {
+        switch error.code {
+        case .timedOut: return "timed out"
+        case .networkConnectionLost: return "connection lost"
+        case .cannotConnectToHost: return "cannot connect"
+        case .cannotFindHost, .dnsLookupFailed: return "host not found"
+        case .badServerResponse, .cannotParseResponse: return "bad or cut-off response"
+        default: return "URL error \(error.code.rawValue)"
+        }
+    }
+}

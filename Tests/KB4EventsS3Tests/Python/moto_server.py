@@ -1,0 +1,56 @@
+"""Starts moto (S3, IAM, STS) in server mode on 127.0.0.1 and a free port for the Swift tests.
+
+Usage: moto_server.py main BUCKET...     an IAM user with an access key and an allow-all inline policy, the buckets
+       moto_server.py webidentity BUCKET a role with an s3:* policy, the bucket; the next request (the Swift web
+                                         identity provider's unsigned AssumeRoleWithWebIdentity) is the last one
+                                         let through unchecked
+INITIAL_NO_AUTH_ACTION_COUNT is set to exactly the number of set-up requests (+1 for webidentity): every later
+request must carry a correct SigV4 signature. Prints one JSON line, then serves until stdin closes (the test
+process ended), so no server outlives its tests.
+"""
+import json
+import os
+import socket
+import sys
+
+mode, buckets = sys.argv[1], sys.argv[2:]
+setup_requests = (3 if mode == "main" else 2) + len(buckets)
+os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(setup_requests + (1 if mode == "webidentity" else 0))
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+probe = socket.socket()
+probe.bind(("127.0.0.1", 0))
+port = probe.getsockname()[1]
+probe.close()
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+server.start()
+endpoint = f"http://127.0.0.1:{port}"
+config = Config(retries={"max_attempts": 1, "mode": "standard"})
+session = boto3.session.Session(aws_access_key_id="setup", aws_secret_access_key="setup", region_name="us-east-1")
+iam = session.client("iam", endpoint_url=endpoint, config=config)
+s3 = session.client("s3", endpoint_url=endpoint, config=config)
+allow_all = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+info = {"endpoint": endpoint, "port": port, "auth_after": int(os.environ["INITIAL_NO_AUTH_ACTION_COUNT"])}
+if mode == "main":
+    iam.create_user(UserName="kb4-events")
+    key = iam.create_access_key(UserName="kb4-events")["AccessKey"]
+    iam.put_user_policy(UserName="kb4-events", PolicyName="all", PolicyDocument=allow_all)
+    info.update(access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+else:
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/example"},
+         "Action": "sts:AssumeRoleWithWebIdentity"}]})
+    role = iam.create_role(RoleName="kb4-events-pod", AssumeRolePolicyDocument=trust)["Role"]
+    s3_only = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    iam.put_role_policy(RoleName="kb4-events-pod", PolicyName="s3", PolicyDocument=s3_only)
+    info.update(role_arn=role["Arn"])
+for bucket in buckets:
+    s3.create_bucket(Bucket=bucket)
+print(json.dumps(info), flush=True)
+sys.stdin.read()
+os._exit(0)
