@@ -43,6 +43,9 @@ public struct SimulatorConfiguration: Sendable {
     /// How long every API answer waits before it is sent (a real answer takes hundreds of milliseconds: a Rails
     /// list rendered to JSON, over TLS, often across a continent). The per-second limit counts arrivals.
     public var latency: Duration = .zero
+    /// The clock of the `occurred_date` filter, in minutes east of UTC: 0 filters on UTC days (what the exporter
+    /// assumes by default); −300 on an account's local days at UTC−05:00 (nothing public says which the real API uses).
+    public var dayFilterOffsetMinutes: Int = 0
     /// Each answer's wait is drawn uniformly from `latency ± latencyJitter` (never below zero).
     public var latencyJitter: Duration = .zero
 
@@ -74,6 +77,9 @@ public struct SimulatorConfiguration: Sendable {
         }
         if let dailyQuota, dailyQuota < 0 {
             throw .invalidConfiguration("daily quota: must be 0 or more, got \(dailyQuota)")
+        }
+        guard (-720...840).contains(dayFilterOffsetMinutes) else {
+            throw .invalidConfiguration("day filter offset: must be within -12:00 … +14:00, got \(dayFilterOffsetMinutes) minutes")
         }
         guard latency >= .zero, latencyJitter >= .zero else {
             throw .invalidConfiguration("latency: must be 0 or more milliseconds")

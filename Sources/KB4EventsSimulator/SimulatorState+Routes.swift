@@ -222,7 +222,7 @@ extension SimulatorState {
         if configuration.tieOrder != .random, let cached = sortedCache[cacheKey], cached.stamp == mutationCount {
             sortedCandidates = cached.events
         } else {
-            let candidates = day.map { (eventIDsByDay[$0] ?? []).compactMap { eventsByID[$0] } } ?? Array(eventsByID.values)
+            let candidates = day.map(eventsOnFilterDay) ?? Array(eventsByID.values)
             sortedCandidates = sort(candidates, by: order)
             if configuration.tieOrder != .random { sortedCache[cacheKey] = (mutationCount, sortedCandidates) }
         }
@@ -246,10 +246,27 @@ extension SimulatorState {
 
         if configuration.pageDrift, let day, meta.nextPage != nil {
             let end = order.field == .occurredDate && order.direction == .descending
-            let millis = Int64(day) * CivilDate.millisPerDay + (end ? CivilDate.millisPerDay - 1 : 0)
+            let window = filterWindow(day)
+            let millis = end ? window.upperBound - 1 : window.lowerBound
             _ = insertEvent(millis: millis, description: "Inserted while a client was paging")
         }
         return .json(200, body)
+    }
+
+    /// The instants (ms) `occurred_date=day` selects: the UTC day, or the local day at `dayFilterOffsetMinutes`.
+    func filterWindow(_ day: Int) -> Range<Int64> {
+        let start = Int64(day) * CivilDate.millisPerDay - Int64(configuration.dayFilterOffsetMinutes) * 60_000
+        return start..<(start + CivilDate.millisPerDay)
+    }
+
+    /// The events `occurred_date=day` selects.
+    private func eventsOnFilterDay(_ day: Int) -> [Event] {
+        guard configuration.dayFilterOffsetMinutes != 0 else {
+            return (eventIDsByDay[day] ?? []).compactMap { eventsByID[$0] }
+        }
+        let window = filterWindow(day)
+        return (day - 1...day + 1).flatMap { eventIDsByDay[$0] ?? [] }.compactMap { eventsByID[$0] }
+            .filter { window.contains($0.occurredMillis) }
     }
 
     /// Sorts by the order's field and direction; equal keys keep the configured tie order (never reversed).

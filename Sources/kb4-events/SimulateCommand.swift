@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KB4EventsPipeline
 import KB4EventsSimulator
 import Logging
 
@@ -46,6 +47,10 @@ struct SimulateCommand: AsyncParsableCommand {
     var latencyMs = 0
     @Option(name: .customLong("latency-jitter-ms"), help: "Each answer waits latency ± up to this many milliseconds.")
     var latencyJitterMs = 0
+    @Option(
+        name: .customLong("day-filter-offset"),
+        help: "The clock of the occurred_date filter: +00:00 (UTC days) or an account's local days, e.g. -05:00.")
+    var dayFilterOffset = "+00:00"
     @Option(name: .customLong("dump-truth"), help: "Write every event as NDJSON to this file before serving.")
     var dumpTruth: String?
 
@@ -115,6 +120,10 @@ struct SimulateCommand: AsyncParsableCommand {
         configuration.pageDrift = pageDrift
         configuration.ignoresRequestedOrder = ignoreOrder
         configuration.latency = .milliseconds(latencyMs)
+        guard let offset = DayFilterOffset(dayFilterOffset) else {
+            throw ValidationError("--day-filter-offset: '\(dayFilterOffset)' is not an offset such as +00:00, -05:00 or +05:30")
+        }
+        configuration.dayFilterOffsetMinutes = offset.minutes
         configuration.latencyJitter = .milliseconds(latencyJitterMs)
         do {
             try configuration.validate()
