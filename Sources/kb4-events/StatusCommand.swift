@@ -12,8 +12,10 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ExportOptions
 
-    @Flag(name: .long, help: "One JSON object instead of text.")
+    @Flag(name: .long, help: .hidden)
     var json = false
+
+    @OptionGroup var output: TableOutputOptions
 
     func run() async throws {
         do {
@@ -23,11 +25,28 @@ struct StatusCommand: AsyncParsableCommand {
             let lake = settings.lake
             let manifest = try Manifest.load(from: lake.manifest)
             let lastRun = RunRecord.load(from: lake)
-            if manifest == nil && lastRun == nil { throw NoLake(root: lake.root).exit() }
+            let holder = LakeLock.holder(layout: lake)
+            if manifest == nil && lastRun == nil && holder == nil { throw NoLake(root: lake.root) }
             let status = LakeStatus.make(
                 root: lake.root, manifest: manifest, start: settings.startDate, lookbackDays: settings.lookbackDays,
                 today: today, lastRun: lastRun, budget: try PipelineFile.budget(resolved, today: today))
-            writeOut(json ? status.json.prettyText : status.text)
+            let since = holder.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0.since)) }
+            if json || output.output == .json {
+                var o = status.json
+                if case .object(var object) = o {
+                    object.append(
+                        "running",
+                        holder.map { .object(JSONObject([("pid", Int($0.pid).map { .number(String($0)) } ?? .null), ("since", .string(since!))])) } ?? .null)
+                    o = .object(object)
+                }
+                writeOut(o.prettyText)
+            } else {
+                var text = status.text
+                if let holder {
+                    text = "run in progress: pid \(holder.pid) holds the lock since \(since!)\n" + text
+                }
+                writeOut(text)
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -53,6 +53,7 @@ public final class ExportRunner {
                 )
             }
         }
+        try settings.checkSource(against: manifest)
         manifest.baseURL = settings.baseURL
 
         let planner = WindowPlanner(today: clock.today)
@@ -82,6 +83,7 @@ public final class ExportRunner {
         }
         do {
             for day in plan.fetch + plan.recheck {
+                try Task.checkCancellation()  // SIGINT/SIGTERM: stop between days; nothing partial is recorded
                 progress.currentDay = day
                 try await export(day: day, manifest: &manifest, summary: &summary)
                 progress.daysDone += 1

@@ -24,6 +24,8 @@ public struct ExportSettings: Sendable {
     public var baseURL: String
     /// Recorded per window.
     public var toolVersion: String
+    /// `--source-changed`: a lake whose manifest records another base URL is taken as moved, not refused.
+    public var sourceChanged = false
 
     /// Creates settings.
     public init(
@@ -51,6 +53,24 @@ extension ExportSettings {
         var settings = self
         if !formatIsExplicit, let lakeFormat { settings.format = lakeFormat }
         return settings
+    }
+}
+
+extension ExportSettings {
+    /// Refuses a run whose base URL is not the one the lake was filled from (another region's account is
+    /// another account), unless `sourceChanged`. A loopback host matches any loopback port (a simulator gets a
+    /// new port at every start); a manifest with no base URL or no day recorded matches anything.
+    func checkSource(against manifest: Manifest) throws {
+        let recorded = manifest.baseURL
+        guard !sourceChanged, !manifest.windows.isEmpty, !recorded.isEmpty, recorded != baseURL else { return }
+        if let a = try? BaseURL(parsing: recorded), let b = try? BaseURL(parsing: baseURL), a.isLoopback, b.isLoopback {
+            return
+        }
+        throw PipelineError(
+            stage: .config, category: .configuration, code: "source_mismatch",
+            message:
+                "the lake at \(lake.root) was filled from \(recorded), but this run resolves \(baseURL) (from --region, --base-url or the pipeline file; us when none is given): give the lake's region or base URL, or add --source-changed if the account really moved"
+        )
     }
 }
 
@@ -112,7 +132,9 @@ public struct RunSummary: Sendable, Equatable {
     public var line: String {
         let d = (durationSeconds * 10).rounded() / 10
         var calls = "API calls \(apiCalls)"
-        if retries > 0 || throttled > 0 { calls += " (\(retries) retries, \(throttled) throttled)" }
+        if retries > 0 || throttled > 0 {
+            calls += " (\(retries) \(retries == 1 ? "retry" : "retries"), \(throttled) throttled)"
+        }
         return
             "days written \(daysWritten), unchanged \(daysUnchanged), skipped \(daysSkipped); events \(events); \(calls); \(d) s"
     }
