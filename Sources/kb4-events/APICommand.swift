@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KB4EventsAPI
+import KB4EventsPipeline
 import Logging
 
 /// `kb4-events api …`: the User Event API's eight actions, with the exporter's key handling, regions and pacing.
@@ -26,6 +27,9 @@ struct APIOptions: ParsableArguments {
     @OptionGroup var source: SourceOptions
     @OptionGroup var log: LogOptions
     @OptionGroup var output: OutputOptions
+
+    /// The `api` commands' retry budget without `--retry-budget`.
+    static let retryBudgetSecs = 60.0
 }
 
 /// A create request whose status lists failures (exit 65).
@@ -49,8 +53,11 @@ struct APIInvocation {
         let logger = LogSetup.bootstrap(options.log)
         var session: SourceSession?
         do {
+            // A person is waiting: a short retry budget unless --retry-budget says otherwise.
+            var overrides = options.source.overrides
+            overrides.retryBudgetSecs = overrides.retryBudgetSecs ?? APIOptions.retryBudgetSecs
             let opened = try await SourceSession.open(
-                source: options.source, overrides: options.source.overrides, today: .utcToday, requireOutput: false,
+                source: options.source, overrides: overrides, today: .utcToday, requireOutput: false,
                 logger: logger)
             session = opened
             try await body(opened.client, logger)
@@ -82,7 +89,7 @@ struct APIInvocation {
         default:
             return ExitStatus.report(error)
         }
-        FileHandle.standardError.write(Data("kb4-events: error: \(message)\n".utf8))
+        ExitStatus.printError(message)
         return ExitCode(code)
     }
 }

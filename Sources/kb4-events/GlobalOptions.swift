@@ -7,7 +7,7 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
     var pipeline: String?
 
-    @Option(name: .long, help: "API region: us, eu, ca, uk or de.")
+    @Option(name: .long, help: "API region (the console's region).")
     var region: Region?
 
     @Option(name: .customLong("base-url"), help: "API base URL (https, or http for a loopback host).")
@@ -16,11 +16,19 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("api-key-file"), help: "Read the API key from this file instead of the environment.")
     var apiKeyFile: String?
 
-    @Option(name: .customLong("requests-per-second"), help: "Client pacing (default 4).")
+    @Option(name: .customLong("requests-per-second"), help: "Client pacing; default: source.requests_per_second, else 4.")
     var requestsPerSecond: Double?
+
+    @Option(
+        name: .customLong("retry-budget"),
+        help:
+            "Seconds one call may keep retrying transient failures before exit 69; default: 60 for api, source.retry_budget_secs (5400) for sync and backfill."
+    )
+    var retryBudget: Double?
 
     func validate() throws {
         if let r = requestsPerSecond, r <= 0 { throw ValidationError("--requests-per-second must be positive") }
+        if let r = retryBudget, !(0...86_400).contains(r) { throw ValidationError("--retry-budget must be 0…86400 seconds") }
         if region != nil && baseURL != nil { throw ValidationError("give --region or --base-url, not both") }
         if let baseURL {
             do { _ = try BaseURL(parsing: baseURL) } catch { throw ValidationError("--base-url: \(error.reason)") }
@@ -55,7 +63,7 @@ struct ExportOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: ndjson or csv.")
     var format: OutputFormat?
 
-    @Option(name: .customLong("start-date"), help: "First day sync considers (YYYY-MM-DD).")
+    @Option(name: .customLong("start-date"), help: "First day of the lake: sync starts there (YYYY-MM-DD).")
     var startDate: Day?
 
     @Option(name: .customLong("lookback-days"), help: "Complete days re-checked for backdated events.")
@@ -96,6 +104,7 @@ extension SourceOptions {
         o.region = region
         o.baseURL = baseURL
         o.requestsPerSecond = requestsPerSecond
+        o.retryBudgetSecs = retryBudget
         return o
     }
 }
