@@ -11,8 +11,8 @@ struct APICommand: AsyncParsableCommand {
         abstract:
             "Call the User Event API directly: list, get, create and delete events; event types; request statuses.",
         discussion: """
-            Output is JSON when stdout is not a terminal and a table on one (--output json|ndjson|table).
-            Exit codes as for the exporter, plus 66 when the event, event type or request status does not exist;
+            Output is JSON when stdout is not a terminal and a table on one (--output json|ndjson|table). \
+            Exit codes as for the exporter, plus 66 when the event, event type or request status does not exist; \
             a request the API refuses (400/422) or a create request with failures exits 65.
             """,
         subcommands: [

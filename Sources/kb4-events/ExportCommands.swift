@@ -20,7 +20,8 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         if dryRun {
             try PlanCommand.plan(
-                options: options, request: .sync(force: force), eventsPerDay: 100,
+                pipeline: options.source.pipeline, overrides: options.overrides, today: options.today,
+                request: .sync(force: force), eventsPerDay: 100,
                 json: runOptions.output == .json || isatty(STDOUT_FILENO) == 0)
             return
         }

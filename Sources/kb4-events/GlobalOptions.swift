@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Foundation
 public import KB4EventsAPI
 public import KB4EventsPipeline
 
@@ -38,7 +39,7 @@ struct SourceOptions: ParsableArguments {
 
 /// Log destination and verbosity (logs always go to stderr).
 struct LogOptions: ParsableArguments {
-    @Option(name: .customLong("log-format"), help: "Log format on stderr: text or json.")
+    @Option(name: .customLong("log-format"), help: "Log format on stderr.")
     var logFormat: LogFormat = .text
 
     @Flag(name: .long, help: "Only warnings and errors on stderr.")
@@ -52,16 +53,10 @@ struct LogOptions: ParsableArguments {
     }
 }
 
-/// Options of the export commands; each one given here overrides the pipeline file.
-struct ExportOptions: ParsableArguments {
-    @OptionGroup var source: SourceOptions
-    @OptionGroup var log: LogOptions
-
+/// Where the lake is and which days count: what `sync`/`backfill` share with the read-only `status` and `plan`.
+struct LakeDaysOptions: ParsableArguments {
     @Option(name: .long, help: "Lake root directory.")
     var out: String?
-
-    @Option(name: .long, help: "Output format: ndjson or csv.")
-    var format: OutputFormat?
 
     @Option(name: .customLong("start-date"), help: "First day of the lake: sync starts there (YYYY-MM-DD).")
     var startDate: Day?
@@ -75,23 +70,51 @@ struct ExportOptions: ParsableArguments {
     @Option(name: .long, help: "Override today's UTC date (YYYY-MM-DD), for tests and replays.")
     var today: Day?
 
-    @Flag(name: .customLong("keep-raw"), help: "Also keep the API's pages under _raw/.")
-    var keepRaw = false
-
     func validate() throws {
+        try LakeDaysOptions.checkDirectory(out)
         if let lookbackDays, !(0...366).contains(lookbackDays) {
             throw ValidationError("--lookback-days must be 0…366")
         }
         if let seats, seats < 1 { throw ValidationError("--seats must be at least 1") }
     }
 
-    var overrides: Overrides {
-        var o = source.overrides
+    /// `--out` may be missing (created by the run) but not a file.
+    static func checkDirectory(_ out: String?) throws {
+        var isDirectory: ObjCBool = false
+        if let out, FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(out) is a file; give the lake's directory")
+        }
+    }
+
+    /// These flags over `base`.
+    func overrides(_ base: Overrides = Overrides()) -> Overrides {
+        var o = base
         o.outputDir = out
-        o.format = format
         o.startDate = startDate
         o.lookbackDays = lookbackDays
         o.seats = seats
+        return o
+    }
+}
+
+/// Options of the export commands; each one given here overrides the pipeline file.
+struct ExportOptions: ParsableArguments {
+    @OptionGroup var lake: LakeDaysOptions
+
+    @Option(name: .long, help: "Format of the data files (default: the lake's, else ndjson).")
+    var format: OutputFormat?
+
+    @Flag(name: .customLong("keep-raw"), help: "Also keep the API's pages under _raw/.")
+    var keepRaw = false
+
+    @OptionGroup var source: SourceOptions
+    @OptionGroup var log: LogOptions
+
+    var today: Day? { lake.today }
+
+    var overrides: Overrides {
+        var o = lake.overrides(source.overrides)
+        o.format = format
         o.keepRaw = keepRaw ? true : nil
         return o
     }

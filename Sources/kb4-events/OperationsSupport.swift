@@ -12,6 +12,8 @@ struct LakeOptions: ParsableArguments {
     @Option(name: .long, help: "Lake root directory (overrides the pipeline file).")
     var out: String?
 
+    func validate() throws { try LakeDaysOptions.checkDirectory(out) }
+
     /// The pipeline with these flags, resolved without a key, a client or a simulator.
     func resolve() throws -> ResolvedPipeline {
         var overrides = Overrides()

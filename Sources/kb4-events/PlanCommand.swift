@@ -11,11 +11,17 @@ struct PlanCommand: AsyncParsableCommand {
         abstract:
             "Dry run: the windows sync (or backfill with --from/--to) would fetch, estimated calls vs the daily budget.",
         discussion: """
-            Estimates come from the manifest's api_calls of a day when known, else 1 + ceil(events-per-day / per_page).
+            Estimates come from the manifest's api_calls of a day when known, else 1 + ceil(events-per-day / per_page). \
             No API call, no lock, no write. A table on a terminal, JSON otherwise (--output json|table).
             """)
 
-    @OptionGroup var options: ExportOptions
+    @OptionGroup var lake: LakeDaysOptions
+
+    @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
+    var pipeline: String?
+
+    @Option(name: .long, help: "Format of the data files (a plan with another format than the lake's needs --force).")
+    var format: OutputFormat?
 
     @Option(name: .long, help: "First day of a backfill plan (YYYY-MM-DD); with --to.")
     var from: Day?
@@ -43,16 +49,20 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let request: RunRequest =
             if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
+        var overrides = lake.overrides()
+        overrides.format = format
         try Self.plan(
-            options: options, request: request, eventsPerDay: eventsPerDay,
+            pipeline: pipeline, overrides: overrides, today: lake.today, request: request, eventsPerDay: eventsPerDay,
             json: json || output.output == .json || (output.output == nil && isatty(STDOUT_FILENO) == 0))
     }
 
     /// Prints the plan of `request` (also `sync --dry-run`).
-    static func plan(options: ExportOptions, request: RunRequest, eventsPerDay: Int, json: Bool) throws {
+    static func plan(
+        pipeline: String?, overrides: Overrides, today: Day?, request: RunRequest, eventsPerDay: Int, json: Bool
+    ) throws {
         do {
-            let today = options.today ?? .utcToday
-            let resolved = try PipelineFile.resolve(pipeline: options.source.pipeline, overrides: options.overrides)
+            let today = today ?? .utcToday
+            let resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: overrides)
             var settings = resolved.exportSettings(today: today)
             let manifest = try Manifest.load(from: settings.lake.manifest)
             settings = settings.adopting(lakeFormat: manifest?.format)

@@ -59,7 +59,10 @@ struct RunReport {
         if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
         // A run turned away by the lock did nothing to the lake; the run holding the lock records its own.
         let lockedOut = (error as? PipelineError)?.code == "locked"
-        if let lake, !lockedOut, FileManager.default.fileExists(atPath: lake.root) {
+        var isDirectory: ObjCBool = false
+        if let lake, !lockedOut, FileManager.default.fileExists(atPath: lake.root, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
             let record = RunRecord(
                 command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
                 exitCode: Int(exitCode),

@@ -10,7 +10,10 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Per-day state (complete, missing, in lookback), gaps, revisions, last run and calls used today.",
         discussion: "Exit 66 when there is no lake at the place given (no _manifest.json and no run recorded).")
 
-    @OptionGroup var options: ExportOptions
+    @OptionGroup var lake: LakeDaysOptions
+
+    @Option(name: .long, help: "Pipeline file (YAML, version 1): its output, window and seats; flags override it.")
+    var pipeline: String?
 
     @Flag(name: .long, help: .hidden)
     var json = false
@@ -19,8 +22,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let today = options.today ?? .utcToday
-            let resolved = try PipelineFile.resolve(pipeline: options.source.pipeline, overrides: options.overrides)
+            let today = self.lake.today ?? .utcToday
+            let resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: self.lake.overrides())
             let settings = resolved.exportSettings(today: today)
             let lake = settings.lake
             let manifest = try Manifest.load(from: lake.manifest)
