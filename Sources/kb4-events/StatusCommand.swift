@@ -18,6 +18,10 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(name: .long, help: .hidden)
     var json = false
 
+    /// Accepted and unused, so one set of flags serves plan, sync and status in scripts.
+    @Option(name: .long, help: .hidden)
+    var format: OutputFormat?
+
     @OptionGroup var output: TableOutputOptions
 
     func run() async throws {
