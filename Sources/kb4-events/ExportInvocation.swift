@@ -97,11 +97,8 @@ extension RunRequest {
 enum RunID {
     /// `YYYYMMDDTHHMMSSZ-<pid>-<random>`: sortable, unique per run, safe in file names.
     static func make() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let compact = isoSeconds(Date().timeIntervalSince1970).filter { $0 != "-" && $0 != ":" }
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "\(f.string(from: Date()))-\(ProcessInfo.processInfo.processIdentifier)-\(random)"
+        return "\(compact)-\(ProcessInfo.processInfo.processIdentifier)-\(random)"
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KB4EventsAPI
+import KB4EventsPipeline
 import Logging
 
 /// Logs go to stderr, as text or JSON lines; the level follows --quiet / --verbose.
@@ -59,9 +60,5 @@ struct StderrLogHandler: LogHandler {
         return digits && parts.count <= 2 && !leadingZero ? .number(text) : .string(text)
     }
 
-    static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
-    }
+    static func timestamp() -> String { isoSeconds(Date().timeIntervalSince1970) }
 }

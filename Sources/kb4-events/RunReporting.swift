@@ -86,11 +86,7 @@ struct RunReport {
         FileHandle.standardError.write(Data("kb4-events: warning: \(text)\n".utf8))
     }
 
-    private func iso(_ t: Double) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date(timeIntervalSince1970: t))
-    }
+    private func iso(_ t: Double) -> String { isoSeconds(t) }
 }
 
 /// A single progress line on stderr, redrawn in place (`\r`, clear to end of line), for runs at a terminal.

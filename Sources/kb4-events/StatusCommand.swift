@@ -37,7 +37,7 @@ struct StatusCommand: AsyncParsableCommand {
             let status = LakeStatus.make(
                 root: lake.root, manifest: manifest, start: settings.startDate, lookbackDays: settings.lookbackDays,
                 today: today, lastRun: lastRun, budget: try PipelineFile.budget(resolved, today: today))
-            let since = holder.map { ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: $0.since)) }
+            let since = holder.map { isoSeconds($0.since) }
             if json || output.output == .json {
                 var o = status.json
                 if case .object(var object) = o {
