@@ -14,18 +14,19 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print what sync would do and cost, as `kb4-events plan` does; no call, no write.")
     var dryRun = false
 
+    @OptionGroup var window: SyncWindowOptions
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var options: ExportOptions
 
     func run() async throws {
         if dryRun {
             try PlanCommand.plan(
-                pipeline: options.source.pipeline, overrides: options.overrides, today: options.today,
+                pipeline: options.source.pipeline, overrides: options.overrides(window: window), today: options.today,
                 request: .sync(force: force), eventsPerDay: 100,
                 json: runOptions.output == .json || isatty(STDOUT_FILENO) == 0)
             return
         }
-        try await ExportInvocation(options: options, runOptions: runOptions).run(.sync(force: force))
+        try await ExportInvocation(options: options, runOptions: runOptions, window: window).run(.sync(force: force))
     }
 }
 

@@ -10,6 +10,8 @@ struct ExportInvocation {
     let options: ExportOptions
     /// `--metrics-file`, `--source-changed`, `--output`.
     let runOptions: RunOptions
+    /// `sync`'s `--start-date` and `--lookback-days` (nil for `backfill`).
+    var window: SyncWindowOptions? = nil
 
     func run(_ request: RunRequest) async throws {
         let logger = LogSetup.bootstrap(options.log)
@@ -23,7 +25,7 @@ struct ExportInvocation {
         var lake: LakeLayout?
         do {
             let today = options.today ?? .utcToday
-            var overrides = options.overrides
+            var overrides = options.overrides(window: window)
             overrides.sourceChanged = runOptions.sourceChanged
             let opened = try await SourceSession.open(
                 source: options.source, overrides: overrides, today: today, requireOutput: true,

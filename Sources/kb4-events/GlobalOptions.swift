@@ -53,16 +53,33 @@ struct LogOptions: ParsableArguments {
     }
 }
 
-/// Where the lake is and which days count: what `sync`/`backfill` share with the read-only `status` and `plan`.
-struct LakeDaysOptions: ParsableArguments {
-    @Option(name: .long, help: "Lake root directory.")
-    var out: String?
-
+/// Which days `sync` considers (`backfill` takes --from/--to instead): also read by `status` and `plan`.
+struct SyncWindowOptions: ParsableArguments {
     @Option(name: .customLong("start-date"), help: "First day of the lake: sync starts there (YYYY-MM-DD).")
     var startDate: Day?
 
     @Option(name: .customLong("lookback-days"), help: "Complete days re-checked for backdated events.")
     var lookbackDays: Int?
+
+    func validate() throws {
+        if let lookbackDays, !(0...366).contains(lookbackDays) {
+            throw ValidationError("--lookback-days must be 0…366")
+        }
+    }
+
+    /// These flags over `base`.
+    func overrides(_ base: Overrides) -> Overrides {
+        var o = base
+        o.startDate = startDate
+        o.lookbackDays = lookbackDays
+        return o
+    }
+}
+
+/// Where the lake is, its budget and the clock: what `sync`/`backfill` share with the read-only `status` and `plan`.
+struct LakeDaysOptions: ParsableArguments {
+    @Option(name: .long, help: "Lake root directory.")
+    var out: String?
 
     @Option(name: .long, help: "Licensed seats (daily call budget = 10 × seats).")
     var seats: Int?
@@ -72,9 +89,6 @@ struct LakeDaysOptions: ParsableArguments {
 
     func validate() throws {
         try LakeDaysOptions.checkDirectory(out)
-        if let lookbackDays, !(0...366).contains(lookbackDays) {
-            throw ValidationError("--lookback-days must be 0…366")
-        }
         if let seats, seats < 1 { throw ValidationError("--seats must be at least 1") }
     }
 
@@ -90,8 +104,6 @@ struct LakeDaysOptions: ParsableArguments {
     func overrides(_ base: Overrides = Overrides()) -> Overrides {
         var o = base
         o.outputDir = out
-        o.startDate = startDate
-        o.lookbackDays = lookbackDays
         o.seats = seats
         return o
     }
@@ -111,6 +123,11 @@ struct ExportOptions: ParsableArguments {
     @OptionGroup var log: LogOptions
 
     var today: Day? { lake.today }
+
+    /// The overrides of these flags with `sync`'s window flags.
+    func overrides(window: SyncWindowOptions?) -> Overrides {
+        window.map { $0.overrides(overrides) } ?? overrides
+    }
 
     var overrides: Overrides {
         var o = lake.overrides(source.overrides)

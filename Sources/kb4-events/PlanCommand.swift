@@ -16,6 +16,7 @@ struct PlanCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var lake: LakeDaysOptions
+    @OptionGroup var window: SyncWindowOptions
 
     @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
     var pipeline: String?
@@ -49,7 +50,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let request: RunRequest =
             if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
-        var overrides = lake.overrides()
+        var overrides = window.overrides(lake.overrides())
         overrides.format = format
         try Self.plan(
             pipeline: pipeline, overrides: overrides, today: lake.today, request: request, eventsPerDay: eventsPerDay,

@@ -11,6 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: "Exit 66 when there is no lake at the place given (no _manifest.json and no run recorded).")
 
     @OptionGroup var lake: LakeDaysOptions
+    @OptionGroup var window: SyncWindowOptions
 
     @Option(name: .long, help: "Pipeline file (YAML, version 1): its output, window and seats; flags override it.")
     var pipeline: String?
@@ -27,7 +28,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let today = self.lake.today ?? .utcToday
-            let resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: self.lake.overrides())
+            let resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: window.overrides(self.lake.overrides()))
             let settings = resolved.exportSettings(today: today)
             let lake = settings.lake
             let manifest = try Manifest.load(from: lake.manifest)
