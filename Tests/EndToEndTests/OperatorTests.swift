@@ -42,9 +42,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try run([
             "backfill", "--base-url", "http://127.0.0.1:1", "--out", dir + "/lake", "--from", "2026-11-20", "--to",
-            "2026-11-20", "--today", Self.today, "--retry-budget", "2",
+            "2026-11-20", "--today", Self.today, "--retry-budget", "2", "--output", "json",
         ])
         #expect(r.status == 69, "\(r.stderr)")
+        // --output json: the scheduler's summary says what happened, even with no day done.
+        let summary = try json(r.stdout)
+        #expect(summary["outcome"] as? String == "failure" && summary["exit_code"] as? Int == 69, "\(r.stdout)")
         let firstRetry = try #require(r.stderr.split(separator: "\n").first { $0.contains("retrying") })
         #expect(firstRetry.contains("cannot reach the API on the first call"), "\(firstRetry)")
         #expect(firstRetry.contains("127.0.0.1:1") && firstRetry.contains("connection refused"), "\(firstRetry)")
