@@ -20,7 +20,12 @@ import Testing
         }
     }
 
+    /// The `kb4-events` built beside this test bundle (the same build, so never a stale one from another
+    /// configuration); else the usual build directories.
     static var binary: String {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = here.appendingPathComponent("kb4-events").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         for dir in [".build/debug", ".build/release"] {
             let path = "\(root)/\(dir)/kb4-events"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
