@@ -30,14 +30,6 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public let request: String
     /// What went wrong.
     public let message: String
-    /// Whether trying again later can help.
-    public var isRetryable: Bool {
-        switch kind {
-        case .quotaExhausted, .rateLimited, .server, .transport, .callBudget: return true
-        case .authentication, .notFound, .badRequest, .invalidResponse: return false
-        }
-    }
-
     /// Creates an error.
     public init(kind: Kind, status: Int? = nil, request: String, message: String) {
         self.kind = kind

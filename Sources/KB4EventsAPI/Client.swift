@@ -51,6 +51,8 @@ public final class Client: Sendable {
         var attempt = 0
         var serverErrorsOnFirstCall = 0
         var throttledSince: ContinuousClock.Instant?
+        // The first call of a client that has not reached the host once: likely not transient (wrong host, firewall).
+        var neverConnected = true
         while true {
             attempt += 1
             try gate?()
@@ -62,6 +64,7 @@ public final class Client: Sendable {
                 let sent = clock.now
                 let response = try await transport.send(request, to: baseURL, authorization: key.authorizationHeader)
                 stats.recordAnswer(seconds: (clock.now - sent).seconds)
+                neverConnected = false
                 if expected.contains(response.status) {
                     firstCallDone.store(true, ordering: .relaxed)
                     return response
@@ -127,7 +130,10 @@ public final class Client: Sendable {
                     }
                 }
             } catch let error as TransportError {
+                // A cancelled run (SIGINT/SIGTERM) abandons the request: no retry, no misleading retry line.
+                if Task.isCancelled { throw CancellationError() }
                 failure = APIError(kind: .transport, request: label, message: error.message)
+                neverConnected = neverConnected && isFirstCall && error.code == "connect"
                 if request.method == "POST" && error.code != "connect" {
                     throw APIError(
                         kind: .transport, request: label,
@@ -137,16 +143,19 @@ public final class Client: Sendable {
                 }
             }
             let wait = retry.backoff(attempt: attempt)
-            if clock.now + wait - started > retry.budget {
+            let budget = neverConnected && failure.kind == .transport ? min(retry.budget, retry.unreachableBudget) : retry.budget
+            if clock.now + wait - started > budget {
                 throw APIError(
                     kind: failure.kind, status: failure.status, request: label,
                     message: "\(failure.message); gave up after \(attempt) attempts over \((clock.now - started).seconds) s")
             }
             logger.warning(
-                "transient API failure, retrying",
+                neverConnected && failure.kind == .transport
+                    ? "cannot reach the API on the first call (\(failure.message)); check the network, firewall or proxy and the region or base URL; retrying for up to \(Int(budget.seconds)) s"
+                    : "transient API failure, retrying",
                 metadata: [
                     "request": "\(label)", "query": "\(query)", "attempt": "\(attempt)",
-                    "error": "\(failure.kind.rawValue)",
+                    "error": "\(failure.kind.rawValue)", "cause": "\(failure.message)",
                     "status": "\(failure.status.map(String.init) ?? "-")", "wait_secs": "\(wait.seconds)",
                 ])
             try await clock.sleep(for: wait)

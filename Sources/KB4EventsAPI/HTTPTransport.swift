@@ -71,9 +71,11 @@ public protocol HTTPTransport: Sendable {
 /// The transport over Foundation's URLSession (libcurl on Linux), with request and resource timeouts.
 public final class URLSessionTransport: HTTPTransport {
     private let session: URLSession
+    private let requestTimeout: TimeInterval
 
     /// Creates a transport; `requestTimeout` is the idle limit while waiting for bytes, `resourceTimeout` the whole call.
     public init(requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120) {
+        self.requestTimeout = requestTimeout
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = requestTimeout
         config.timeoutIntervalForResource = resourceTimeout
@@ -108,9 +110,10 @@ public final class URLSessionTransport: HTTPTransport {
         do {
             (data, response) = try await session.data(for: urlRequest)
         } catch let error as URLError {
-            throw TransportError(code: Self.code(for: error), message: "\(request.method) \(request.path): \(Self.describe(error))")
+            let cause = TransportCause.describe(error, host: baseURL, requestTimeout: requestTimeout)
+            throw TransportError(code: Self.code(for: error), message: cause)
         } catch {
-            throw TransportError(code: "other", message: "\(request.method) \(request.path): \(type(of: error))")
+            throw TransportError(code: "other", message: "\(request.method) \(request.path) to \(baseURL.hostAndPort): \(type(of: error))")
         }
         guard let http = response as? HTTPURLResponse else {
             throw TransportError(code: "other", message: "\(request.method) \(request.path): not an HTTP response")
@@ -125,7 +128,9 @@ public final class URLSessionTransport: HTTPTransport {
     private static func code(for error: URLError) -> String {
         switch error.code {
         case .timedOut: return "timeout"
-        case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed:
+        case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed,
+            .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
             return "connect"
         case .networkConnectionLost:
             return "connection"
@@ -133,17 +138,6 @@ public final class URLSessionTransport: HTTPTransport {
             .zeroByteResource:
             return "truncated"
         default: return "other"
-        }
-    }
-
-    private static func describe(_ error: URLError) -> String {
-        switch error.code {
-        case .timedOut: return "timed out"
-        case .networkConnectionLost: return "connection lost"
-        case .cannotConnectToHost: return "cannot connect"
-        case .cannotFindHost, .dnsLookupFailed: return "host not found"
-        case .badServerResponse, .cannotParseResponse: return "bad or cut-off response"
-        default: return "URL error \(error.code.rawValue)"
         }
     }
 }

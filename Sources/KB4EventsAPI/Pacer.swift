@@ -18,7 +18,7 @@ public final class Pacer: Sendable {
     private let sleep: @Sendable (ContinuousClock.Instant) async throws -> Void
 
     /// The margin a run starts with, what one throttled answer adds, and the most it can reach.
-    public static let initialMargin = 0.02
+    public static let initialMargin = 0.03
     public static let marginStep = 0.03
     public static let maximumMargin = 0.20
 

@@ -11,6 +11,9 @@ public struct RetryPolicy: Sendable {
     /// How long 429s may persist without one success before they are taken as the daily quota being gone
     /// (the quota's 429 body is not documented; `Limit Exceeded` is only what has been seen).
     public var throttleSpan: Duration
+    /// How long the first call keeps retrying while the host has never been reached (refused, not found, TLS
+    /// failure): a wrong host or a firewall rather than a blip, so not the whole `budget`.
+    public var unreachableBudget: Duration = .seconds(300)
 
     /// Creates a policy; the defaults follow the product contract (90 minutes of retries).
     public init(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KB4EventsAPI
+import KB4EventsPipeline
 import Logging
 
 /// `kb4-events api …`: the User Event API's eight actions, with the exporter's key handling, regions and pacing.
@@ -10,8 +11,8 @@ struct APICommand: AsyncParsableCommand {
         abstract:
             "Call the User Event API directly: list, get, create and delete events; event types; request statuses.",
         discussion: """
-            Output is JSON when stdout is not a terminal and a table on one (--output json|ndjson|table).
-            Exit codes as for the exporter, plus 66 when the event, event type or request status does not exist;
+            Output is JSON when stdout is not a terminal and a table on one (--output json|ndjson|table). \
+            Exit codes as for the exporter, plus 66 when the event, event type or request status does not exist; \
             a request the API refuses (400/422) or a create request with failures exits 65.
             """,
         subcommands: [
@@ -26,6 +27,9 @@ struct APIOptions: ParsableArguments {
     @OptionGroup var source: SourceOptions
     @OptionGroup var log: LogOptions
     @OptionGroup var output: OutputOptions
+
+    /// The `api` commands' retry budget without `--retry-budget`.
+    static let retryBudgetSecs = 60.0
 }
 
 /// A create request whose status lists failures (exit 65).
@@ -49,8 +53,11 @@ struct APIInvocation {
         let logger = LogSetup.bootstrap(options.log)
         var session: SourceSession?
         do {
+            // A person is waiting: a short retry budget unless --retry-budget says otherwise.
+            var overrides = options.source.overrides
+            overrides.retryBudgetSecs = overrides.retryBudgetSecs ?? APIOptions.retryBudgetSecs
             let opened = try await SourceSession.open(
-                source: options.source, overrides: options.source.overrides, today: .utcToday, requireOutput: false,
+                source: options.source, overrides: overrides, today: .utcToday, requireOutput: false,
                 logger: logger)
             session = opened
             try await body(opened.client, logger)
@@ -82,7 +89,7 @@ struct APIInvocation {
         default:
             return ExitStatus.report(error)
         }
-        FileHandle.standardError.write(Data("kb4-events: error: \(message)\n".utf8))
+        ExitStatus.printError(message)
         return ExitCode(code)
     }
 }

@@ -12,8 +12,6 @@ struct ListEventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-events", abstract: "List events (one page, or every page with --all).")
 
-    @OptionGroup var options: APIOptions
-
     @Option(name: .customLong("event-type"), help: "Event type name.") var eventType: String?
     @Option(name: .customLong("target-user"), help: "User e-mail address.") var targetUser: String?
     @Option(name: .customLong("external-id"), help: "The creator's external id.") var externalID: String?
@@ -30,6 +28,8 @@ struct ListEventsCommand: AsyncParsableCommand {
     @Option(help: "Page number (1-based); with --all, the first page to read.") var page: Int?
     @Option(name: .customLong("per-page"), help: "Rows per page (the API may clamp it).") var perPage: Int?
     @Flag(help: "Follow every page (streamed; ordered by id ascending unless --order-by is given).") var all = false
+
+    @OptionGroup var options: APIOptions
 
     func validate() throws {
         if let riskLevel, !(-10...10).contains(riskLevel) {
@@ -91,8 +91,9 @@ enum PageNote {
 struct GetEventCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get-event", abstract: "Show one event.")
 
-    @OptionGroup var options: APIOptions
     @Argument(help: "The event id (a UUID).") var id: String
+
+    @OptionGroup var options: APIOptions
 
     func run() async throws {
         try await APIInvocation(options: options, subject: "event \(id)").run { client, _ in
@@ -106,8 +107,6 @@ struct CreateEventCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-event",
         abstract: "Create an event (asynchronous: prints the request id, or with --wait the created event ids).")
-
-    @OptionGroup var options: APIOptions
 
     @Option(name: .customLong("target-user"), help: "The user's e-mail address.") var targetUser: String
     @Option(name: .customLong("event-type"), help: "Event type name (an unknown name creates a type).")
@@ -126,7 +125,7 @@ struct CreateEventCommand: AsyncParsableCommand {
     var riskExpireDate: String?
     @Flag(help: "Wait until the API has processed the request; print the created event ids and failures.")
     var wait = false
-    @Option(name: .customLong("wait-timeout"), help: "Seconds to wait with --wait (default 60).")
+    @Option(name: .customLong("wait-timeout"), help: "Seconds to wait with --wait.")
     var waitTimeout: Double = 60
 
     var request: CreateEventRequest {
@@ -140,6 +139,8 @@ struct CreateEventCommand: AsyncParsableCommand {
         r.riskExpireDate = riskExpireDate
         return r
     }
+
+    @OptionGroup var options: APIOptions
 
     func validate() throws {
         do {
@@ -172,9 +173,10 @@ struct DeleteEventCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete-event", abstract: "Delete one event (asks on a terminal; --yes for scripts).")
 
-    @OptionGroup var options: APIOptions
     @Argument(help: "The event id (a UUID).") var id: String
     @Flag(help: "Do not ask for confirmation.") var yes = false
+
+    @OptionGroup var options: APIOptions
 
     func run() async throws {
         if !yes {

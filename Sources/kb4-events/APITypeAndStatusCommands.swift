@@ -7,8 +7,9 @@ struct ListEventTypesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-event-types", abstract: "List event types (or those with exactly --name).")
 
-    @OptionGroup var options: APIOptions
     @Option(help: "Only the type with this exact name.") var name: String?
+
+    @OptionGroup var options: APIOptions
 
     func run() async throws {
         let renderer = OutputRenderer(style: options.output.style, columns: TableColumn.eventTypes)
@@ -23,8 +24,9 @@ struct ListEventTypesCommand: AsyncParsableCommand {
 struct GetEventTypeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get-event-type", abstract: "Show one event type.")
 
-    @OptionGroup var options: APIOptions
     @Argument(help: "The event type id.") var id: String
+
+    @OptionGroup var options: APIOptions
 
     func run() async throws {
         try await APIInvocation(options: options, subject: "event type \(id)").run { client, _ in
@@ -39,11 +41,12 @@ struct ListStatusesCommand: AsyncParsableCommand {
         commandName: "list-statuses",
         abstract: "List the statuses of create requests (one page, or every page with --all).")
 
-    @OptionGroup var options: APIOptions
     @Option(help: "Only requests processed on this day (YYYY-MM-DD).") var processed: Day?
     @Option(help: "Page number (1-based); with --all, the first page to read.") var page: Int?
     @Option(name: .customLong("per-page"), help: "Rows per page (the API may clamp it).") var perPage: Int?
     @Flag(help: "Follow every page (streamed).") var all = false
+
+    @OptionGroup var options: APIOptions
 
     func validate() throws {
         if let page, page < 1 { throw ValidationError("--page must be 1 or more") }
@@ -71,8 +74,9 @@ struct GetStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get-status", abstract: "Show the status of one create request (created event ids, failures).")
 
-    @OptionGroup var options: APIOptions
     @Argument(help: "The request id that create-event printed.") var id: String
+
+    @OptionGroup var options: APIOptions
 
     func run() async throws {
         try await APIInvocation(options: options, subject: "request status \(id)").run { client, _ in

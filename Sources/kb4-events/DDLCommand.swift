@@ -41,7 +41,7 @@ struct DDLCommand: AsyncParsableCommand {
         do {
             let layout = try lake.resolve().export.lake
             guard let manifest = try Manifest.load(from: layout.manifest) else {
-                throw NoLake(root: layout.root).exit()
+                throw NoLake(root: layout.root)
             }
             var root = layout.root
             if !root.hasPrefix("/") {

@@ -23,27 +23,46 @@ enum ExitStatus {
         case .output: return cannotCreate
         case .temporary: return temporary
         case .authentication: return authentication
+        case .missingInput: return notFound
         }
     }
 
-    /// Prints `error` to stderr (with the partial summary of a stopped run) and returns the exit code to throw.
-    static func report(_ error: any Error) -> ExitCode {
-        var underlying: any Error = error
-        if let failure = error as? RunFailure {
-            print(failure.summary.line + " (stopped early)")
-            underlying = failure.error
-        }
-        let code: Int32
+    /// The exit code for `error` (a stopped run's `RunFailure` is mapped by its cause).
+    static func exitCode(for error: any Error) -> ExitCode {
+        let underlying = (error as? RunFailure)?.error ?? error
         switch underlying {
-        case let e as PipelineError: code = self.code(for: e.category)
-        case is ConfigurationError: code = configuration
-        case is UsageProblem: code = usage
-        case let e as APIError: code = self.code(for: PipelineError.extract(e, day: nil, page: nil).category)
-        default: code = 1
+        case let e as ExitCode: return e
+        case let e as PipelineError: return ExitCode(code(for: e.category))
+        // No lake given at all is how the tool was called, not a wrong setting.
+        case let e as ConfigurationError where e.keyPath == "output.dir" && e.reason.hasPrefix("no output directory"):
+            return ExitCode(usage)
+        case is ConfigurationError: return ExitCode(configuration)
+        case is UsageProblem: return ExitCode(usage)
+        case is NoLake: return ExitCode(notFound)
+        case let e as APIError: return ExitCode(code(for: PipelineError.extract(e, day: nil, page: nil).category))
+        default: return ExitCode(1)
         }
+    }
+
+    /// The one error line format on stderr: `kb4-events: error: …` (the argument parser's errors too).
+    static func printError(_ error: any Error) {
+        let underlying = (error as? RunFailure)?.error ?? error
         var hint = ""
-        if code == temporary && !"\(underlying)".contains("run again") { hint = " (run again later)" }
-        FileHandle.standardError.write(Data("kb4-events: error: \(underlying)\(hint)\n".utf8))
-        return ExitCode(code)
+        if exitCode(for: underlying).rawValue == temporary && !"\(underlying)".contains("run again") {
+            hint = " (run again later)"
+        }
+        printError("\(underlying)\(hint)")
+    }
+
+    static func printError(_ message: String) {
+        ProgressLine.clear()
+        FileHandle.standardError.write(Data("kb4-events: error: \(message)\n".utf8))
+    }
+
+    /// Prints `error` to stderr and returns the exit code to throw.
+    static func report(_ error: any Error) -> ExitCode {
+        if let exit = error as? ExitCode { return exit }
+        printError(error)
+        return exitCode(for: error)
     }
 }

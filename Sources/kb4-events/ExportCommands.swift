@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KB4EventsPipeline
 
 /// `kb4-events sync`: every incomplete day up to yesterday, then the lookback days.
@@ -7,14 +8,25 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Export every incomplete day up to yesterday, then re-check the last lookback days.")
 
-    @OptionGroup var options: ExportOptions
-    @OptionGroup var metrics: MetricsOptions
-
     @Flag(name: .long, help: "Re-export every day from the start date (e.g. to switch the lake's format).")
     var force = false
 
+    @Flag(name: .customLong("dry-run"), help: "Print what sync would do and cost, as `kb4-events plan` does; no call, no write.")
+    var dryRun = false
+
+    @OptionGroup var window: SyncWindowOptions
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var options: ExportOptions
+
     func run() async throws {
-        try await ExportInvocation(options: options, metricsFile: metrics.metricsFile).run(.sync(force: force))
+        if dryRun {
+            try PlanCommand.plan(
+                pipeline: options.source.pipeline, overrides: options.overrides(window: window), today: options.today,
+                request: .sync(force: force), eventsPerDay: 100,
+                json: runOptions.output == .json || isatty(STDOUT_FILENO) == 0)
+            return
+        }
+        try await ExportInvocation(options: options, runOptions: runOptions, window: window).run(.sync(force: force))
     }
 }
 
@@ -23,9 +35,6 @@ struct BackfillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
         abstract: "Export every incomplete day from --from to --to (clamped to yesterday).")
-
-    @OptionGroup var options: ExportOptions
-    @OptionGroup var metrics: MetricsOptions
 
     @Option(name: .long, help: "First day (YYYY-MM-DD).")
     var from: Day
@@ -36,11 +45,14 @@ struct BackfillCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Re-export days that are already complete.")
     var force = false
 
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var options: ExportOptions
+
     func validate() throws {
         guard from <= to else { throw ValidationError("--from \(from) is after --to \(to)") }
     }
 
     func run() async throws {
-        try await ExportInvocation(options: options, metricsFile: metrics.metricsFile).run(.backfill(from: from, to: to, force: force))
+        try await ExportInvocation(options: options, runOptions: runOptions).run(.backfill(from: from, to: to, force: force))
     }
 }

@@ -8,8 +8,10 @@ import Logging
 /// failures to the contract's exit codes.
 struct ExportInvocation {
     let options: ExportOptions
-    /// `--metrics-file`, when given.
-    var metricsFile: String? = nil
+    /// `--metrics-file`, `--source-changed`, `--output`.
+    let runOptions: RunOptions
+    /// `sync`'s `--start-date` and `--lookback-days` (nil for `backfill`).
+    var window: SyncWindowOptions? = nil
 
     func run(_ request: RunRequest) async throws {
         let logger = LogSetup.bootstrap(options.log)
@@ -17,13 +19,16 @@ struct ExportInvocation {
         let runID = RunID.make()
         let report = RunReport(
             command: request.commandName, runID: runID, startedAt: Date().timeIntervalSince1970,
-            metricsFile: metricsFile)
+            metricsFile: runOptions.metricsFile)
         let progress = ProgressLine.make(options.log)
+        let interruption = Interruption.install()
         var lake: LakeLayout?
         do {
             let today = options.today ?? .utcToday
+            var overrides = options.overrides(window: window)
+            overrides.sourceChanged = runOptions.sourceChanged
             let opened = try await SourceSession.open(
-                source: options.source, overrides: options.overrides, today: today, requireOutput: true,
+                source: options.source, overrides: overrides, today: today, requireOutput: true,
                 logger: logger)
             session = opened
             let settings = opened.resolved.exportSettings(today: today)
@@ -32,29 +37,53 @@ struct ExportInvocation {
                 settings: settings, client: opened.client, logger: Logger(label: "kb4.export"),
                 clock: RunClock(today: today, now: { Date().timeIntervalSince1970 }), runID: runID)
             if let progress { runner.onProgress = { progress.update($0) } }
-            let summary = try await runner.run(request)
+            let summary = try await interruption.run { try await runner.run(request) }
             progress?.finish()
             await opened.close()
             report.record(exitCode: 0, summary: summary, error: nil, lake: lake, budget: opened.budget)
-            print(summary.line)
+            runOptions.printSummary(summary, outcome: "success", exitCode: 0, error: nil)
             if opened.simulator != nil {
-                let root = runner.settings.lake.root
-                print("lake: \(root)")
-                print(
-                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(runner.settings.format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(runner.settings.format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
+                // The demo's hints go to stderr: stdout holds the one summary line (or the JSON summary).
+                let root = settings.lake.root
+                // The format the run wrote: the lake's own when none was asked for.
+                let format = ((try? Manifest.load(from: settings.lake.manifest)) ?? nil)?.format ?? settings.format
+                logger.info("lake: \(root)")
+                logger.info(
+                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
                 )
             }
         } catch {
             progress?.finish()
             await session?.close()
-            let exit = ExitStatus.report(error)
             let failure = error as? RunFailure
+            let cause = failure?.error ?? error
+            let exit: ExitCode
+            if let code = interruption.exitCode {
+                // Stopped by a signal: whatever the await threw, the run was interrupted.
+                exit = ExitCode(code)
+                ExitStatus.printError(
+                    "interrupted by \(interruption.signalName): completed days are recorded, the day in progress was discarded; run the same command again to continue")
+            } else {
+                exit = ExitStatus.exitCode(for: cause)
+                ExitStatus.printError(cause)
+            }
+            let recorded: (any Error)? = interruption.exitCode != nil ? RunInterrupted(signal: interruption.signalName) : cause
             report.record(
-                exitCode: exit.rawValue, summary: failure?.summary, error: failure?.error ?? error, lake: lake,
-                budget: session?.budget)
+                exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake, budget: session?.budget)
+            if failure != nil || runOptions.output == .json {
+                runOptions.printSummary(
+                    failure?.summary ?? .empty, outcome: RunRecord.outcome(exitCode: Int(exit.rawValue)), exitCode: exit.rawValue,
+                    error: recorded)
+            }
             throw exit
         }
     }
+}
+
+/// The run record's error for a run stopped by a signal.
+struct RunInterrupted: Error, CustomStringConvertible {
+    let signal: String
+    var description: String { "interrupted by \(signal)" }
 }
 
 extension RunRequest {
@@ -70,11 +99,8 @@ extension RunRequest {
 enum RunID {
     /// `YYYYMMDDTHHMMSSZ-<pid>-<random>`: sortable, unique per run, safe in file names.
     static func make() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let compact = isoSeconds(Date().timeIntervalSince1970).filter { $0 != "-" && $0 != ":" }
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "\(f.string(from: Date()))-\(ProcessInfo.processInfo.processIdentifier)-\(random)"
+        return "\(compact)-\(ProcessInfo.processInfo.processIdentifier)-\(random)"
     }
 }

@@ -9,9 +9,10 @@ struct KB4Events: AsyncParsableCommand {
         commandName: "kb4-events",
         abstract: "Export KnowBe4 KMSAT User Event API events into a data lake, one UTC day at a time.",
         discussion: """
-            Exit codes: 0 done · 64 usage · 65 data error (verify: a damaged lake) · 66 not found (no lake) ·
-            69 API unavailable · 73 cannot write output ·
-            75 temporary (quota, lock; run again later) · 77 key or region refused · 78 configuration error.
+            Exit codes: 0 done · 64 usage · 65 data error (verify: a damaged lake) · 66 not found (no lake) · \
+            69 API unavailable · 73 cannot write output · \
+            75 temporary (quota, lock; run again later) · 77 key or region refused · 78 configuration error · \
+            130/143 interrupted (SIGINT/SIGTERM). Options may come before or after the command. \
             The API key comes from $KB4_EVENTS_API_KEY (name configurable) or --api-key-file, never from a flag value.
             """,
         version: version,

@@ -1,5 +1,6 @@
 import Foundation
 import KB4EventsAPI
+import KB4EventsPipeline
 import Logging
 
 /// Logs go to stderr, as text or JSON lines; the level follows --quiet / --verbose.
@@ -38,7 +39,7 @@ struct StderrLogHandler: LogHandler {
             o.append("level", .string(event.level.rawValue))
             o.append("logger", .string(label))
             o.append("message", .string("\(event.message)"))
-            for key in all.keys.sorted() { o.append(key, .string("\(all[key]!)")) }
+            for key in all.keys.sorted() { o.append(key, Self.jsonValue("\(all[key]!)")) }
             JSONValue.object(o).write(into: &line)
         } else {
             var text = "\(time) \(event.level.rawValue) \(label): \(event.message)"
@@ -46,13 +47,18 @@ struct StderrLogHandler: LogHandler {
             line = Array(text.utf8)
         }
         line.append(UInt8(ascii: "\n"))
-        ProgressLine.clear()
-        FileHandle.standardError.write(Data(line))
+        ProgressLine.writeLog(line)
     }
 
-    static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date())
+    /// A metadata value as JSON: a plain decimal number (`235`, `0.5`, `-3`) as a number, anything else as a string.
+    static func jsonValue(_ text: String) -> JSONValue {
+        var rest = Substring(text)
+        if rest.first == "-" { rest = rest.dropFirst() }
+        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+        let digits = parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        let leadingZero = parts[0].count > 1 && parts[0].first == "0"
+        return digits && parts.count <= 2 && !leadingZero ? .number(text) : .string(text)
     }
+
+    static func timestamp() -> String { isoSeconds(Date().timeIntervalSince1970) }
 }

@@ -12,6 +12,8 @@ struct LakeOptions: ParsableArguments {
     @Option(name: .long, help: "Lake root directory (overrides the pipeline file).")
     var out: String?
 
+    func validate() throws { try LakeDaysOptions.checkDirectory(out) }
+
     /// The pipeline with these flags, resolved without a key, a client or a simulator.
     func resolve() throws -> ResolvedPipeline {
         var overrides = Overrides()
@@ -46,11 +48,6 @@ struct NoLake: Error, CustomStringConvertible {
         "no kb4-events lake at \(root) (no _manifest.json): nothing exported there yet; run `kb4-events sync` first, or give the right --out / --pipeline"
     }
 
-    /// Reports the missing lake on stderr and returns exit 66.
-    func exit() -> ExitCode {
-        FileHandle.standardError.write(Data("kb4-events: error: \(description)\n".utf8))
-        return ExitCode(ExitStatus.notFound)
-    }
 }
 
 /// Writes `text` to stdout as is.

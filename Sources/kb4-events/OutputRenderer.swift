@@ -21,6 +21,15 @@ struct OutputOptions: ParsableArguments {
     var style: OutputStyle { output ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json) }
 }
 
+/// `--output` of `plan`, `status` and `verify`: JSON for scripts or the human-readable form.
+struct TableOutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output: json or table (status and verify: table by default; plan: table on a terminal, json otherwise).")
+    var output: ReportStyle?
+}
+
+/// The two forms of a report.
+enum ReportStyle: String, ExpressibleByArgument, CaseIterable { case json, table }
+
 /// One column of a list table: a title, where its value sits in a row, and the widest it may get.
 struct TableColumn {
     let title: String

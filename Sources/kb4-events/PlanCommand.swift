@@ -11,11 +11,18 @@ struct PlanCommand: AsyncParsableCommand {
         abstract:
             "Dry run: the windows sync (or backfill with --from/--to) would fetch, estimated calls vs the daily budget.",
         discussion: """
-            Estimates come from the manifest's api_calls of a day when known, else 1 + ceil(events-per-day / per_page).
-            No API call, no lock, no write. A table on a terminal, JSON otherwise (or with --json).
+            Estimates come from the manifest's api_calls of a day when known, else 1 + ceil(events-per-day / per_page). \
+            No API call, no lock, no write. A table on a terminal, JSON otherwise (--output json|table).
             """)
 
-    @OptionGroup var options: ExportOptions
+    @OptionGroup var lake: LakeDaysOptions
+    @OptionGroup var window: SyncWindowOptions
+
+    @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
+    var pipeline: String?
+
+    @Option(name: .long, help: "Format of the data files (a plan with another format than the lake's needs --force).")
+    var format: OutputFormat?
 
     @Option(name: .long, help: "First day of a backfill plan (YYYY-MM-DD); with --to.")
     var from: Day?
@@ -26,11 +33,13 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Plan as with --force (re-export complete days).")
     var force = false
 
-    @Option(name: .customLong("events-per-day"), help: "Events per day guessed for days with no history (default 100).")
+    @Option(name: .customLong("events-per-day"), help: "Events per day guessed for days with no history.")
     var eventsPerDay = 100
 
-    @Flag(name: .long, help: "JSON even on a terminal.")
+    @Flag(name: .long, help: .hidden)
     var json = false
+
+    @OptionGroup var output: TableOutputOptions
 
     func validate() throws {
         if (from == nil) != (to == nil) { throw ValidationError("give both --from and --to, or neither (a sync plan)") }
@@ -39,15 +48,26 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let request: RunRequest =
+            if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
+        var overrides = window.overrides(lake.overrides())
+        overrides.format = format
+        try Self.plan(
+            pipeline: pipeline, overrides: overrides, today: lake.today, request: request, eventsPerDay: eventsPerDay,
+            json: json || output.output == .json || (output.output == nil && isatty(STDOUT_FILENO) == 0))
+    }
+
+    /// Prints the plan of `request` (also `sync --dry-run`).
+    static func plan(
+        pipeline: String?, overrides: Overrides, today: Day?, request: RunRequest, eventsPerDay: Int, json: Bool
+    ) throws {
         do {
-            let today = options.today ?? .utcToday
-            let resolved = try PipelineFile.resolve(pipeline: options.source.pipeline, overrides: options.overrides)
+            let today = today ?? .utcToday
+            let resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: overrides)
             var settings = resolved.exportSettings(today: today)
             let manifest = try Manifest.load(from: settings.lake.manifest)
             settings = settings.adopting(lakeFormat: manifest?.format)
-            let request: RunRequest =
-                if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
-            if let manifest, manifest.format != settings.format, !manifest.windows.isEmpty, !force {
+            if let manifest, manifest.format != settings.format, !manifest.windows.isEmpty, !request.force {
                 throw PipelineError(
                     stage: .config, category: .configuration, code: "format_mismatch",
                     message:
@@ -57,11 +77,7 @@ struct PlanCommand: AsyncParsableCommand {
             let plan = ExportPlan.make(
                 request: request, settings: settings, manifest: manifest, today: today,
                 budget: try PipelineFile.budget(resolved, today: today), eventsPerDay: eventsPerDay)
-            if json || isatty(STDOUT_FILENO) == 0 {
-                writeOut(plan.json.prettyText)
-            } else {
-                writeOut(plan.table)
-            }
+            writeOut(json ? plan.json.prettyText : plan.table)
         } catch {
             throw ExitStatus.report(error)
         }

@@ -1,17 +1,46 @@
 import ArgumentParser
 import Foundation
+import KB4EventsAPI
 import KB4EventsPipeline
+import Dispatch
 import Synchronization
 
-/// `--metrics-file`: sync and backfill only.
-struct MetricsOptions: ParsableArguments {
+/// The options only `sync` and `backfill` have: metrics, a moved lake, and the summary's form.
+struct RunOptions: ParsableArguments {
     @Option(
         name: .customLong("metrics-file"),
         help:
             "Write Prometheus text-format metrics of the run to this file (atomically; for node_exporter's textfile collector)."
     )
     var metricsFile: String?
+
+    @Flag(
+        name: .customLong("source-changed"),
+        help: "The lake moved to another region or base URL: accept it and record the new one (else exit 78).")
+    var sourceChanged = false
+
+    @Option(name: .long, help: "Summary on stdout: text (one line) or json (one object).")
+    var output: SummaryStyle = .text
+
+    /// Prints the run's summary on stdout: one line, or one JSON object for schedulers.
+    func printSummary(_ summary: RunSummary, outcome: String, exitCode: Int32, error: (any Error)?) {
+        switch output {
+        case .text:
+            let suffix = outcome == "success" ? "" : outcome == "interrupted" ? " (interrupted)" : " (stopped early)"
+            print(summary.line + suffix)
+        case .json:
+            var o = JSONObject()
+            o.append("outcome", .string(outcome))
+            o.append("exit_code", .number(String(exitCode)))
+            o.append("error", error.map { .string("\($0)") } ?? .null)
+            for (key, value) in summary.jsonFields { o.append(key, value) }
+            print(JSONValue.object(o).compactString)
+        }
+    }
 }
+
+/// `--output` of `sync` and `backfill`.
+enum SummaryStyle: String, ExpressibleByArgument, CaseIterable { case text, json }
 
 /// What an export run leaves for operators after it ends, success or failure: `_state/last_run.json` in the
 /// lake and, with `--metrics-file`, the Prometheus metrics. Failing to write either is a warning, never the
@@ -30,7 +59,10 @@ struct RunReport {
         if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
         // A run turned away by the lock did nothing to the lake; the run holding the lock records its own.
         let lockedOut = (error as? PipelineError)?.code == "locked"
-        if let lake, !lockedOut, FileManager.default.fileExists(atPath: lake.root) {
+        var isDirectory: ObjCBool = false
+        if let lake, !lockedOut, FileManager.default.fileExists(atPath: lake.root, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        {
             let record = RunRecord(
                 command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
                 exitCode: Int(exitCode),
@@ -54,19 +86,24 @@ struct RunReport {
         FileHandle.standardError.write(Data("kb4-events: warning: \(text)\n".utf8))
     }
 
-    private func iso(_ t: Double) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date(timeIntervalSince1970: t))
-    }
+    private func iso(_ t: Double) -> String { isoSeconds(t) }
 }
 
 /// A single progress line on stderr, redrawn in place (`\r`, clear to end of line), for runs at a terminal.
 /// Under cron (stderr not a terminal), with `--quiet` or JSON logs, there is none.
+///
+/// The line never wraps: it is fitted to the terminal's width (read with `TIOCGWINSZ`, again on `SIGWINCH`),
+/// dropping its last parts first (ETA, events/s). Every write to stderr while it is shown goes through `screen`:
+/// a log line clears it, is written whole, and the progress line is drawn again below it.
 final class ProgressLine: Sendable {
-    /// Whether a progress line is on screen; the log handler clears it before writing a log line.
-    static let onScreen = Atomic<Bool>(false)
-
+    private struct Screen {
+        /// The text on screen (already fitted), nil when no line is shown.
+        var shown: String?
+        /// The last full text, refitted when the terminal is resized.
+        var text = ""
+        var width = 80
+    }
+    private static let screen = Mutex(Screen())
     private struct State {
         var lastDraw = 0.0
         var lastDaysDone = -1
@@ -74,6 +111,7 @@ final class ProgressLine: Sendable {
 
     private let started: Double
     private let state = Mutex(State())
+    private nonisolated(unsafe) var resize: (any DispatchSourceSignal)?
 
     /// A progress line when stderr is a terminal and the options allow one; nil otherwise.
     static func make(_ log: LogOptions) -> ProgressLine? {
@@ -81,7 +119,28 @@ final class ProgressLine: Sendable {
         return ProgressLine()
     }
 
-    private init() { started = Date().timeIntervalSince1970 }
+    private init() {
+        started = Date().timeIntervalSince1970
+        Self.screen.withLock { $0.width = Self.terminalWidth() }
+        signal(SIGWINCH, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: .global())
+        source.setEventHandler {
+            Self.screen.withLock { s in
+                s.width = Self.terminalWidth()
+                guard let shown = s.shown else { return }
+                // A narrower terminal reflows the old line over several rows: go up to its first row, clear
+                // from there down, then draw the line fitted to the new width.
+                let rows = max(1, (shown.count + s.width - 1) / s.width)
+                let fitted = Self.fit(s.text, width: s.width)
+                Self.write("\r" + (rows > 1 ? "\u{1B}[\(rows - 1)A" : "") + "\u{1B}[J\(fitted)")
+                s.shown = fitted
+            }
+        }
+        source.resume()
+        resize = source
+    }
+
+    deinit { resize?.cancel() }
 
     /// Redraws the line (at most five times a second, and whenever a day finishes).
     func update(_ progress: RunProgress) {
@@ -94,19 +153,63 @@ final class ProgressLine: Sendable {
         }
         guard draw else { return }
         let text = progress.line(elapsedSeconds: now - started)
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-        Self.onScreen.store(true, ordering: .relaxed)
+        Self.screen.withLock { s in
+            s.text = text
+            let fitted = Self.fit(text, width: s.width)
+            Self.write("\r\u{1B}[K\(fitted)")
+            s.shown = fitted
+        }
     }
 
     /// Removes the line (before the summary line is printed).
     func finish() {
+        resize?.cancel()
         Self.clear()
     }
 
     /// Clears the progress line if one is on screen.
     static func clear() {
-        if onScreen.exchange(false, ordering: .relaxed) {
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        screen.withLock { s in
+            if s.shown != nil { write("\r\u{1B}[K") }
+            s.shown = nil
         }
+    }
+
+    /// Writes a log line to stderr without tearing the progress line: clear it, write, draw it again.
+    static func writeLog(_ line: [UInt8]) {
+        screen.withLock { s in
+            guard let shown = s.shown else {
+                FileHandle.standardError.write(Data(line))
+                return
+            }
+            var bytes = Array("\r\u{1B}[K".utf8)
+            bytes += line
+            bytes += Array(shown.utf8)
+            FileHandle.standardError.write(Data(bytes))
+        }
+    }
+
+    /// `text` cut to fit in `width` columns (one left free so the cursor never wraps): whole ` · ` parts are
+    /// dropped from the end first, then characters.
+    static func fit(_ text: String, width: Int) -> String {
+        let room = max(1, width - 1)
+        var parts = text.components(separatedBy: " · ")
+        var line = text
+        while line.count > room && parts.count > 1 {
+            parts.removeLast()
+            line = parts.joined(separator: " · ")
+        }
+        return line.count > room ? String(line.prefix(room)) : line
+    }
+
+    /// Columns of the terminal on stderr (80 when it cannot tell).
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
+    }
+
+    private static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

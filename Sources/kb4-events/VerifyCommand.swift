@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KB4EventsAPI
 import KB4EventsPipeline
 
 /// `kb4-events verify`: re-reads every data file and checks it against the manifest.
@@ -13,23 +14,53 @@ struct VerifyCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var lake: LakeOptions
+    @OptionGroup var output: TableOutputOptions
 
     func run() async throws {
         do {
             let layout = try lake.resolve().export.lake
             guard let manifest = try Manifest.load(from: layout.manifest) else {
-                throw NoLake(root: layout.root).exit()
+                throw NoLake(root: layout.root)
             }
             let report = LakeVerifier(layout: layout).verify(manifest)
-            var text = ""
-            for problem in report.problems { text += "\(problem)\n" }
-            text += report.line + "\n"
-            writeOut(text)
+            let target = lake.pipeline.map { "--pipeline \($0)" } ?? "--out \(layout.root)"
+            let repairs = report.problems.map { Self.repair($0, layout: layout, target: target) }
+            if output.output == .json {
+                var o = JSONObject()
+                o.append("files_checked", .number(String(report.filesChecked)))
+                o.append("rows", .number(String(report.rows)))
+                o.append(
+                    "problems",
+                    .array(
+                        zip(report.problems, repairs).map { problem, repair in
+                            .object(
+                                JSONObject([
+                                    ("path", .string(problem.path)), ("kind", .string(problem.kind.rawValue)),
+                                    ("detail", .string(problem.detail)), ("repair", .string(repair)),
+                                ]))
+                        }))
+                writeOut(JSONValue.object(o).prettyText)
+            } else {
+                var text = ""
+                for (problem, repair) in zip(report.problems, repairs) { text += "\(problem)\n  repair: \(repair)\n" }
+                text += report.line + "\n"
+                writeOut(text)
+            }
             if !report.problems.isEmpty { throw ExitCode(ExitStatus.data) }
-        } catch let exit as ExitCode {
-            throw exit
         } catch {
             throw ExitStatus.report(error)
         }
+    }
+
+    /// The command that repairs `problem`: `rebuild` when the day's raw pages were kept (no API call),
+    /// else `backfill --force`; an extra file is removed by hand.
+    static func repair(_ problem: LakeVerifier.Problem, layout: LakeLayout, target: String) -> String {
+        if problem.kind == .extraFile { return "rm \(layout.root)/\(problem.path)  (not in the manifest; check it first)" }
+        guard let range = problem.path.range(of: "dt="), let day = Day(String(problem.path[range.upperBound...].prefix(10)))
+        else { return "kb4-events backfill \(target) --from D --to D --force" }
+        if FileManager.default.fileExists(atPath: layout.rawPartition(day)) {
+            return "kb4-events rebuild \(target) --from \(day) --to \(day)"
+        }
+        return "kb4-events backfill \(target) --from \(day) --to \(day) --force"
     }
 }

@@ -20,7 +20,12 @@ import Testing
         }
     }
 
+    /// The `kb4-events` built beside this test bundle (the same build, so never a stale one from another
+    /// configuration); else the usual build directories.
     static var binary: String {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = here.appendingPathComponent("kb4-events").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         for dir in [".build/debug", ".build/release"] {
             let path = "\(root)/\(dir)/kb4-events"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -82,7 +87,8 @@ import Testing
         let first = try run(["sync", "--pipeline", Self.root + "/pipelines/demo.yaml", "--out", lake, "--today", today])
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(first.stdout.contains("days written 13, unchanged 0"), "\(first.stdout)")
-        #expect(first.stdout.contains("lake: \(lake)"))
+        #expect(first.stdout.split(separator: "\n").count == 1, "one summary line on stdout: \(first.stdout)")
+        #expect(first.stderr.contains("lake: \(lake)"), "the demo's hints go to stderr")
         let partitions = try FileManager.default.contentsOfDirectory(atPath: lake + "/events").sorted()
         #expect(partitions.count == 13)
         #expect(partitions.first == "dt=2026-11-09" && partitions.last == "dt=2026-11-21")

@@ -19,6 +19,7 @@ final class LakeFixture {
     var formatIsExplicit = true
     var compressionLevel = 6
     var maxInFlight = 8
+    var dayFilter: DayFilterSetting = .fixed(.utc)
 
     init(events: Int = 400, days: Int = 6, today: String = "2026-11-22", seed: UInt64 = 3,
          configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
@@ -72,11 +73,12 @@ final class LakeFixture {
     }
 
     func runner(today: Day? = nil, start: Day? = nil, client: Client? = nil) throws -> ExportRunner {
-        let settings = ExportSettings(
+        var settings = ExportSettings(
             lake: LakeLayout(root: dir), format: format, formatIsExplicit: formatIsExplicit,
             compressionLevel: compressionLevel, keepRaw: keepRaw, startDate: start ?? firstDay,
             lookbackDays: lookback, perPage: perPage, pageOrder: pageOrder, maxInFlight: maxInFlight,
             baseURL: simulator.baseURL, toolVersion: "test")
+        settings.dayFilter = dayFilter
         return ExportRunner(
             settings: settings, client: try client ?? self.client(), logger: Logger(label: "test"),
             clock: RunClock(today: today ?? self.today, now: { Date().timeIntervalSince1970 }),

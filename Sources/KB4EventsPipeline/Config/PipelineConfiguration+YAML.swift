@@ -20,14 +20,33 @@ extension PipelineConfiguration {
         do { root = try Yams.compose(yaml: yaml) } catch {
             throw ConfigurationError(file: file, keyPath: "", reason: "not valid YAML: \(error)", line: nil)
         }
-        guard let root else { throw ConfigurationError(file: file, keyPath: "", reason: "the file is empty", line: nil) }
-        var reader = YAMLReader(file: file)
-        return try reader.read(root)
+        guard let root else {
+            throw ConfigurationError(file: file, keyPath: "", reason: "the file is empty", line: nil)
+        }
+        let reader = YAMLReader(file: file)
+        let configuration = try reader.read(root)
+        // Every problem of the file at once, not one per attempt.
+        if reader.problems.count == 1 { throw reader.problems[0] }
+        if reader.problems.count > 1 {
+            let list = reader.problems.map { "\n  \($0.keyPath)\($0.line.map { " (line \($0))" } ?? ""): \($0.reason)" }
+            throw ConfigurationError(
+                file: file, keyPath: "", reason: "\(reader.problems.count) problems:" + list.joined(), line: nil)
+        }
+        return configuration
     }
 }
 
-private struct YAMLReader {
+private final class YAMLReader {
     let file: String
+    /// Problems found so far; reading goes on past a bad key or value so all are reported together.
+    var problems: [ConfigurationError] = []
+
+    init(file: String) { self.file = file }
+
+    /// Runs `body`, noting its error instead of stopping.
+    func collect(_ body: () throws(ConfigurationError) -> Void) {
+        do { try body() } catch { problems.append(error) }
+    }
 
     func fail(_ path: String, _ node: Node?, _ reason: String) -> ConfigurationError {
         ConfigurationError(file: file, keyPath: path, reason: reason, line: node?.mark.map { $0.line })
@@ -41,7 +60,10 @@ private struct YAMLReader {
             guard let key = k.scalar?.string else { throw fail(path, k, "keys must be plain strings") }
             let full = path.isEmpty ? key : "\(path).\(key)"
             guard allowed.contains(key) else {
-                throw fail(full, k, "unknown key (expected one of: \(allowed.joined(separator: ", ")))")
+                let hint = NameSuggestion.nearest(to: key, among: allowed).map { "did you mean '\($0)'? " } ?? ""
+                problems.append(
+                    fail(full, k, "unknown key (\(hint)expected one of: \(allowed.joined(separator: ", ")))"))
+                continue
             }
             guard seen.insert(key).inserted else { throw fail(full, k, "duplicate key") }
             result.append((key, v))
@@ -89,7 +111,7 @@ private struct YAMLReader {
         return d
     }
 
-    mutating func read(_ root: Node) throws(ConfigurationError) -> PipelineConfiguration {
+    func read(_ root: Node) throws(ConfigurationError) -> PipelineConfiguration {
         var c = PipelineConfiguration()
         let top = try mapping(root, "", allowed: ["version", "source", "window", "output"])
         guard let version = top.first(where: { $0.0 == "version" })?.1 else {
@@ -99,21 +121,31 @@ private struct YAMLReader {
         guard v == PipelineConfiguration.currentVersion else {
             throw fail(
                 "version", version,
-                "is \(v); this tool reads version \(PipelineConfiguration.currentVersion)\(v > 1 ? " (a newer kb4-events wrote it?)" : "")")
+                "is \(v); this tool reads version \(PipelineConfiguration.currentVersion)\(v > 1 ? " (a newer kb4-events wrote it?)" : "")"
+            )
         }
         for (key, node) in top {
-            switch key {
-            case "source": try readSource(node, into: &c)
-            case "window":
-                for (k, n) in try mapping(node, "window", allowed: ["start_date", "lookback_days"]) where !isNull(n) {
+            collect { () throws(ConfigurationError) in try readSection(key, node, into: &c) }
+        }
+        return c
+    }
+
+    func readSection(_ key: String, _ node: Node, into c: inout PipelineConfiguration) throws(ConfigurationError) {
+        switch key {
+        case "source": try readSource(node, into: &c)
+        case "window":
+            for (k, n) in try mapping(node, "window", allowed: ["start_date", "lookback_days"]) where !isNull(n) {
+                collect { () throws(ConfigurationError) in
                     switch k {
                     case "start_date": c.startDate = try day(n, "window.start_date")
                     default: c.lookbackDays = try int(n, "window.lookback_days", 0...366)
                     }
                 }
-            case "output":
-                for (k, n) in try mapping(node, "output", allowed: ["dir", "format", "compression_level", "keep_raw"])
-                where !isNull(n) {
+            }
+        case "output":
+            for (k, n) in try mapping(node, "output", allowed: ["dir", "format", "compression_level", "keep_raw"])
+            where !isNull(n) {
+                collect { () throws(ConfigurationError) in
                     switch k {
                     case "dir": c.outputDir = try string(n, "output.dir")
                     case "format":
@@ -126,13 +158,12 @@ private struct YAMLReader {
                     default: c.keepRaw = try bool(n, "output.keep_raw")
                     }
                 }
-            default: break
             }
+        default: break
         }
-        return c
     }
 
-    mutating func readSource(_ node: Node, into c: inout PipelineConfiguration) throws(ConfigurationError) {
+    func readSource(_ node: Node, into c: inout PipelineConfiguration) throws(ConfigurationError) {
         if case .scalar = node {
             let text = try string(node, "source")
             guard text == "simulator" else {
@@ -142,72 +173,84 @@ private struct YAMLReader {
             return
         }
         let keys = [
-            "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "page_order", "timeout_secs",
-            "max_in_flight", "daily_call_budget", "api_reserve_calls", "retry_budget_secs", "initial_backoff_secs", "max_backoff_secs",
+            "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "page_order",
+            "timeout_secs", "max_in_flight", "day_filter_offset",
+            "daily_call_budget", "api_reserve_calls", "retry_budget_secs", "initial_backoff_secs", "max_backoff_secs",
             "throttle_span_secs", "simulator",
         ]
         for (k, n) in try mapping(node, "source", allowed: keys) where !isNull(n) {
-            let path = "source.\(k)"
-            switch k {
-            case "region":
-                let text = try string(n, path)
-                guard let r = Region(rawValue: text.lowercased()) else {
-                    throw fail(path, n, "expected one of us, eu, ca, uk, de, got '\(text)'")
-                }
-                c.region = r
-            case "base_url":
-                let text = try string(n, path)
-                do { _ = try BaseURL(parsing: text) } catch { throw fail(path, n, error.reason) }
-                c.baseURL = text
-            case "api_key_env":
-                let text = try string(n, path)
-                guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), text.first?.isNumber == false
-                else { throw fail(path, n, "expected an environment variable name, got '\(text)'") }
-                c.apiKeyEnv = text
-            case "seats": c.seats = try int(n, path, 1...10_000_000)
-            case "requests_per_second": c.requestsPerSecond = try double(n, path, 0.01...1000)
-            case "per_page": c.perPage = try int(n, path, 1...1000)
-            case "page_order":
-                let text = try string(n, path)
-                guard let order = PageOrder(rawValue: text) else {
-                    throw fail(path, n, "expected occurred_date or id, got '\(text)'")
-                }
-                c.pageOrder = order
-            case "timeout_secs": c.timeoutSecs = try double(n, path, 0.1...3600)
-            case "max_in_flight": c.maxInFlight = try int(n, path, 1...PipelineConfiguration.maxInFlightLimit)
-            case "daily_call_budget": c.dailyCallBudget = try int(n, path, 1...100_000_000)
-            case "api_reserve_calls": c.apiReserveCalls = try int(n, path, 0...100_000_000)
-            case "retry_budget_secs": c.retryBudgetSecs = try double(n, path, 0...86_400)
-            case "initial_backoff_secs": c.initialBackoffSecs = try double(n, path, 0.001...3600)
-            case "max_backoff_secs": c.maxBackoffSecs = try double(n, path, 0.001...3600)
-            case "throttle_span_secs": c.throttleSpanSecs = try double(n, path, 0...86_400)
-            default:
-                var sim = PipelineConfiguration.SimulatorSource()
-                if case .mapping = n {
-                    for (sk, sn) in try mapping(
-                        n, path, allowed: ["seed", "events", "days", "first_day", "requests_per_second", "latency_ms"])
-                    where !isNull(sn) {
-                        let sp = "\(path).\(sk)"
-                        switch sk {
-                        case "seed": sim.seed = UInt64(try int(sn, sp, 0...Int.max))
-                        case "events": sim.events = try int(sn, sp, 0...10_000_000)
-                        case "days": sim.days = try int(sn, sp, 1...3660)
-                        case "first_day": sim.firstDay = try day(sn, sp)
-                        case "latency_ms": sim.latencyMs = try int(sn, sp, 0...60_000)
-                        default: sim.requestsPerSecond = try double(sn, sp, 0...1000)
-                        }
-                    }
-                } else if !isNull(n) {
-                    throw fail(path, n, "expected a mapping (seed, events, days, first_day, requests_per_second, latency_ms)")
-                }
-                c.source = .simulator(sim)
-            }
+            collect { () throws(ConfigurationError) in try readSourceKey(k, n, into: &c) }
         }
         if case .simulator = c.source, c.region != nil || c.baseURL != nil {
             throw fail("source", node, "give either simulator or region/base_url, not both")
         }
         if c.region != nil && c.baseURL != nil {
             throw fail("source", node, "give either region or base_url, not both")
+        }
+    }
+
+    func readSourceKey(_ k: String, _ n: Node, into c: inout PipelineConfiguration) throws(ConfigurationError) {
+        let path = "source.\(k)"
+        switch k {
+        case "region":
+            let text = try string(n, path)
+            guard let r = Region(rawValue: text.lowercased()) else {
+                throw fail(path, n, "expected one of us, eu, ca, uk, de, got '\(text)'")
+            }
+            c.region = r
+        case "base_url":
+            let text = try string(n, path)
+            do { _ = try BaseURL(parsing: text) } catch { throw fail(path, n, error.reason) }
+            c.baseURL = text
+        case "api_key_env":
+            let text = try string(n, path)
+            guard !text.isEmpty, text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+                text.first?.isNumber == false
+            else { throw fail(path, n, "expected an environment variable name, got '\(text)'") }
+            c.apiKeyEnv = text
+        case "seats": c.seats = try int(n, path, 1...10_000_000)
+        case "requests_per_second": c.requestsPerSecond = try double(n, path, 0.01...1000)
+        case "per_page": c.perPage = try int(n, path, 1...1000)
+        case "page_order":
+            let text = try string(n, path)
+            guard let order = PageOrder(rawValue: text) else {
+                throw fail(path, n, "expected occurred_date or id, got '\(text)'")
+            }
+            c.pageOrder = order
+        case "timeout_secs": c.timeoutSecs = try double(n, path, 0.1...3600)
+        case "max_in_flight": c.maxInFlight = try int(n, path, 1...PipelineConfiguration.maxInFlightLimit)
+        case "day_filter_offset":
+            let text = try string(n, path)
+            guard let setting = DayFilterSetting(text) else {
+                throw fail(path, n, "expected an offset such as \"+00:00\", \"-05:00\" or \"+05:30\" (quoted), or auto, got '\(text)'")
+            }
+            c.dayFilter = setting
+        case "daily_call_budget": c.dailyCallBudget = try int(n, path, 1...100_000_000)
+        case "api_reserve_calls": c.apiReserveCalls = try int(n, path, 0...100_000_000)
+        case "retry_budget_secs": c.retryBudgetSecs = try double(n, path, 0...86_400)
+        case "initial_backoff_secs": c.initialBackoffSecs = try double(n, path, 0.001...3600)
+        case "max_backoff_secs": c.maxBackoffSecs = try double(n, path, 0.001...3600)
+        case "throttle_span_secs": c.throttleSpanSecs = try double(n, path, 0...86_400)
+        default:
+            var sim = PipelineConfiguration.SimulatorSource()
+            if case .mapping = n {
+                for (sk, sn) in try mapping(
+                    n, path, allowed: ["seed", "events", "days", "first_day", "requests_per_second", "latency_ms"])
+                where !isNull(sn) {
+                    let sp = "\(path).\(sk)"
+                    switch sk {
+                    case "seed": sim.seed = UInt64(try int(sn, sp, 0...Int.max))
+                    case "events": sim.events = try int(sn, sp, 0...10_000_000)
+                    case "days": sim.days = try int(sn, sp, 1...3660)
+                    case "first_day": sim.firstDay = try day(sn, sp)
+                    case "latency_ms": sim.latencyMs = try int(sn, sp, 0...60_000)
+                    default: sim.requestsPerSecond = try double(sn, sp, 0...1000)
+                    }
+                }
+            } else if !isNull(n) {
+                throw fail(path, n, "expected a mapping (seed, events, days, first_day, requests_per_second, latency_ms)")
+            }
+            c.source = .simulator(sim)
         }
     }
 }

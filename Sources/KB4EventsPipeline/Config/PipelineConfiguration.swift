@@ -37,6 +37,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var timeoutSecs: Double?
     /// Requests that may wait for their answers at once (1 … `maxInFlightLimit`).
     public var maxInFlight: Int?
+    /// The clock of the API's `occurred_date` filter (`+00:00` by default).
+    public var dayFilter: DayFilterSetting?
     /// The largest `max_in_flight` (the transport keeps this many connections per host).
     public static let maxInFlightLimit = 8
     public var dailyCallBudget: Int?

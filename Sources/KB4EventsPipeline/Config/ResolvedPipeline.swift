@@ -11,6 +11,11 @@ public struct Overrides: Sendable {
     public var seats: Int?
     public var requestsPerSecond: Double?
     public var keepRaw: Bool?
+    /// `--retry-budget`: seconds one call may keep retrying (wins over `source.retry_budget_secs`).
+    public var retryBudgetSecs: Double?
+    /// `--source-changed`: the lake's recorded base URL may differ from this run's (the lake moved).
+    public var sourceChanged = false
+    public var dayFilter: DayFilterSetting?
     public init() {}
 }
 
@@ -73,16 +78,18 @@ public struct ResolvedPipeline: Sendable {
         case .api(let url): baseURLText = url.description
         case .simulator: baseURLText = "simulator"
         }
-        let export = ExportSettings(
+        var export = ExportSettings(
             lake: LakeLayout(root: dir), format: flags.format ?? file.format ?? .ndjson,
             formatIsExplicit: (flags.format ?? file.format) != nil,
             compressionLevel: file.compressionLevel ?? 6, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
             startDate: start, lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 3, perPage: file.perPage ?? 100,
             pageOrder: file.pageOrder ?? .occurredDate,
             maxInFlight: file.maxInFlight ?? PipelineConfiguration.maxInFlightLimit, baseURL: baseURLText, toolVersion: toolVersion)
+        export.sourceChanged = flags.sourceChanged
+        export.dayFilter = flags.dayFilter ?? file.dayFilter ?? .fixed(.utc)
         let seats = flags.seats ?? file.seats
         var retry = RetryPolicy()
-        if let v = file.retryBudgetSecs { retry.budget = .milliseconds(Int64(v * 1000)) }
+        if let v = flags.retryBudgetSecs ?? file.retryBudgetSecs { retry.budget = .milliseconds(Int64(v * 1000)) }
         if let v = file.initialBackoffSecs { retry.initialBackoff = .milliseconds(Int64(v * 1000)) }
         if let v = file.maxBackoffSecs { retry.maxBackoff = .milliseconds(Int64(v * 1000)) }
         if let v = file.throttleSpanSecs { retry.throttleSpan = .milliseconds(Int64(v * 1000)) }

@@ -20,8 +20,8 @@ struct DayFetch: Hashable, Sendable, CustomStringConvertible {
 /// (or `next_page`), and the first page of the days the run will fetch next. A request made for a page the
 /// reader then never reads (a day that ended before its `total_pages`, a run that stops) is counted in `unused`.
 ///
-/// How many requests may wait at once follows the measured answer time: about rate × answer time + 1, at least
-/// one, at most `maxInFlight` (an unpaced client: `maxInFlight`); one until the run's first answer (a wrong key
+/// How many requests may wait at once follows the measured answer time: about rate × answer time + 1 (one when
+/// answers come within half the pacing interval), at most `maxInFlight` (an unpaced client: `maxInFlight`); one until the run's first answer (a wrong key
 /// costs one call, not several).
 /// Answered pages wait for the reader in a bounded buffer. Once a request fails, nothing more is requested
 /// ahead; a failure that ends the run (quota, call budget, authentication) is given to every later page without a call.
@@ -134,11 +134,15 @@ actor PageFetcher {
     }
 
     /// How many requests may wait for answers now: one before the first answer, then enough to cover the answer
-    /// time at the paced rate (an unpaced client: `maxInFlight`).
+    /// time at the paced rate (an unpaced client: `maxInFlight`). An answer that comes within half the pacing
+    /// interval leaves one request at a time at the allowance already: then no more are sent at once, since
+    /// requests on several connections reach the server with more jitter between them (seen as 429s on a loaded
+    /// machine).
     private var limit: Int {
         guard let answer = client.stats.answerSeconds else { return 1 }
         guard let rate = client.requestsPerSecond else { return maxInFlight }
-        return max(1, min(maxInFlight, Int((rate * answer).rounded(.up)) + 1))
+        let needed = rate * answer
+        return needed < 0.5 ? 1 : min(maxInFlight, Int(needed.rounded(.up)) + 1)
     }
 
     /// Requests what is known to come next, in reading order, while there is room.

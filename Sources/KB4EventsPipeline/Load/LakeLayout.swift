@@ -1,4 +1,4 @@
-/// Where everything lives under a lake root (PRODUCT.md "Lake layout").
+/// Where everything lives under a lake root (README "Layout on disk").
 public struct LakeLayout: Sendable {
     /// The lake root (`--out`).
     public let root: String

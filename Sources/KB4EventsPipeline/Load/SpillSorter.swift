@@ -6,7 +6,8 @@ import KB4EventsAPI
 /// Sorts a day's events by (`occurred_date`, `id`) with bounded memory: records are held up to a byte limit,
 /// then sorted and written as a run file in a hidden directory; `finish` merges the runs.
 ///
-/// Only used when the API breaks ascending order; the normal path streams and never spills.
+/// Used for every day paged by id (`source.page_order: id`, or the rest of a run once a day's time-ordered pages
+/// did not add up) and when the API breaks ascending order; a day paged by time in order streams and never spills.
 final class SpillSorter {
     private struct Record {
         let key: EventKey

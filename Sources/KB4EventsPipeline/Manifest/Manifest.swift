@@ -33,6 +33,8 @@ public struct Manifest: Sendable, Equatable {
 
     public var format: OutputFormat
     public var baseURL: String
+    /// The API's day filter offset the lake was exported with (absent: +00:00, UTC days).
+    public var dayFilterOffset: DayFilterOffset?
     public var windows: [Day: Window]
     /// Top-level fields this version does not know, kept as read.
     public var extra: JSONObject = JSONObject()
@@ -93,9 +95,13 @@ extension Manifest {
             throw bad("format", "missing or not ndjson/csv")
         }
         self.init(format: format, baseURL: root["base_url"]?.stringValue ?? "")
+        if let text = root["day_filter_offset"]?.stringValue {
+            guard let offset = DayFilterOffset(text) else { throw bad("day_filter_offset", "'\(text)' is not an offset") }
+            dayFilterOffset = offset
+        }
         var extra = JSONObject()
         for (key, value) in zip(root.keys, root.values)
-        where !["version", "format", "base_url", "windows"].contains(key) {
+        where !["version", "format", "base_url", "day_filter_offset", "windows"].contains(key) {
             extra.append(key, value)
         }
         self.extra = extra
@@ -139,6 +145,7 @@ extension Manifest {
         root.append("version", .number(String(Manifest.currentVersion)))
         root.append("format", .string(format.rawValue))
         root.append("base_url", .string(baseURL))
+        if let dayFilterOffset { root.append("day_filter_offset", .string(dayFilterOffset.description)) }
         var ws = JSONObject()
         for day in windows.keys.sorted() {
             let w = windows[day]!

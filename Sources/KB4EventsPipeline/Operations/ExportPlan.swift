@@ -92,8 +92,22 @@ public struct ExportPlan: Sendable, Equatable {
             }
             return Window(day: day, action: action, estimatedCalls: guess, basis: .guess)
         }
+        // With the API's day filter at an offset, a UTC day needs two API days, and a run of consecutive days
+        // one more API day than days: counted on the first day of each run (auto on a new lake may decide one).
+        let offsetNeedsExtraDay: Bool
+        switch settings.dayFilter {
+        case .fixed(let offset): offsetNeedsExtraDay = offset != .utc
+        case .auto: offsetNeedsExtraDay = (manifest?.dayFilterOffset ?? (windows.isEmpty ? nil : .utc)) != .utc
+        }
+        let planned = Set(plan.fetch + plan.recheck)
+        func extra(_ w: Window) -> Window {
+            guard offsetNeedsExtraDay, !planned.contains(w.day.previous) else { return w }
+            var w = w
+            w.estimatedCalls += guess
+            return w
+        }
         return ExportPlan(
-            windows: plan.fetch.map { window($0, .fetch) } + plan.recheck.map { window($0, .recheck) },
+            windows: (plan.fetch.map { window($0, .fetch) } + plan.recheck.map { window($0, .recheck) }).map(extra),
             skipped: plan.skip.count, today: today, clampedFrom: plan.clampedFrom, budget: budget,
             eventsPerDay: eventsPerDay)
     }

@@ -45,6 +45,10 @@ public struct RunMetrics: Sendable, Equatable {
         gauge("retries", "Calls the last run retried.", int(summary.retries))
         gauge("throttled_responses", "HTTP 429 responses the last run received.", int(summary.throttled))
         gauge(
+            "unused_requests", "Requests the last run made ahead whose answers it did not need.",
+            int(summary.unusedRequests))
+        gauge("peak_in_flight", "The most requests the last run kept waiting for answers at once.", int(summary.peakInFlight))
+        gauge(
             "calls_left_today", "Calls exports may still spend today under the daily budget.",
             callsLeftToday.map(int))
         return out

@@ -37,8 +37,17 @@ public struct RunRecord: Sendable, Equatable {
         self.summary = summary
     }
 
-    /// `success` when the exit code is 0, else `failure`.
-    public var outcome: String { exitCode == 0 ? "success" : "failure" }
+    /// `success` when the exit code is 0, `interrupted` for 130/143 (SIGINT/SIGTERM), else `failure`.
+    public var outcome: String { Self.outcome(exitCode: exitCode) }
+
+    /// The outcome an exit code stands for.
+    public static func outcome(exitCode: Int) -> String {
+        switch exitCode {
+        case 0: return "success"
+        case 130, 143: return "interrupted"
+        default: return "failure"
+        }
+    }
 
     /// Where the record lives in a lake.
     public static func path(in layout: LakeLayout) -> String { layout.state + "/last_run.json" }
@@ -52,12 +61,7 @@ public struct RunRecord: Sendable, Equatable {
                 ("started_at", .string(startedAt)), ("finished_at", .string(finishedAt)),
                 ("outcome", .string(outcome)), ("exit_code", int(exitCode)),
                 ("error", error.map(JSONValue.string) ?? .null),
-                ("days_written", int(summary.daysWritten)), ("days_unchanged", int(summary.daysUnchanged)),
-                ("days_skipped", int(summary.daysSkipped)), ("events", int(summary.events)),
-                ("api_calls", int(summary.apiCalls)), ("retries", int(summary.retries)),
-                ("throttled", int(summary.throttled)),
-                ("duration_seconds", .number(String((summary.durationSeconds * 1000).rounded() / 1000))),
-            ]))
+            ] + summary.jsonFields))
     }
 
     /// Reads a record from its JSON; nil when it is not one.
@@ -73,6 +77,8 @@ public struct RunRecord: Sendable, Equatable {
         summary.apiCalls = int("api_calls")
         summary.retries = int("retries")
         summary.throttled = int("throttled")
+        summary.unusedRequests = int("unused_requests")
+        summary.peakInFlight = int("peak_in_flight")
         summary.durationSeconds = json["duration_seconds"]?.numberText.flatMap { Double($0) } ?? 0
         self.init(
             command: command, runID: json["run_id"]?.stringValue ?? "",
@@ -99,5 +105,20 @@ public struct RunRecord: Sendable, Equatable {
         out.append(UInt8(ascii: "\n"))
         try FileSystem.makeDirectories(layout.state)
         try FileSystem.writeAtomically(out, to: Self.path(in: layout), tempTag: tempTag)
+    }
+}
+
+extension RunSummary {
+    /// The counts as JSON fields, shared by `_state/last_run.json` and the `--output json` summary.
+    public var jsonFields: [(String, JSONValue)] {
+        func int(_ v: Int) -> JSONValue { .number(String(v)) }
+        return [
+            ("days_written", int(daysWritten)), ("days_unchanged", int(daysUnchanged)),
+            ("days_skipped", int(daysSkipped)), ("events", int(events)),
+            ("api_calls", int(apiCalls)), ("retries", int(retries)),
+            ("throttled", int(throttled)), ("unused_requests", int(unusedRequests)),
+            ("peak_in_flight", int(peakInFlight)),
+            ("duration_seconds", .number(String((durationSeconds * 1000).rounded() / 1000))),
+        ]
     }
 }

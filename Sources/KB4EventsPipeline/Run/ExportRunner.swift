@@ -53,6 +53,7 @@ public final class ExportRunner {
                 )
             }
         }
+        try settings.checkSource(against: manifest)
         manifest.baseURL = settings.baseURL
 
         let planner = WindowPlanner(today: clock.today)
@@ -81,13 +82,43 @@ public final class ExportRunner {
             FileSystem.removeIfEmpty(lake.raw)
         }
         let days = plan.fetch + plan.recheck
-        let fetcher = PageFetcher(
-            client: client, days: days, order: settings.pageOrder, perPage: settings.perPage,
-            maxInFlight: settings.maxInFlight)
+        // API days fetched and staged, kept while a later UTC day still needs them (with a day-filter offset,
+        // one API day holds the end of one UTC day and the start of the next).
+        var staged: [Day: FetchedDay] = [:]
+        defer { for fetched in staged.values { fetched.raw.remove() } }
+        var fetcher: PageFetcher?
         do {
-            for day in days {
+            var offset = try DayFilterCheck.resolve(
+                settings.dayFilter, recorded: manifest.dayFilterOffset, lakeHasDays: !manifest.windows.isEmpty,
+                force: force, lake: lake.root)
+            if offset == nil {
+                let probe = try await probeOffset(days: days, staged: &staged, summary: &summary)
+                offset = probe
+                logger.notice(
+                    "the API's day filter is at UTC\(probe) (day_filter_offset: auto decided from the first days with events; recorded in the manifest)")
+            }
+            let dayFilter = offset ?? .utc
+            if dayFilter != .utc && settings.keepRaw {
+                throw PipelineError(
+                    stage: .config, category: .configuration, code: "keep_raw_offset",
+                    message:
+                        "keep_raw stores each UTC day's own API pages; with the day filter at UTC\(dayFilter) a day's events come from two API days, which rebuild cannot use yet: turn keep_raw off for this lake")
+            }
+            manifest.dayFilterOffset = dayFilter == .utc ? nil : dayFilter
+            let pager = PageFetcher(
+                client: client, days: dayFilter.apiDays(for: days).filter { staged[$0] == nil },
+                order: settings.pageOrder, perPage: settings.perPage, maxInFlight: settings.maxInFlight)
+            fetcher = pager
+            for (index, day) in days.enumerated() {
+                try Task.checkCancellation()  // SIGINT/SIGTERM: stop between days; nothing partial is recorded
                 progress.currentDay = day
-                try await export(day: day, fetcher: fetcher, manifest: &manifest, summary: &summary)
+                try await export(
+                    day: day, offset: dayFilter, fetcher: pager, staged: &staged, manifest: &manifest, summary: &summary)
+                let next = Set(index + 1 < days.count ? dayFilter.apiDays(for: days[index + 1]) : [])
+                for (api, fetched) in staged where !next.contains(api) {
+                    fetched.raw.remove()
+                    staged[api] = nil
+                }
                 progress.daysDone += 1
                 report(events: summary.events)
             }
@@ -111,30 +142,96 @@ public final class ExportRunner {
     }
 
     /// Ends the run's requests and fills in what it spent.
-    private func fill(_ summary: inout RunSummary, started: Double, fetcher: PageFetcher) async {
-        await fetcher.close()
-        summary.unusedRequests = await fetcher.unused
-        summary.peakInFlight = await fetcher.peakInFlight
+    private func fill(_ summary: inout RunSummary, started: Double, fetcher: PageFetcher?) async {
+        if let fetcher {
+            await fetcher.close()
+            summary.unusedRequests += await fetcher.unused
+            summary.peakInFlight = max(summary.peakInFlight, await fetcher.peakInFlight)
+        }
         summary.apiCalls = client.stats.calls
         summary.retries = client.stats.retries
         summary.throttled = client.stats.throttled
         summary.durationSeconds = clock.now() - started
     }
 
-    private func export(day: Day, fetcher: PageFetcher, manifest: inout Manifest, summary: inout RunSummary) async throws {
+    /// Builds the UTC day `day` from the API days that hold it (fetched now, or staged by an earlier day of the
+    /// run) and commits it.
+    private func export(
+        day: Day, offset: DayFilterOffset, fetcher: PageFetcher, staged: inout [Day: FetchedDay],
+        manifest: inout Manifest, summary: inout RunSummary
+    ) async throws {
         let lake = settings.lake
         var log = logger
         log[metadataKey: "day"] = "\(day)"
+        let build = try DayBuild(
+            day: day, settings: settings, tag: runID, inOrder: settings.pageOrder == .occurredDate,
+            skipsOtherDays: true, logger: log)
+        // The day's cost: the pages it read (an API day shared with the day before was paid for there).
+        var calls = 0
+        var pages = 0
+        let result: DayTransformer.Summary
+        let file: StagedPartition
+        do {
+            for api in offset.apiDays(for: day) {
+                if let fetched = staged[api] {
+                    try DayFilterCheck.check(fetched.arrivals, apiDay: api, offset: offset, day: day)
+                    try build.replay(fetched.raw)
+                } else {
+                    var apiLog = log
+                    if api != day { apiLog[metadataKey: "api_day"] = "\(api)" }
+                    let fetched = try await fetchComplete(
+                        api, offset: offset, day: day, from: fetcher, into: build, summary: summary, logger: apiLog)
+                    calls += fetched.pagesRead
+                    staged[api] = fetched
+                }
+                pages += staged[api]?.pages ?? 0
+            }
+            (result, file) = try build.finish()
+        } catch {
+            build.abandon()
+            throw error
+        }
+        log[metadataKey: "pages"] = "\(pages)"
+        log[metadataKey: "calls"] = "\(calls)"
+        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
+        let outcome = try committer.commit(
+            day: day, result: result, staged: file, apiCalls: calls, manifest: &manifest, logger: log)
+        summary.add(outcome, day: day, result: result)
+        if settings.keepRaw, let fetched = staged[day] {
+            // Only at +00:00 (checked at the start): the day's pages are its own.
+            try withLoadErrors(day) { try fetched.raw.promote(to: lake.rawPartition(day), tempTag: runID) }
+            staged[day] = nil
+        }
+    }
+
+    /// One API day fetched page by page: its pages staged raw on disk, what arrived, and the total the last page
+    /// implies (nil when it cannot tell).
+    struct FetchedDay {
+        var raw: RawPages
+        var pages: Int
+        var arrivals: ArrivalCount
+        var impliedTotal: Int?
+        /// Pages read for it in this run, every fetch of it included.
+        var pagesRead = 0
+    }
+
+    /// Fetches the API day `api` until its pages add up (at most `fetchesPerDay` times), feeding `build` as pages
+    /// arrive, and checks that its answers lie within the day `offset` says (no check while `offset` is unknown).
+    private func fetchComplete(
+        _ api: Day, offset: DayFilterOffset?, day: Day, from fetcher: PageFetcher, into build: DayBuild?,
+        summary: RunSummary, logger log: Logger
+    ) async throws -> FetchedDay {
         var fetches = 1
         var fetched = try await fetch(
-            DayFetch(day: day, order: settings.pageOrder, attempt: fetches), from: fetcher, summary: summary, logger: log)
+            DayFetch(day: api, order: settings.pageOrder, attempt: fetches), day: day, from: fetcher, into: build,
+            summary: summary, logger: log)
         var pagesRead = fetched.pages
         // Offset paging can miss a row: one inserted before the cursor while paging, or, when the API orders
         // equal timestamps differently from one request to the next, a tie at a page boundary (one row seen
         // twice, another never). The last page tells how many rows the day has; when fewer distinct ones
         // arrived, the day is fetched again ordered by its unique id (stable pages; sorted locally).
-        while let total = fetched.impliedTotal, fetched.result.events < total {
-            let arrived = fetched.result.events
+        while let total = fetched.impliedTotal, fetched.arrivals.distinct < total {
+            let arrived = fetched.arrivals.distinct
             guard fetches < Self.fetchesPerDay else {
                 log.warning(
                     "the pages still do not add up after \(fetches) fetches (\(total) implied, \(arrived) arrived); keeping this copy: the lookback re-check (or backfill --force) fetches the day later",
@@ -152,51 +249,36 @@ public final class ExportRunner {
                     "rows moved while paging: the last page implies \(total) events, \(arrived) arrived; fetching the day again",
                     metadata: ["implied_total": "\(total)", "page_order": "\(settings.pageOrder.rawValue)"])
             }
-            fetched.staged.discard()
+            build?.forget(fetched.raw)
             fetched.raw.remove()
             fetches += 1
             fetched = try await fetch(
-                DayFetch(day: day, order: settings.pageOrder, attempt: fetches), from: fetcher, summary: summary,
-                logger: log)
+                DayFetch(day: api, order: settings.pageOrder, attempt: fetches), day: day, from: fetcher, into: build,
+                summary: summary, logger: log)
             pagesRead += fetched.pages
         }
-        // The day's cost: the pages it read (requests made ahead for later days belong to those days).
-        let calls = pagesRead
-        log[metadataKey: "pages"] = "\(fetched.pages)"
-        log[metadataKey: "calls"] = "\(calls)"
-        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
-        let outcome = try committer.commit(
-            day: day, result: fetched.result, staged: fetched.staged, apiCalls: calls, manifest: &manifest, logger: log)
-        summary.add(outcome, day: day, result: fetched.result)
-        if settings.keepRaw {
-            try withLoadErrors(day) { try fetched.raw.promote(to: lake.rawPartition(day), tempTag: runID) }
-        } else {
-            fetched.raw.remove()
+        fetched.pagesRead = pagesRead
+        if let offset {
+            do { try DayFilterCheck.check(fetched.arrivals, apiDay: api, offset: offset, day: day) } catch {
+                fetched.raw.remove()
+                throw error
+            }
         }
+        return fetched
     }
 
-    /// One day fetched page by page into a staged file, with its raw pages staged beside it.
-    private struct FetchedDay {
-        var result: DayTransformer.Summary
-        var staged: StagedPartition
-        var raw: RawPages
-        var pages: Int
-        /// The total the last page implies (nil when it cannot tell).
-        var impliedTotal: Int?
-    }
-
-    /// Reads the pages of `request` in order, following `next_page`, into a staged day.
-    private func fetch(_ request: DayFetch, from fetcher: PageFetcher, summary: RunSummary, logger log: Logger)
-        async throws -> FetchedDay
-    {
-        let day = request.day
+    /// Reads the pages of `request` in order, following `next_page`, staging them raw and feeding `build`.
+    /// `day` is the UTC day they are read for (named in errors).
+    private func fetch(
+        _ request: DayFetch, day: Day, from fetcher: PageFetcher, into build: DayBuild?, summary: RunSummary,
+        logger log: Logger
+    ) async throws -> FetchedDay {
         let order = request.order
         let raw = try withLoadErrors(day) {
-            try RawPages.staging(settings.lake.rawStaging(day, tag: runID), durable: settings.keepRaw)
+            try RawPages.staging(settings.lake.rawStaging(request.day, tag: runID), durable: settings.keepRaw)
         }
-        let build = try DayBuild(
-            day: day, settings: settings, tag: runID, raw: raw, inOrder: order == .occurredDate, logger: log)
         var pages = 0
+        var arrivals = ArrivalCount()
         var last: EventsPage?
         var number: Int? = 1
         do {
@@ -226,17 +308,53 @@ public final class ExportRunner {
                     ])
                 report(events: summary.events, extra: page.events.count)
                 try withLoadErrors(day) { try raw.store(page: page.page, body: page.body) }
-                try build.add(page)
+                arrivals.add(page)
+                try build?.add(page, from: raw)
             }
             await fetcher.end(request, after: pages)
-            let (result, staged) = try build.finish()
             let implied = last.flatMap { $0.meta.impliedTotal(rowsOnPage: $0.events.count, page: $0.page) }
-            return FetchedDay(result: result, staged: staged, raw: raw, pages: pages, impliedTotal: implied)
+            return FetchedDay(raw: raw, pages: pages, arrivals: arrivals, impliedTotal: implied)
         } catch {
-            build.abandon()
             raw.remove()
             throw error
         }
+    }
+
+    /// `day_filter_offset: auto` on a lake that has none recorded: fetches the days (as API days) until their
+    /// answers fit one offset, keeping what was fetched for the export. Days without events decide nothing.
+    private func probeOffset(days: [Day], staged: inout [Day: FetchedDay], summary: inout RunSummary) async throws
+        -> DayFilterOffset
+    {
+        // No day is asked for ahead: the next one might not be an API day the decided offset needs.
+        let probe = PageFetcher(
+            client: client, days: [], order: settings.pageOrder, perPage: settings.perPage,
+            maxInFlight: settings.maxInFlight)
+        var candidates: [DayFilterOffset]?
+        for day in days {
+            var log = logger
+            log[metadataKey: "api_day"] = "\(day)"
+            let fetched = try await fetchComplete(
+                day, offset: nil, day: day, from: probe, into: nil, summary: summary, logger: log)
+            staged[day] = fetched
+            guard let fits = DayFilterCheck.fitting(fetched.arrivals, apiDay: day) else { continue }
+            let remaining = (candidates ?? fits).filter(fits.contains)
+            guard !remaining.isEmpty else {
+                throw PipelineError(
+                    stage: .extract, category: .data, code: "day_filter_offset",
+                    message:
+                        "day_filter_offset: auto: the answers for occurred_date=\(day) fit no offset that the days before fit: the API's day filter is not one fixed offset; set source.day_filter_offset explicitly",
+                    day: day)
+            }
+            candidates = remaining
+            if let decided = DayFilterCheck.decided(remaining) {
+                await probe.close()
+                summary.unusedRequests += await probe.unused
+                return decided
+            }
+        }
+        await probe.close()
+        summary.unusedRequests += await probe.unused
+        return candidates.map(DayFilterCheck.likeliest) ?? .utc
     }
 
     /// Removes temporary files a crashed run left behind (the lock guarantees no other run owns them).

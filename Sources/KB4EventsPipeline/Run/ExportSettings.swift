@@ -22,10 +22,14 @@ public struct ExportSettings: Sendable {
     public var pageOrder: PageOrder
     /// Requests that may wait for their answers at once (1: one page at a time; see `PageFetcher`).
     public var maxInFlight: Int
+    /// The clock of the API's day filter (`source.day_filter_offset`).
+    public var dayFilter: DayFilterSetting = .fixed(.utc)
     /// Recorded in the manifest (never a key).
     public var baseURL: String
     /// Recorded per window.
     public var toolVersion: String
+    /// `--source-changed`: a lake whose manifest records another base URL is taken as moved, not refused.
+    public var sourceChanged = false
 
     /// Creates settings.
     public init(
@@ -54,6 +58,24 @@ extension ExportSettings {
         var settings = self
         if !formatIsExplicit, let lakeFormat { settings.format = lakeFormat }
         return settings
+    }
+}
+
+extension ExportSettings {
+    /// Refuses a run whose base URL is not the one the lake was filled from (another region's account is
+    /// another account), unless `sourceChanged`. A loopback host matches any loopback port (a simulator gets a
+    /// new port at every start); a manifest with no base URL or no day recorded matches anything.
+    func checkSource(against manifest: Manifest) throws {
+        let recorded = manifest.baseURL
+        guard !sourceChanged, !manifest.windows.isEmpty, !recorded.isEmpty, recorded != baseURL else { return }
+        if let a = try? BaseURL(parsing: recorded), let b = try? BaseURL(parsing: baseURL), a.isLoopback, b.isLoopback {
+            return
+        }
+        throw PipelineError(
+            stage: .config, category: .configuration, code: "source_mismatch",
+            message:
+                "the lake at \(lake.root) was filled from \(recorded), but this run resolves \(baseURL) (from --region, --base-url or the pipeline file; us when none is given): give the lake's region or base URL, or add --source-changed if the account really moved"
+        )
     }
 }
 
@@ -120,7 +142,7 @@ public struct RunSummary: Sendable, Equatable {
         let d = (durationSeconds * 10).rounded() / 10
         var calls = "API calls \(apiCalls)"
         var notes: [String] = []
-        if retries > 0 || throttled > 0 { notes += ["\(retries) retries", "\(throttled) throttled"] }
+        if retries > 0 || throttled > 0 { notes += ["\(retries) \(retries == 1 ? "retry" : "retries")", "\(throttled) throttled"] }
         if unusedRequests > 0 { notes.append("\(unusedRequests) unused") }
         if !notes.isEmpty { calls += " (" + notes.joined(separator: ", ") + ")" }
         return

@@ -37,6 +37,25 @@ public final class LakeLock {
         flock(fd, LOCK_UN)
         close(fd)
     }
+
+    /// The run holding the lock on a lake right now: its pid and when it took the lock (the lock file's
+    /// mtime, written as it is taken); nil when no run holds it. Reads only (a shared try-lock, released at once).
+    public static func holder(layout: LakeLayout) -> (pid: String, since: Double)? {
+        let path = layout.root + "/.kb4-events.lock"
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        var buf = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buf, 32, 0)
+        let pid = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingASCIIWhitespaceAndNewlines() : "?"
+        var st = stat()
+        let since = fstat(fd, &st) == 0 ? Double(st.st_mtim.tv_sec) : 0
+        return (pid, since)
+    }
 }
 
 extension String {

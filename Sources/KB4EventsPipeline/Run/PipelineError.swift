@@ -20,6 +20,8 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         case temporary
         /// The key or region was refused.
         case authentication
+        /// What the command needs to read is not there (no lake, no raw pages).
+        case missingInput
     }
 
     public let stage: Stage
@@ -45,9 +47,6 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         self.page = page
         self.cause = cause
     }
-
-    /// Whether running again later can help.
-    public var isRetryable: Bool { category == .temporary || category == .unavailable }
 
     public var description: String {
         var where_ = ""

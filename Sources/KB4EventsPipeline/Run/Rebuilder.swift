@@ -32,7 +32,7 @@ public final class Rebuilder {
         let lake = settings.lake
         guard FileSystem.isDirectory(lake.root) else {
             throw PipelineError(
-                stage: .config, category: .configuration, code: "no_lake", message: "no lake at \(lake.root)")
+                stage: .config, category: .missingInput, code: "no_lake", message: "no lake at \(lake.root)")
         }
         let lock = try LakeLock(layout: lake)
         defer { withExtendedLifetime(lock) {} }
@@ -61,8 +61,13 @@ public final class Rebuilder {
             manifest.format = settings.format
         }
         if days.isEmpty {
-            logger.warning(
-                "no raw pages to rebuild from", metadata: ["raw": "\(lake.raw)", "hint": "export with --keep-raw"])
+            // Nothing asked for can be done: a failure, not a quiet success.
+            let range = from == nil && to == nil ? "" : " for \(from.map { "\($0)" } ?? "…")…\(to.map { "\($0)" } ?? "…")"
+            throw PipelineError(
+                stage: .config, category: .missingInput, code: "raw_missing",
+                message:
+                    "no raw pages\(range) under \(lake.raw): rebuild needs the pages kept by an export with --keep-raw; repair a day without them with `kb4-events backfill --from D --to D --force`"
+            )
         }
         var summary = RunSummary()
         let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
@@ -70,7 +75,7 @@ public final class Rebuilder {
             var log = logger
             log[metadataKey: "day"] = "\(day)"
             let raw = RawPages(directory: lake.rawPartition(day))
-            let build = try DayBuild(day: day, settings: settings, tag: runID, raw: raw, logger: log)
+            let build = try DayBuild(day: day, settings: settings, tag: runID, logger: log)
             let result: DayTransformer.Summary
             let staged: StagedPartition
             do {
@@ -80,9 +85,7 @@ public final class Rebuilder {
                         stage: .extract, category: .data, code: "raw_incomplete",
                         message: "\(raw.directory) does not hold pages 1…N (found \(pages.count))", day: day)
                 }
-                for number in pages {
-                    try build.add(try raw.read(page: number, describe: "day \(day) raw page \(number)"))
-                }
+                try build.replay(raw)
                 (result, staged) = try build.finish()
             } catch {
                 build.abandon()

@@ -1,5 +1,6 @@
-/// `YYYY-MM-DDTHH:MM:SSZ` for epoch seconds (UTC).
-func isoSeconds(_ epoch: Double) -> String {
+/// `YYYY-MM-DDTHH:MM:SSZ` for epoch seconds (UTC): the one timestamp format of the manifest, run records, logs
+/// and run ids.
+public func isoSeconds(_ epoch: Double) -> String {
     let secs = Int(epoch.rounded(.down))
     let day = Day(ordinal: secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400)
     let rem = secs - day.ordinal * 86_400

@@ -43,8 +43,15 @@ public struct DayTransformer {
     private var summary = Summary()
 
     /// Creates a transformer for `day` that hands each event, in final order, to `emit`.
-    public init(day: Day, mode: Mode = .streaming, emit: @escaping (JSONObject) throws -> Void) {
+    /// Events of other UTC days: skipped when true (an export, whose API days may span two UTC days), an error
+    /// when false (a rebuild from pages stored under their own day).
+    private let skipsOtherDays: Bool
+
+    public init(
+        day: Day, mode: Mode = .streaming, skipsOtherDays: Bool = false, emit: @escaping (JSONObject) throws -> Void
+    ) {
         self.day = day
+        self.skipsOtherDays = skipsOtherDays
         self.emit = emit
         if case .sorting(let directory, let limit) = mode {
             sorter = SpillSorter(directory: directory, limitBytes: limit)
@@ -67,6 +74,9 @@ public struct DayTransformer {
                 day: day, page: page)
         }
         guard Day(ordinal: Int(millis.floorDiv(86_400_000))) == day else {
+            // An API day at an offset holds events of two UTC days: the other one's are not this day's. (The
+            // exporter checks each API day's answers against its window itself, with a diagnosis.)
+            if skipsOtherDays { return }
             throw PipelineError(
                 stage: .transform, category: .data, code: "wrong_day",
                 message: "event \(id) occurred at \(occurred), outside the requested UTC day", day: day, page: page)
@@ -134,7 +144,8 @@ public struct DayTransformer {
 }
 
 /// The ids of the last `capacity` emitted events (a ring with a set for lookups), and the newest time.
-private struct RecentIDs {
+/// The ids of the last `capacity` events (repeats from page drift land at page boundaries).
+struct RecentIDs {
     private let capacity: Int
     private var ring: [String]
     private var next = 0

@@ -6,15 +6,17 @@ public struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConve
     public let minutes: Int
 
     /// UTC days.
-    public static let utc = DayFilterOffset(minutes: 0)
+    public static let utc = DayFilterOffset(checked: 0)
     /// The offsets a time zone can have: −12:00 … +14:00.
     public static let range = -720...840
 
     /// An offset of `minutes` east of UTC (nil outside −12:00 … +14:00).
     public init?(minutes: Int) {
         guard Self.range.contains(minutes) else { return nil }
-        self.minutes = minutes
+        self.init(checked: minutes)
     }
+
+    private init(checked minutes: Int) { self.minutes = minutes }
 
     /// Parses `+02:00`, `-05:00`, `+05:30` (also `Z`).
     public init?(_ text: String) {

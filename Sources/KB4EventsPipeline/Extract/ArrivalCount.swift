@@ -1,0 +1,101 @@
+import KB4EventsAPI
+
+/// What arrived for one API day: rows, the distinct ones among them (a row repeated across a page boundary is
+/// counted once), and the earliest and latest instants, which tell which day filter the answers fit.
+struct ArrivalCount {
+    private(set) var rows = 0
+    private(set) var repeats = 0
+    /// The earliest and latest `occurred_date` (ms since the epoch, and as sent).
+    private(set) var first: (millis: Int64, text: String)?
+    private(set) var last: (millis: Int64, text: String)?
+    private var recent = RecentIDs(capacity: DayTransformer.recentCapacity)
+
+    /// Distinct rows.
+    var distinct: Int { rows - repeats }
+
+    mutating func add(_ page: EventsPage) {
+        for event in page.events {
+            rows += 1
+            // Rows without an id or a time are the transform's to report.
+            guard let id = event["id"]?.stringValue ?? event["id"]?.numberText,
+                let text = event["occurred_date"]?.stringValue, let millis = parseTimestampMillis(text)
+            else { continue }
+            if recent.contains(id) {
+                repeats += 1
+                continue
+            }
+            recent.insert(EventKey(millis: millis, id: id))
+            if first.map({ millis < $0.millis }) ?? true { first = (millis, text) }
+            if last.map({ millis > $0.millis }) ?? true { last = (millis, text) }
+        }
+    }
+}
+
+/// The rules about the API's day filter: which offset a run uses, whether an API day's answers lie within the
+/// day it asked for, and what they fit when they do not.
+enum DayFilterCheck {
+    /// The offset a run uses: the setting, checked against the lake's recorded one (a lake with days and none
+    /// recorded was exported at +00:00); nil when `auto` must decide from the answers. A change is refused like
+    /// a format change, unless `force` re-exports every day.
+    static func resolve(
+        _ setting: DayFilterSetting, recorded: DayFilterOffset?, lakeHasDays: Bool, force: Bool, lake: String
+    ) throws -> DayFilterOffset? {
+        let lakeOffset = recorded ?? (lakeHasDays ? .utc : nil)
+        switch setting {
+        case .auto:
+            return lakeOffset
+        case .fixed(let offset):
+            if let lakeOffset, lakeOffset != offset, !force {
+                throw PipelineError(
+                    stage: .config, category: .configuration, code: "day_filter_mismatch",
+                    message:
+                        "the lake at \(lake) was exported with the API's day filter at UTC\(lakeOffset); refusing UTC\(offset) (set source.day_filter_offset: \"\(lakeOffset)\" or auto, use another --out, or --force to re-export every day)"
+                )
+            }
+            return offset
+        }
+    }
+
+    /// Throws a data error when the answers for `occurred_date=apiDay` do not all lie within the day `offset`
+    /// gives it, saying which offsets they fit, with the first and last instants as evidence.
+    static func check(_ arrivals: ArrivalCount, apiDay: Day, offset: DayFilterOffset, day: Day) throws {
+        guard let first = arrivals.first, let last = arrivals.last else { return }
+        let window = offset.window(ofAPIDay: apiDay)
+        guard !window.contains(first.millis) || !window.contains(last.millis) else { return }
+        let what = offset == .utc ? "the UTC day" : "the day at UTC\(offset)"
+        var message =
+            "the API's answers for occurred_date=\(apiDay) run from \(first.text) to \(last.text), outside \(what) (\(isoSeconds(Double(window.lowerBound) / 1000)) to \(isoSeconds(Double(window.upperBound) / 1000)))"
+        if let fits = fitting(arrivals, apiDay: apiDay), !fits.isEmpty {
+            let likely = likeliest(fits)
+            let range = fits.count > 1 ? " (every offset from \(fits.first!) to \(fits.last!) fits these answers)" : ""
+            message +=
+                ": they fit the account's local day at UTC\(likely)\(range), so the API's day filter is not \(what). Set source.day_filter_offset: \"\(likely)\" in the pipeline file (or --day-filter-offset \(likely); auto decides it from the first day with events): partitions stay UTC days, each built from the two API days that overlap it"
+        } else {
+            message += ", and they fit no fixed offset from -12:00 to +14:00"
+        }
+        throw PipelineError(stage: .extract, category: .data, code: "day_filter_offset", message: message, day: day)
+    }
+
+    /// The offsets the answers for `apiDay` fit; nil when no event arrived.
+    static func fitting(_ arrivals: ArrivalCount, apiDay: Day) -> [DayFilterOffset]? {
+        guard let first = arrivals.first, let last = arrivals.last else { return nil }
+        return DayFilterOffset.fitting(first: first.millis, last: last.millis, apiDay: apiDay)
+    }
+
+    /// The offset the candidates settle on: the only one, or the only whole hour among them (time zones sit on
+    /// whole hours but for a few); nil while that is not yet clear.
+    static func decided(_ candidates: [DayFilterOffset]) -> DayFilterOffset? {
+        if candidates.count == 1 { return candidates[0] }
+        let hours = candidates.filter { $0.minutes % 60 == 0 }
+        return hours.count == 1 ? hours[0] : nil
+    }
+
+    /// The likeliest of several candidates: whole hours first, then half hours, then the rest; the middle one.
+    static func likeliest(_ candidates: [DayFilterOffset]) -> DayFilterOffset {
+        for step in [60, 30, 15] {
+            let on = candidates.filter { $0.minutes % step == 0 }
+            if !on.isEmpty { return on[on.count / 2] }
+        }
+        return candidates[candidates.count / 2]
+    }
+}
