@@ -39,7 +39,8 @@ struct CommandTree {
 /// Rewrites the arguments before parsing, in ways that change no meaning:
 /// - options given before the action move after it (`kb4-events --out lake status`, `api --base-url U list-events`),
 ///   as git and kubectl accept them;
-/// - a negative number after an option is its value (`--requests-per-second -1`), not an option.
+/// - a negative number or UTC offset after an option is its value (`--requests-per-second -1`,
+///   `--day-filter-offset -05:00`), not an option.
 enum ArgumentOrder {
     static func normalize(_ args: [String], tree: CommandTree = .root) -> [String] {
         var path: [String] = []
@@ -96,7 +97,10 @@ enum ArgumentOrder {
     }
 
     private static func isNegativeNumber(_ text: String) -> Bool {
-        text.count > 1 && text.hasPrefix("-") && Double(text.dropFirst()) != nil
+        guard text.count > 1, text.hasPrefix("-") else { return false }
+        let rest = text.dropFirst()
+        let isOffset = rest.count == 5 && rest.enumerated().allSatisfy { $0.offset == 2 ? $0.element == ":" : $0.element.isASCII && $0.element.isNumber }
+        return Double(rest) != nil || isOffset
     }
 
     /// The command a usage error concerns (`kb4-events api list-events`), and its node.

@@ -122,6 +122,32 @@ import Testing
         }
     }
 
+    @Test func anExhaustedRetryBudgetWithRequestsInFlightKeepsTheCompletedDays() async throws {
+        try await LakeFixture.with(events: 1000, days: 6, configure: { c in
+            c.latency = .milliseconds(40)
+            c.maxPerPage = 10
+        }) { f in
+            // After 45 calls the API fails every request: the days completed by then stay, nothing else is recorded.
+            let sent = Counter()
+            let simulator = f.simulator
+            let client = try f.client(
+                retry: RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(40), budget: .seconds(1)),
+                gate: {
+                    if sent.next() == 45 { simulator.setFaults(FaultConfiguration(serverError: 1)) }
+                })
+            var stopped: RunFailure?
+            do { _ = try await backfill(f, client: client) } catch let e as RunFailure { stopped = e }
+            let failure = try #require(stopped)
+            #expect((failure.error as? PipelineError)?.category == .unavailable, "\(failure.error)")
+            let m = try f.manifest()
+            #expect(!m.windows.isEmpty && m.windows.count < 5, "\(m.windows.keys.sorted())")
+            for day in m.windows.keys { #expect(try f.lines(day) == f.truth(day), "day \(day)") }
+            let partitions = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/events")
+            #expect(Set(partitions) == Set(m.windows.keys.map { "dt=\($0)" }), "no partial day")
+            #expect(client.stats.calls == sent.next() - 1, "every request that left is counted")
+        }
+    }
+
     @Test func aWrongKeyCostsOneCallNotAWindowOfThem() async throws {
         try await LakeFixture.with(events: 300, days: 6, configure: { $0.latency = .milliseconds(30) }) { f in
             let client = try f.client(key: "wrong-key")

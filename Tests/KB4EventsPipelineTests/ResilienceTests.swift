@@ -58,7 +58,11 @@ import Testing
         try await LakeFixture.with(events: 300, days: 2, configure: { $0.requestsPerSecond = 4; $0.maxPerPage = 10 }) { f in
             let client = try f.client(rps: 4)
             _ = try await f.runner(start: f.today.previous, client: client).run(.sync(force: false))
-            #expect(client.stats.throttled == 0)
+            // The pacer leaves 3 % (30 ms a second) for the jitter between a call's release and its arrival. With
+            // the whole suite on two cores, the test process itself (client and in-process simulator) is starved
+            // for longer than that now and then, which bunches two arrivals: one 429 is then answered by a wider
+            // margin for the rest of the run, never followed by a second (an unpaced client meets dozens).
+            #expect(client.stats.throttled <= 1)
             #expect(client.stats.calls > 10)
         }
     }

@@ -65,11 +65,13 @@ enum DayFilterCheck {
         let what = offset == .utc ? "the UTC day" : "the day at UTC\(offset)"
         var message =
             "the API's answers for occurred_date=\(apiDay) run from \(first.text) to \(last.text), outside \(what) (\(isoSeconds(Double(window.lowerBound) / 1000)) to \(isoSeconds(Double(window.upperBound) / 1000)))"
-        if let fits = fitting(arrivals, apiDay: apiDay), !fits.isEmpty {
-            let likely = likeliest(fits)
-            let range = fits.count > 1 ? " (every offset from \(fits.first!) to \(fits.last!) fits these answers)" : ""
+        if let fits = fitting(arrivals, apiDay: apiDay), let likely = decided(fits) {
+            let range = fits.count > 1 ? " (offsets from \(fits.first!) to \(fits.last!) fit)" : ""
             message +=
-                ": they fit the account's local day at UTC\(likely)\(range), so the API's day filter is not \(what). Set source.day_filter_offset: \"\(likely)\" in the pipeline file (or --day-filter-offset \(likely); auto decides it from the first day with events): partitions stay UTC days, each built from the two API days that overlap it"
+                ": they fit the account's local day at UTC\(likely)\(range), so the API's day filter is not \(what). Set source.day_filter_offset: \"\(likely)\" in the pipeline file (or --day-filter-offset \(likely); auto finds it from the first days with events): partitions stay UTC days, each built from the two API days that overlap it"
+        } else if let fits = fitting(arrivals, apiDay: apiDay), !fits.isEmpty {
+            message +=
+                ": they fit the account's local day at any offset from UTC\(fits.first!) to UTC\(fits.last!) (too few events on this day to tell which), so the API's day filter is not \(what). Set source.day_filter_offset to the account's offset (its time zone in the KnowBe4 console), or to auto to let the first days with events decide: partitions stay UTC days"
         } else {
             message += ", and they fit no fixed offset from -12:00 to +14:00"
         }
@@ -82,12 +84,15 @@ enum DayFilterCheck {
         return DayFilterOffset.fitting(first: first.millis, last: last.millis, apiDay: apiDay)
     }
 
-    /// The offset the candidates settle on: the only one, or the only whole hour among them (time zones sit on
-    /// whole hours but for a few); nil while that is not yet clear.
+    /// The offset the candidates settle on: the only whole hour among them (time zones sit on whole hours but
+    /// for a few), else the only half hour, else the only one; nil while that is not yet clear.
     static func decided(_ candidates: [DayFilterOffset]) -> DayFilterOffset? {
-        if candidates.count == 1 { return candidates[0] }
-        let hours = candidates.filter { $0.minutes % 60 == 0 }
-        return hours.count == 1 ? hours[0] : nil
+        for step in [60, 30, 15] {
+            let on = candidates.filter { $0.minutes % step == 0 }
+            if on.count == 1 { return on[0] }
+            if on.count > 1 { return nil }
+        }
+        return nil
     }
 
     /// The likeliest of several candidates: whole hours first, then half hours, then the rest; the middle one.
