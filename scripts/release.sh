@@ -66,9 +66,12 @@ fi
 "$stage/kb4-events" --generate-completion-script fish > "$stage/completions/kb4-events.fish"
 
 # The man page from swift-argument-parser's generate-manual plugin (offline: it builds from the local checkouts).
+# The plugin builds the whole package again with its own flags: a scratch folder of its own keeps that build from
+# invalidating the release build above, and a debug build is enough for the help text it reads.
 if [ -z "${RELEASE_NO_MAN:-}" ]; then
-  if swift package --package-path "$src" plugin generate-manual -c release >"$tmp/man.log" 2>&1; then
-    page=$(find "$src/.build/plugins" -name 'kb4-events.1' -newer "$tmp/src" | head -n 1)
+  if swift package --package-path "$src" --scratch-path "$work/manual" plugin generate-manual --configuration debug \
+    >"$tmp/man.log" 2>&1; then
+    page=$(find "$work/manual/plugins" -name 'kb4-events.1' -newer "$tmp/src" | head -n 1)
     if [ -n "$page" ]; then
       mkdir -p "$stage/man/man1" && cp "$page" "$stage/man/man1/kb4-events.1"
     else
