@@ -29,8 +29,9 @@ struct RunReport {
         var summary = summary ?? .empty
         if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
         // A run turned away by the lock did nothing to the lake; the run holding the lock records its own.
-        let lockedOut = (error as? PipelineError)?.code == "locked"
-        if let lake, !lockedOut, FileManager.default.fileExists(atPath: lake.root) {
+        // A lake from a newer kb4-events is left as it is, its state files included.
+        let leaveLake = ["locked", "newer_version"].contains((error as? PipelineError)?.code ?? "")
+        if let lake, !leaveLake, FileManager.default.fileExists(atPath: lake.root) {
             let record = RunRecord(
                 command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
                 exitCode: Int(exitCode),
