@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 fail() { echo "check-deploy: FAIL: $*" >&2; exit 1; }
-bin=${1:-$(ls -t .build/debug/kb4-events .build/release/kb4-events 2>/dev/null | head -n 1)}
+bin=${1:-$(ls -t .build/debug/kb4-events .build/release/kb4-events 2>/dev/null | head -n 1 || true)}
 [ -n "$bin" ] && [ -x "$bin" ] || fail "no kb4-events binary: swift build first, or pass its path"
 bin=$(readlink -f "$bin")
 tmp=$(mktemp -d)
