@@ -28,6 +28,10 @@ ln -s kb4-events@.timer "$units/kb4-events@acme.timer"
 if ! out=$(systemd-analyze verify "$units/kb4-events@acme.service" "$units/kb4-events@acme.timer" 2>&1) || [ -n "$out" ]; then
   fail "systemd-analyze verify: ${out:-non-zero exit}"
 fi
+# The sandbox, scored offline (0 = locked down, 10 = none; the unit scores 1.4): fail above 2.0.
+if ! out=$(systemd-analyze security --offline=true --threshold=20 --no-pager "$units/kb4-events@acme.service" 2>&1); then
+  fail "kb4-events@.service exposure above 2.0: $(tail -n 1 <<<"$out")"
+fi
 for want in 'SuccessExitStatus=75' 'EnvironmentFile=/etc/kb4-events/%i.env' 'ProtectSystem=strict' \
   'ReadWritePaths=/var/lib/kb4-events/%i' 'NoNewPrivileges=yes' 'PrivateTmp=yes' 'User=kb4-events'; do
   grep -qx "$want" deploy/systemd/kb4-events@.service || fail "kb4-events@.service lacks $want"
@@ -38,7 +42,8 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$units/kb4-events@.service")
 exec_start=${exec_start//\/etc\/kb4-events\/%i.yaml/$repo/pipelines/demo.yaml}
 exec_start=${exec_start//\/var\/lib\/kb4-events\/%i/$tmp/state}
 [[ $exec_start != *%* && $exec_start != */etc/* && $exec_start != */var/lib/* ]] || fail "unexpected ExecStart: $exec_start"
-(cd "$tmp" && env -u KB4_EVENTS_API_KEY $exec_start > "$tmp/exec.out" 2>&1) || fail "the unit's ExecStart failed: $(cat "$tmp/exec.out")"
+(cd "$tmp" && env -u KB4_EVENTS_API_KEY $exec_start > "$tmp/exec.out" 2> "$tmp/exec.err") \
+  || fail "the unit's ExecStart failed: $(cat "$tmp/exec.err")"
 grep -qx 'kb4_events_run_exit_code 0' "$tmp/state/kb4_events.prom" || fail "ExecStart wrote no metrics with exit code 0"
 echo "check-deploy: systemd units verified; ExecStart ran the demo: $(head -n 1 "$tmp/exec.out")"
 
