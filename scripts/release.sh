@@ -45,7 +45,15 @@ SWIFT
 rsync -r --checksum --delete --exclude=/.build/ "$tmp/src/" "$src/"
 
 flags=(--package-path "$src" -c release --static-swift-stdlib --product kb4-events)
-swift build "${flags[@]}" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking|Applying)' || true
+# A failed build stops here (never a stale binary from an earlier build). The log shown leaves out progress lines
+# and the static Foundation's linker notes (mktemp).
+quiet() { grep -Ev '^\[[0-9]+/[0-9]+\] (Compiling|Emitting|Write|Linking|Applying)|swift_static/linux/.*(mktemp|: warning)' "$1" || true; }
+if ! swift build "${flags[@]}" > "$work/build.log" 2>&1; then
+  quiet "$work/build.log" | tail -n 40 >&2
+  echo "release: the build failed (full log: $work/build.log)" >&2
+  exit 1
+fi
+quiet "$work/build.log" | tail -n 3
 bin="$(swift build "${flags[@]}" --show-bin-path)/kb4-events"
 [ -x "$bin" ] || { echo "release: the build produced no binary at $bin" >&2; exit 1; }
 
@@ -85,7 +93,7 @@ fi
 
 # Reproducible archive: sorted names, fixed owner, the commit's time as every mtime, gzip without name or time.
 mkdir -p "$dist"
-stamp=$(git log -1 --format=%ct HEAD)
+stamp=$(git log -1 --format=%ct "$commit")
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$stamp" -C "$tmp" -cf - "$name" | gzip -n -9 > "$dist/$name.tar.gz"
 (cd "$dist" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
 echo "release: $dist/$name.tar.gz ($(stat -c %s "$dist/$name.tar.gz") bytes; binary $(stat -c %s "$stage/kb4-events") bytes)"
