@@ -88,7 +88,8 @@ check_run() {  # label, then the command to run for the demo; the version, demo 
   [[ $out == *"verified 13 files, 0 problems"* ]] || die "$label: unexpected verify output: $out"
   say "$label: verify: ${out##*$'\n'}"
 }
-demo_in_root() { chroot --userspec=65534:65534 "$work" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp/demo sh -c 'cd /tmp/demo && "$@"' sh "$@"; }
+# Each command has 5 minutes: a demo that cannot reach its simulator would otherwise retry for the 90-minute budget.
+demo_in_root() { timeout 300 chroot --userspec=65534:65534 "$work" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp/demo sh -c 'cd /tmp/demo && "$@"' sh "$@"; }
 check_run "minimal $suite root (nobody)" demo_in_root
 if chroot "$work" ldd /usr/local/bin/kb4-events | grep -q 'not found'; then die "a shared library is missing in the root"; fi
 say "in the root: passed ($((SECONDS - t1)) s)"
@@ -108,7 +109,7 @@ else
   if ldd "$host/$name/kb4-events" | grep -F "$toolchain/"; then die "the binary loads libraries from $toolchain"; fi
   # A private mount namespace: a tmpfs over the toolchain, seen by this command only.
   masked() {
-    unshare -m sh -ec 'mount --make-rprivate / && mount -t tmpfs -o size=1m none "$toolchain"
+    timeout 300 unshare -m sh -ec 'mount --make-rprivate / && mount -t tmpfs -o size=1m none "$toolchain"
       [ ! -e "$toolchain/usr/bin/swift" ] || { echo "$toolchain is still visible" >&2; exit 1; }
       cd "$host" && PATH="$host/$0:$PATH" exec "$@"' "$name" "$@"
   }
