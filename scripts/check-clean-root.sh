@@ -30,6 +30,8 @@ packages=$(sed 's/#.*//' deploy/runtime-packages.txt | xargs)
 key=$(printf '%s %s %s' "$suite" "$(dpkg --print-architecture)" "$packages" | sha256sum | cut -c1-12)
 cache=$repo/.build-clean-root
 base=$cache/base-$key
+# A run killed mid-way may have left /proc mounted in the cache: unmount before anything there is removed.
+findmnt -rn -o TARGET | { grep "^$cache/" || true; } | sort -r | while read -r m; do umount "$m"; done
 if [ ! -f "$base/.complete" ]; then
   rm -rf "$cache"
   mkdir -p "$cache"
