@@ -58,9 +58,10 @@ struct RunReport {
         var summary = summary ?? .empty
         if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
         // A run turned away by the lock did nothing to the lake; the run holding the lock records its own.
-        let lockedOut = (error as? PipelineError)?.code == "locked"
+        // A lake from a newer kb4-events is left as it is, its state files included.
+        let leaveLake = ["locked", "newer_version"].contains((error as? PipelineError)?.code ?? "")
         var isDirectory: ObjCBool = false
-        if let lake, !lockedOut, FileManager.default.fileExists(atPath: lake.root, isDirectory: &isDirectory),
+        if let lake, !leaveLake, FileManager.default.fileExists(atPath: lake.root, isDirectory: &isDirectory),
             isDirectory.boolValue
         {
             let record = RunRecord(

@@ -34,9 +34,9 @@ import Testing
     }
 
     @discardableResult
-    func run(_ args: [String], env: [String: String] = [:], cwd: String? = nil) throws -> Result {
+    func run(_ args: [String], env: [String: String] = [:], cwd: String? = nil, executable: String? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: executable ?? Self.binary)
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "KB4_EVENTS_API_KEY")

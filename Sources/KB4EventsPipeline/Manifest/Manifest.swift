@@ -2,7 +2,8 @@ public import KB4EventsAPI
 
 /// The record of complete windows (`_manifest.json`, version 1): what is in the lake and how it got there.
 public struct Manifest: Sendable, Equatable {
-    /// The only version this tool writes and reads.
+    /// The version this tool writes. It reads every version from 1 up to this one (a lake written by an older
+    /// kb4-events), and refuses a newer one (exit 78) without touching the lake.
     public static let currentVersion = 1
 
     /// One data file of a window.
@@ -87,9 +88,15 @@ extension Manifest {
                 stage: .manifest, category: .configuration, code: "invalid", message: "_manifest.json: \(key): \(why)")
         }
         guard case .object(let root) = json else { throw bad("(root)", "not an object") }
-        guard case .number(let v)? = root["version"], let version = Int(v) else { throw bad("version", "missing") }
-        guard version == Manifest.currentVersion else {
-            throw bad("version", "is \(version); this tool reads version \(Manifest.currentVersion) (upgrade kb4-events)")
+        guard case .number(let v)? = root["version"], let version = Int(v), version >= 1 else {
+            throw bad("version", "missing or not a whole number from 1")
+        }
+        guard version <= Manifest.currentVersion else {
+            throw PipelineError(
+                stage: .manifest, category: .configuration, code: "newer_version",
+                message:
+                    "_manifest.json: version \(version) was written by a newer kb4-events\(Manifest.writer(of: root)); this one reads versions up to \(Manifest.currentVersion): upgrade kb4-events to use this lake (it was left as it is)"
+            )
         }
         guard let f = root["format"]?.stringValue, let format = OutputFormat(rawValue: f) else {
             throw bad("format", "missing or not ndjson/csv")
@@ -137,6 +144,14 @@ extension Manifest {
                 checkedAt: str("checked_at") ?? "", runID: str("run_id") ?? "", toolVersion: str("tool_version") ?? "",
                 extra: wextra)
         }
+    }
+
+    /// " (0.2.0)": the `tool_version` of the latest day in a manifest's JSON, for messages; "" when it has none.
+    static func writer(of root: JSONObject) -> String {
+        guard case .object(let windows)? = root["windows"] else { return "" }
+        let latest = zip(windows.keys, windows.values).max { $0.0 < $1.0 }
+        guard case .object(let w)? = latest?.1, let tool = w["tool_version"]?.stringValue, !tool.isEmpty else { return "" }
+        return " (\(tool))"
     }
 
     /// The manifest as JSON, windows in day order.

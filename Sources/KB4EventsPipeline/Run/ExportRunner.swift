@@ -36,9 +36,9 @@ public final class ExportRunner {
         let lake = settings.lake
         let lock = try LakeLock(layout: lake)
         defer { withExtendedLifetime(lock) {} }
-        cleanLeftovers()
-
+        // Read the manifest before anything is changed: a lake from a newer kb4-events is refused untouched.
         let existing = try Manifest.load(from: lake.manifest)
+        cleanLeftovers()
         settings = settings.adopting(lakeFormat: existing?.format)
         var manifest = existing ?? Manifest(format: settings.format, baseURL: settings.baseURL)
         let force = request.force
