@@ -98,7 +98,7 @@ for latency in 0 350 800; do
   timed paced "$BIN" backfill --base-url "$URL" --out "$W/paced$latency" --from 2026-11-12 --to 2026-11-21 --today $TODAY --quiet
   STATS=$(curl -s -H "Authorization: Bearer $KB4_EVENTS_API_KEY" "$URL/_sim/stats")
   read -r PAGES TOO_MANY PEAK < <(python3 -c "import json,sys; s=json.loads(sys.argv[1]); print(s['requests_by_route'].get('GET /events',0), s['too_many_requests'], s['peak_in_flight'])" "$STATS")
-  UNUSED=$(grep -o '[0-9]* unused' "$W/last.out" | cut -d' ' -f1); UNUSED=${UNUSED:-0}
+  UNUSED=$({ grep -o '[0-9]* unused' "$W/last.out" || true; } | cut -d' ' -f1); UNUSED=${UNUSED:-0}
   echo "| paced export at 4 req/s, answers after $latency ms ($PAGES pages, up to $PEAK in flight) | $(python3 -c "print(f'{$PAGES/$SECS:.2f}')") req/s = $(python3 -c "print(f'{100*$PAGES/$SECS/4:.1f}')") %, $TOO_MANY × 429, $UNUSED unused | ≥ 95 %, 0 × 429, 0 unused |"
   stop_sims
 done

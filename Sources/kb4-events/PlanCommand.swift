@@ -33,6 +33,11 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Plan as with --force (re-export complete days).")
     var force = false
 
+    @Option(
+        name: .customLong("day-filter-offset"),
+        help: "The clock of the API's day filter, as for sync: an offset such as -05:00 adds an API day to each run of days.")
+    var dayFilter: DayFilterSetting?
+
     @Option(name: .customLong("events-per-day"), help: "Events per day guessed for days with no history.")
     var eventsPerDay = 100
 
@@ -52,6 +57,7 @@ struct PlanCommand: AsyncParsableCommand {
             if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
         var overrides = window.overrides(lake.overrides())
         overrides.format = format
+        overrides.dayFilter = dayFilter
         try Self.plan(
             pipeline: pipeline, overrides: overrides, today: lake.today, request: request, eventsPerDay: eventsPerDay,
             json: json || output.output == .json || (output.output == nil && isatty(STDOUT_FILENO) == 0))

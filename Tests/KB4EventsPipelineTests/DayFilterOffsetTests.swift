@@ -79,10 +79,33 @@ import Testing
         }
     }
 
+    @Test func autoNeverGuessesFromTooFewEvents() async throws {
+        // Three events: their instants leave many offsets open. auto must not pick one (a wrong sign would leave
+        // part of every UTC day unfetched, silently).
+        try await LakeFixture.with(events: 0, days: 20, configure: { $0.dayFilterOffsetMinutes = 120 }) { f in
+            let day = f.today.adding(days: -10)
+            for time in ["\(day)T12:00:00.000Z", "\(day.next)T12:00:00.000Z", "\(day.next)T23:00:00.000Z"] {
+                _ = f.simulator.insertEvent(occurredAt: time)
+            }
+            f.dayFilter = .auto
+            do {
+                _ = try await f.runner().run(.backfill(from: day, to: day, force: false))
+                Issue.record("auto must not decide from three events")
+            } catch let e as RunFailure {
+                let error = try #require(e.error as? PipelineError)
+                #expect(error.category == .configuration && error.code == "day_filter_undecided", "\(error)")
+            }
+            #expect(try Manifest.load(from: f.dir + "/_manifest.json")?.windows.isEmpty ?? true, "nothing recorded")
+        }
+    }
+
     @Test func aRunWithAnotherOffsetThanTheLakesIsRefused() async throws {
         try await fixture(offset: -300) { f in
             f.dayFilter = .fixed(DayFilterOffset("-05:00")!)
             _ = try await f.runner().run(.backfill(from: f.firstDay, to: f.today.previous, force: false))
+            // None asked for: the lake's own.
+            f.dayFilter = nil
+            #expect(try await f.runner().run(.sync(force: false)).daysWritten == 0)
             f.dayFilter = .fixed(.utc)
             do {
                 _ = try await f.runner().run(.sync(force: false))

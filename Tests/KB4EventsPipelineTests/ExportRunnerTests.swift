@@ -19,7 +19,7 @@ final class LakeFixture {
     var formatIsExplicit = true
     var compressionLevel = 6
     var maxInFlight = 8
-    var dayFilter: DayFilterSetting = .fixed(.utc)
+    var dayFilter: DayFilterSetting?
 
     init(events: Int = 400, days: Int = 6, today: String = "2026-11-22", seed: UInt64 = 3,
          configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {

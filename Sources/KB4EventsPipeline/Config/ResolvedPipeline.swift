@@ -86,7 +86,7 @@ public struct ResolvedPipeline: Sendable {
             pageOrder: file.pageOrder ?? .occurredDate,
             maxInFlight: file.maxInFlight ?? PipelineConfiguration.maxInFlightLimit, baseURL: baseURLText, toolVersion: toolVersion)
         export.sourceChanged = flags.sourceChanged
-        export.dayFilter = flags.dayFilter ?? file.dayFilter ?? .fixed(.utc)
+        export.dayFilter = flags.dayFilter ?? file.dayFilter
         let seats = flags.seats ?? file.seats
         var retry = RetryPolicy()
         if let v = flags.retryBudgetSecs ?? file.retryBudgetSecs { retry.budget = .milliseconds(Int64(v * 1000)) }

@@ -34,22 +34,24 @@ struct ArrivalCount {
 /// The rules about the API's day filter: which offset a run uses, whether an API day's answers lie within the
 /// day it asked for, and what they fit when they do not.
 enum DayFilterCheck {
-    /// The offset a run uses: the setting, checked against the lake's recorded one (a lake with days and none
-    /// recorded was exported at +00:00); nil when `auto` must decide from the answers. A change is refused like
-    /// a format change, unless `force` re-exports every day.
+    /// The offset a run uses: the one asked for, checked against the lake's recorded one (a lake with days and
+    /// none recorded was exported at +00:00); none asked for: the lake's, or +00:00; nil when `auto` must decide
+    /// from the answers. A change is refused like a format change, unless `force` re-exports every day.
     static func resolve(
-        _ setting: DayFilterSetting, recorded: DayFilterOffset?, lakeHasDays: Bool, force: Bool, lake: String
+        _ setting: DayFilterSetting?, recorded: DayFilterOffset?, lakeHasDays: Bool, force: Bool, lake: String
     ) throws -> DayFilterOffset? {
         let lakeOffset = recorded ?? (lakeHasDays ? .utc : nil)
         switch setting {
-        case .auto:
+        case nil:
+            return lakeOffset ?? .utc
+        case .auto?:
             return lakeOffset
-        case .fixed(let offset):
+        case .fixed(let offset)?:
             if let lakeOffset, lakeOffset != offset, !force {
                 throw PipelineError(
                     stage: .config, category: .configuration, code: "day_filter_mismatch",
                     message:
-                        "the lake at \(lake) was exported with the API's day filter at UTC\(lakeOffset); refusing UTC\(offset) (set source.day_filter_offset: \"\(lakeOffset)\" or auto, use another --out, or --force to re-export every day)"
+                        "the lake at \(lake) was exported with the API's day filter at UTC\(lakeOffset); refusing UTC\(offset) (set source.day_filter_offset: \"\(lakeOffset)\" or auto, or leave it out, use another --out, or --force to re-export every day at UTC\(offset))"
                 )
             }
             return offset
@@ -71,9 +73,12 @@ enum DayFilterCheck {
                 ": they fit the account's local day at UTC\(likely)\(range), so the API's day filter is not \(what). Set source.day_filter_offset: \"\(likely)\" in the pipeline file (or --day-filter-offset \(likely); auto finds it from the first days with events): partitions stay UTC days, each built from the two API days that overlap it"
         } else if let fits = fitting(arrivals, apiDay: apiDay), !fits.isEmpty {
             message +=
-                ": they fit the account's local day at any offset from UTC\(fits.first!) to UTC\(fits.last!) (too few events on this day to tell which), so the API's day filter is not \(what). Set source.day_filter_offset to the account's offset (its time zone in the KnowBe4 console), or to auto to let the first days with events decide: partitions stay UTC days"
+                ": they fit the account's local day at any offset from UTC\(fits.first!) to UTC\(fits.last!) (too few events on this day to tell which), so the API's day filter is not \(what). Set source.day_filter_offset to the account's offset (its time zone in the KnowBe4 console)\(offset == .utc ? ", or to auto to let the first days with events decide" : ""): partitions stay UTC days"
         } else {
             message += ", and they fit no fixed offset from -12:00 to +14:00"
+        }
+        if offset != .utc {
+            message += " (this run uses UTC\(offset), the lake's or the one asked for: to change a lake's offset, re-export it with --force --day-filter-offset OFFSET)"
         }
         throw PipelineError(stage: .extract, category: .data, code: "day_filter_offset", message: message, day: day)
     }
@@ -84,23 +89,20 @@ enum DayFilterCheck {
         return DayFilterOffset.fitting(first: first.millis, last: last.millis, apiDay: apiDay)
     }
 
-    /// The offset the candidates settle on: the only whole hour among them (time zones sit on whole hours but
-    /// for a few), else the only half hour, else the only one; nil while that is not yet clear.
+    /// The offset the candidates settle on, or nil while the events leave more than an hour open: the only one,
+    /// else the only whole hour among them (time zones sit on whole hours but for a few), else the only half hour.
+    /// The candidates always hold the API's real offset, so a pick within an hour never has the wrong sign (no
+    /// time zone sits within an hour of UTC but on a whole hour); a wider set is never guessed from.
     static func decided(_ candidates: [DayFilterOffset]) -> DayFilterOffset? {
-        for step in [60, 30, 15] {
+        if candidates.count == 1 { return candidates[0] }
+        guard let first = candidates.first, let last = candidates.last, last.minutes - first.minutes <= 60 else {
+            return nil
+        }
+        for step in [60, 30] {
             let on = candidates.filter { $0.minutes % step == 0 }
             if on.count == 1 { return on[0] }
             if on.count > 1 { return nil }
         }
         return nil
-    }
-
-    /// The likeliest of several candidates: whole hours first, then half hours, then the rest; the middle one.
-    static func likeliest(_ candidates: [DayFilterOffset]) -> DayFilterOffset {
-        for step in [60, 30, 15] {
-            let on = candidates.filter { $0.minutes % step == 0 }
-            if !on.isEmpty { return on[on.count / 2] }
-        }
-        return candidates[candidates.count / 2]
     }
 }

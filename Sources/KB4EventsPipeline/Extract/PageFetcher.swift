@@ -37,8 +37,9 @@ actor PageFetcher {
         case answered(Result<EventsPage, any Error>)
     }
 
-    /// Requests in flight plus answers not yet read, at most (bounds the memory of pages read ahead).
-    private static let outstandingCap = 32
+    /// Requests in flight plus answers not yet read, at most: bounds the memory of pages read ahead (a parsed
+    /// page of 100 events with its body is a few hundred KB; the 1M-event day must stay under 64 MB).
+    private static let outstandingCap = 16
 
     private let client: Client
     private let perPage: Int

@@ -96,8 +96,9 @@ public struct ExportPlan: Sendable, Equatable {
         // one more API day than days: counted on the first day of each run (auto on a new lake may decide one).
         let offsetNeedsExtraDay: Bool
         switch settings.dayFilter {
-        case .fixed(let offset): offsetNeedsExtraDay = offset != .utc
-        case .auto: offsetNeedsExtraDay = (manifest?.dayFilterOffset ?? (windows.isEmpty ? nil : .utc)) != .utc
+        case .fixed(let offset)?: offsetNeedsExtraDay = offset != .utc
+        case .auto?: offsetNeedsExtraDay = (manifest?.dayFilterOffset ?? (windows.isEmpty ? nil : .utc)) != .utc
+        case nil: offsetNeedsExtraDay = (manifest?.dayFilterOffset ?? .utc) != .utc
         }
         let planned = Set(plan.fetch + plan.recheck)
         func extra(_ w: Window) -> Window {

@@ -105,6 +105,9 @@ public final class ExportRunner {
                         "keep_raw stores each UTC day's own API pages; with the day filter at UTC\(dayFilter) a day's events come from two API days, which rebuild cannot use yet: turn keep_raw off for this lake")
             }
             manifest.dayFilterOffset = dayFilter == .utc ? nil : dayFilter
+            // In time order with an offset, so the API day shared by two UTC days is fetched once (a nightly sync
+            // lists yesterday before the lookback days).
+            let days = dayFilter == .utc ? days : days.sorted()
             let pager = PageFetcher(
                 client: client, days: dayFilter.apiDays(for: days).filter { staged[$0] == nil },
                 order: settings.pageOrder, perPage: settings.perPage, maxInFlight: settings.maxInFlight)
@@ -320,8 +323,10 @@ public final class ExportRunner {
         }
     }
 
-    /// `day_filter_offset: auto` on a lake that has none recorded: fetches the days (as API days) until their
-    /// answers fit one offset, keeping what was fetched for the export. Days without events decide nothing.
+    /// `day_filter_offset: auto` on a lake that has none recorded: fetches the run's days (as API days), then the
+    /// days before them, until their answers leave one offset (`DayFilterCheck.decided`), keeping what was
+    /// fetched for the export. Days without events decide nothing; an offset is never guessed: when `probeDays`
+    /// more days do not decide it, the run stops asking for the offset to be set.
     private func probeOffset(days: [Day], staged: inout [Day: FetchedDay], summary: inout RunSummary) async throws
         -> DayFilterOffset
     {
@@ -329,8 +334,11 @@ public final class ExportRunner {
         let probe = PageFetcher(
             client: client, days: [], order: settings.pageOrder, perPage: settings.perPage,
             maxInFlight: settings.maxInFlight)
+        defer { Task { await probe.close() } }
+        let earlier = (days.min() ?? clock.today).adding(days: -Self.probeDays)
+        let candidatesDays = days + Day.range(earlier, through: (days.min() ?? clock.today).previous).reversed()
         var candidates: [DayFilterOffset]?
-        for day in days {
+        for day in candidatesDays {
             var log = logger
             log[metadataKey: "api_day"] = "\(day)"
             let fetched = try await fetchComplete(
@@ -347,15 +355,19 @@ public final class ExportRunner {
             }
             candidates = remaining
             if let decided = DayFilterCheck.decided(remaining) {
-                await probe.close()
                 summary.unusedRequests += await probe.unused
                 return decided
             }
         }
-        await probe.close()
-        summary.unusedRequests += await probe.unused
-        return candidates.map(DayFilterCheck.likeliest) ?? .utc
+        guard let candidates else { return .utc }  // no event anywhere: nothing to tell, and nothing recorded
+        throw PipelineError(
+            stage: .config, category: .configuration, code: "day_filter_undecided",
+            message:
+                "day_filter_offset: auto cannot tell the API's day filter from the events of \(candidatesDays.count) days (every offset from UTC\(candidates.first!) to UTC\(candidates.last!) fits them): set source.day_filter_offset to the account's offset (its time zone in the KnowBe4 console)")
     }
+
+    /// Days before a run's first day that `auto` may also look at before it gives up.
+    static let probeDays = 14
 
     /// Removes temporary files a crashed run left behind (the lock guarantees no other run owns them).
     private func cleanLeftovers() {

@@ -22,8 +22,9 @@ public struct ExportSettings: Sendable {
     public var pageOrder: PageOrder
     /// Requests that may wait for their answers at once (1: one page at a time; see `PageFetcher`).
     public var maxInFlight: Int
-    /// The clock of the API's day filter (`source.day_filter_offset`).
-    public var dayFilter: DayFilterSetting = .fixed(.utc)
+    /// The clock of the API's day filter (`source.day_filter_offset`); nil when none was asked for: the lake's
+    /// recorded one, or +00:00 on a new lake (as the format).
+    public var dayFilter: DayFilterSetting?
     /// Recorded in the manifest (never a key).
     public var baseURL: String
     /// Recorded per window.
