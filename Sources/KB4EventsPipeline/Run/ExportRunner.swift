@@ -38,9 +38,10 @@ public final class ExportRunner {
         defer { withExtendedLifetime(lock) {} }
         cleanLeftovers()
 
-        let existing = try Manifest.load(from: lake.manifest)
-        settings = settings.adopting(lakeFormat: existing?.format)
-        var manifest = existing ?? Manifest(format: settings.format, baseURL: settings.baseURL)
+        let existing = try await Manifest.load(from: lake.store)
+        manifestETag = existing?.etag
+        settings = settings.adopting(lakeFormat: existing?.manifest.format)
+        var manifest = existing?.manifest ?? Manifest(format: settings.format, baseURL: settings.baseURL)
         let force = request.force
         if manifest.format != settings.format {
             if manifest.windows.isEmpty || force {
@@ -77,8 +78,8 @@ public final class ExportRunner {
             ])
         progress = RunProgress(daysTotal: plan.fetch.count + plan.recheck.count)
         defer {
-            FileSystem.removeTree(lake.rawStagingRoot(tag: runID))
-            FileSystem.removeIfEmpty(lake.raw)
+            FileSystem.removeTree(lake.work(tag: runID))
+            FileSystem.removeIfEmpty(lake.workRoot)
         }
         let days = plan.fetch + plan.recheck
         let fetcher = PageFetcher(
@@ -99,6 +100,8 @@ public final class ExportRunner {
         return summary
     }
 
+    /// The version of the manifest this run read or last wrote (nil: none yet): the next save's compare-and-swap.
+    private var manifestETag: String?
     private var progress = RunProgress(daysTotal: 0)
     private var pageEvents = 0
 
@@ -165,11 +168,12 @@ public final class ExportRunner {
         log[metadataKey: "pages"] = "\(fetched.pages)"
         log[metadataKey: "calls"] = "\(calls)"
         let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
-        let outcome = try committer.commit(
-            day: day, result: fetched.result, staged: fetched.staged, apiCalls: calls, manifest: &manifest, logger: log)
+        let outcome = try await committer.commit(
+            day: day, result: fetched.result, staged: fetched.staged, apiCalls: calls, manifest: &manifest,
+            etag: &manifestETag, logger: log)
         summary.add(outcome, day: day, result: fetched.result)
         if settings.keepRaw {
-            try withLoadErrors(day) { try fetched.raw.promote(to: lake.rawPartition(day), tempTag: runID) }
+            try await withStoreErrors(day) { try await fetched.raw.promote(to: lake, day: day, tempTag: runID) }
         } else {
             fetched.raw.remove()
         }
@@ -192,7 +196,7 @@ public final class ExportRunner {
         let day = request.day
         let order = request.order
         let raw = try withLoadErrors(day) {
-            try RawPages.staging(settings.lake.rawStaging(day, tag: runID), durable: settings.keepRaw)
+            try RawPages.staging(settings.lake.stagedRaw(day, tag: runID), durable: settings.keepRaw)
         }
         let build = try DayBuild(
             day: day, settings: settings, tag: runID, raw: raw, inOrder: order == .occurredDate, logger: log)
@@ -239,13 +243,16 @@ public final class ExportRunner {
         }
     }
 
-    /// Removes temporary files a crashed run left behind (the lock guarantees no other run owns them).
+    /// Removes temporary files a crashed run left behind (the lock guarantees no other run owns them): its work
+    /// directory, the local store's `.kb4tmp-` files, and the temporary names of earlier versions.
     private func cleanLeftovers() {
         let lake = settings.lake
-        for name in FileSystem.list(lake.root) where name.hasPrefix("._manifest.json.tmp-") {
+        FileSystem.removeTree(lake.workRoot)
+        for name in FileSystem.list(lake.root)
+        where name.hasPrefix("._manifest.json.tmp-") || name.hasPrefix("._manifest.json.kb4tmp-") {
             FileSystem.remove(lake.root + "/" + name)
         }
-        for name in FileSystem.list(lake.state) where name.hasPrefix(".") && name.contains(".tmp-") {
+        for name in FileSystem.list(lake.state) where name.hasPrefix(".") && name.contains("tmp-") {
             FileSystem.remove(lake.state + "/" + name)
         }
         for name in FileSystem.list(lake.raw)
@@ -254,7 +261,7 @@ public final class ExportRunner {
         }
         for partition in FileSystem.list(lake.events) where partition.hasPrefix("dt=") {
             let dir = lake.events + "/" + partition
-            for name in FileSystem.list(dir) where name.hasPrefix(".") && name.contains(".tmp-") {
+            for name in FileSystem.list(dir) where name.hasPrefix(".") && (name.contains(".tmp-") || name.contains(".kb4tmp-")) {
                 logger.info("removing a leftover temporary file", metadata: ["path": "\(dir)/\(name)"])
                 FileSystem.remove(dir + "/" + name)
             }
