@@ -32,10 +32,21 @@ public final class ExportRunner {
 
     /// Runs `request`; completed days stay recorded even when a later day fails.
     public func run(_ request: RunRequest) async throws -> RunSummary {
+        let lock = try await RunLock.acquire(settings.lake, runID: runID, now: clock.now, logger: logger)
+        do {
+            let summary = try await runLocked(request)
+            await lock.release()
+            return summary
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// `run` with the lake's lock held.
+    private func runLocked(_ request: RunRequest) async throws -> RunSummary {
         let started = clock.now()
         let lake = settings.lake
-        let lock = try LakeLock(layout: lake)
-        defer { withExtendedLifetime(lock) {} }
         cleanLeftovers()
 
         let existing = try await Manifest.load(from: lake.store)
@@ -248,6 +259,7 @@ public final class ExportRunner {
     private func cleanLeftovers() {
         let lake = settings.lake
         FileSystem.removeTree(lake.workRoot)
+        guard lake.store is LocalDirectoryStore else { return }  // object stores have no temporary names
         for name in FileSystem.list(lake.root)
         where name.hasPrefix("._manifest.json.tmp-") || name.hasPrefix("._manifest.json.kb4tmp-") {
             FileSystem.remove(lake.root + "/" + name)

@@ -34,14 +34,26 @@ public final class Rebuilder {
 
     /// Rebuilds every day with raw pages in `from…to` (all when nil).
     public func run(from: Day?, to: Day?) async throws -> RunSummary {
-        let started = clock.now()
         let lake = settings.lake
-        guard FileSystem.isDirectory(lake.root) else {
+        guard !(lake.store is LocalDirectoryStore) || FileSystem.isDirectory(lake.root) else {
             throw PipelineError(
                 stage: .config, category: .configuration, code: "no_lake", message: "no lake at \(lake.root)")
         }
-        let lock = try LakeLock(layout: lake)
-        defer { withExtendedLifetime(lock) {} }
+        let lock = try await RunLock.acquire(lake, runID: runID, now: clock.now, logger: logger)
+        do {
+            let summary = try await runLocked(from: from, to: to)
+            await lock.release()
+            return summary
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// `run` with the lake's lock held.
+    private func runLocked(from: Day?, to: Day?) async throws -> RunSummary {
+        let started = clock.now()
+        let lake = settings.lake
         FileSystem.removeTree(lake.work(tag: runID))
         defer {
             FileSystem.removeTree(lake.work(tag: runID))

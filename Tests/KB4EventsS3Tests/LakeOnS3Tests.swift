@@ -1,0 +1,258 @@
+import Foundation
+import KB4EventsAPI
+import KB4EventsPipeline
+import KB4EventsSimulator
+import Logging
+import Synchronization
+import Testing
+
+/// Counts the requests a run makes to its store (the issue's "requests per day to the store").
+final class CountingStore: ObjectStore {
+    let inner: any ObjectStore
+    let counts = Mutex<[String: Int]>([:])
+    /// Seconds spent in puts (uploads), summed.
+    let putSeconds = Mutex<Double>(0)
+    init(_ inner: any ObjectStore) { self.inner = inner }
+    var description: String { inner.description }
+    func count(_ kind: String) { counts.withLock { $0[kind, default: 0] += 1 } }
+    var snapshot: [String: Int] { counts.withLock { $0 } }
+    func reset() { counts.withLock { $0 = [:] } }
+    func timed<T>(_ body: () async throws -> T) async rethrows -> T {
+        let start = Date()
+        defer { putSeconds.withLock { $0 += Date().timeIntervalSince(start) } }
+        return try await body()
+    }
+
+    func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+        count(key.hasPrefix("events/") && key.hasSuffix(".gz") ? "put_data" : "put_file")
+        return try await timed { try await inner.putFile(localPath, key: key) }
+    }
+    func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
+        count("put")
+        return try await timed { try await inner.put(bytes, key: key, mode: mode) }
+    }
+    func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
+        count(key.hasPrefix("events/") ? "get_data" : "get")
+        return try await inner.get(key)
+    }
+    func head(_ key: String) async throws -> ObjectMeta? {
+        count("head")
+        return try await inner.head(key)
+    }
+    func list(prefix: String) async throws -> [ObjectMeta] {
+        count("list")
+        return try await inner.list(prefix: prefix)
+    }
+    func delete(_ key: String) async throws {
+        count("delete")
+        try await inner.delete(key)
+    }
+}
+
+/// The export and rebuild writing a lake into S3 (moto, every signature checked) through the same commit rules as
+/// on disk: the same keys and bytes as a local lake, the lease lock, the manifest by compare-and-swap.
+@Suite(.enabled(if: PythonTools.motoEnabled)) struct LakeOnS3Tests {
+    static let today = Day("2026-11-22")!
+
+    final class Fixture {
+        let simulator: Simulator
+        let server: Moto.Server
+        let url: String
+        let store: CountingStore
+        let local: String
+        var format: OutputFormat = .ndjson
+        var keepRaw = false
+
+        init(events: Int = 600, days: Int = 6) async throws {
+            var config = SimulatorConfiguration()
+            config.seed = 11
+            config.events = events
+            config.days = days
+            config.today = LakeOnS3Tests.today.description
+            config.apiKey = "test-key"
+            config.requestsPerSecond = nil
+            config.processingDelay = .zero
+            simulator = Simulator(configuration: config)
+            _ = try await simulator.start(host: "127.0.0.1", port: 0)
+            server = try await Moto.main.server()
+            url = "s3://kb4-lake/\(uniquePrefix("lake"))"
+            store = CountingStore(try LakeLocation(url).makeStore(environment: Self.environment(server)))
+            local = NSTemporaryDirectory() + "kb4-s3-local-\(UUID().uuidString)"
+        }
+
+        static func environment(_ server: Moto.Server) -> [String: String] {
+            [
+                "AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secret,
+                "AWS_ENDPOINT_URL_S3": server.endpoint, "AWS_REGION": "us-east-1", "HOME": "/nonexistent",
+            ]
+        }
+
+        var s3Lake: LakeLayout {
+            LakeLayout(root: url, store: store, workRoot: NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)")
+        }
+
+        func settings(_ lake: LakeLayout) -> ExportSettings {
+            ExportSettings(
+                lake: lake, format: format, keepRaw: keepRaw, startDate: LakeOnS3Tests.today.adding(days: -5),
+                lookbackDays: 2, baseURL: simulator.baseURL, toolVersion: "test")
+        }
+
+        func runner(_ lake: LakeLayout) throws -> ExportRunner {
+            let client = Client(
+                baseURL: try BaseURL(parsing: simulator.baseURL), key: APIKey("test-key")!,
+                transport: URLSessionTransport(requestTimeout: 10), pacer: Pacer(requestsPerSecond: nil),
+                retry: RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), budget: .seconds(60)),
+                logger: Logger(label: "test"), gate: nil)
+            return ExportRunner(
+                settings: settings(lake), client: client, logger: Logger(label: "test"),
+                clock: RunClock(today: LakeOnS3Tests.today, now: { Date().timeIntervalSince1970 }),
+                runID: "run-\(UUID().uuidString.prefix(8))")
+        }
+
+        func close() async {
+            try? await simulator.stop()
+            try? FileManager.default.removeItem(atPath: local)
+        }
+
+        static func with(events: Int = 600, days: Int = 6, _ body: (Fixture) async throws -> Void) async throws {
+            let f = try await Fixture(events: events, days: days)
+            do { try await body(f) } catch {
+                await f.close()
+                throw error
+            }
+            await f.close()
+        }
+    }
+
+    @Test(arguments: [OutputFormat.ndjson, .csv]) func aSyncIntoS3GivesTheLocalLakesKeysAndBytes(_ format: OutputFormat)
+        async throws
+    {
+        try await Fixture.with { f in
+            f.format = format
+            _ = try await f.runner(LakeLayout(root: f.local)).run(.sync(force: false))
+            let summary = try await f.runner(f.s3Lake).run(.sync(force: false))
+            let requests = f.store.snapshot
+            let local = try #require(try Manifest.load(from: f.local + "/_manifest.json"))
+            #expect(summary.daysWritten == local.windows.count && local.windows.count == 5)
+            let remote = try #require(try await Manifest.load(from: f.store)).manifest
+            #expect(remote.windows.count == 5 && remote.format == format)
+            for (day, window) in local.windows {
+                let mine = try #require(remote.windows[day])
+                #expect(mine.events == window.events && mine.files.count == 1, "day \(day)")
+                #expect(mine.files[0].sha256 == window.files[0].sha256, "same bytes as on disk: day \(day)")
+                #expect(mine.files[0].path == window.files[0].path)
+                let object = try #require(try await f.store.get(mine.files[0].path))
+                let file = try Data(contentsOf: URL(fileURLWithPath: f.local + "/" + window.files[0].path))
+                #expect(object.bytes == Array(file))
+                #expect(try await f.store.head("events/dt=\(day)/_SUCCESS") != nil)
+            }
+            let keys = try await f.store.list(prefix: "").map(\.key)
+            #expect(keys.filter { !$0.hasPrefix("events/") } == ["_manifest.json"], "lease released: \(keys)")
+            #expect(requests["put_data"] == 5, "one data object per day: \(requests)")
+            print("S3 requests, first sync of 5 days (\(format)): \(requests)")
+
+            // A rerun re-checks the lookback days from the manifest and a HEAD each: no data object is written
+            // or read.
+            f.store.reset()
+            let etags = try await f.store.list(prefix: "events/").map(\.etag)
+            let again = try await f.runner(f.s3Lake).run(.sync(force: false))
+            #expect(again.daysWritten == 0 && again.daysUnchanged == 2, "\(again.line)")
+            let rerun = f.store.snapshot
+            #expect(rerun["put_data"] == nil && rerun["get_data"] == nil, "\(rerun)")
+            #expect(try await f.store.list(prefix: "events/").map(\.etag) == etags)
+            print("S3 requests, rerun re-checking 2 days (\(format)): \(rerun)")
+        }
+    }
+
+    @Test func rebuildReadsTheRawObjectsAndSwitchesTheFormat() async throws {
+        try await Fixture.with { f in
+            f.keepRaw = true
+            let lake = f.s3Lake
+            _ = try await f.runner(lake).run(.sync(force: false))
+            #expect(try await !f.store.list(prefix: "_raw/dt=").isEmpty)
+            f.format = .csv
+            let summary = try await Rebuilder(
+                settings: f.settings(f.s3Lake), logger: Logger(label: "test"),
+                clock: RunClock(today: LakeOnS3Tests.today, now: { Date().timeIntervalSince1970 }), runID: "rebuild-1"
+            ).run(from: nil, to: nil)
+            #expect(summary.daysWritten == 5)
+            let manifest = try #require(try await Manifest.load(from: f.store)).manifest
+            #expect(manifest.format == .csv)
+            let data = try await f.store.list(prefix: "events/").map(\.key).filter { $0.hasSuffix(".gz") }
+            #expect(data.count == 5 && data.allSatisfy { $0.hasSuffix(".csv.gz") }, "\(data)")
+        }
+    }
+
+    @Test func aSecondRunIsRefusedNamingTheHolderAndAnExpiredLeaseIsTakenOver() async throws {
+        try await Fixture.with { f in
+            let held = try await LakeLease.acquire(
+                store: f.store, lakeName: f.url, runID: "first-run", now: { Date().timeIntervalSince1970 })
+            do {
+                _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+                Issue.record("a second run went through")
+            } catch let error as PipelineError {
+                #expect(error.category == .temporary && error.code == "locked")
+                #expect("\(error)".contains("first-run") && "\(error)".contains("pid \(getpid())"), "\(error)")
+            }
+            await held.release()
+            #expect(try await f.store.head(LakeLease.key) == nil, "released")
+
+            // A lease left by a killed run (expired) is taken over.
+            _ = try await LakeLease.acquire(
+                store: f.store, lakeName: f.url, runID: "killed-run", ttl: -1, now: { Date().timeIntervalSince1970 })
+            let summary = try await f.runner(f.s3Lake).run(.sync(force: false))
+            #expect(summary.daysWritten == 5)
+            #expect(try await f.store.head(LakeLease.key) == nil, "the run released the lease it took over")
+        }
+    }
+
+    @Test func aManifestChangedBehindTheRunsBackIsNotOverwritten() async throws {
+        try await Fixture.with { f in
+            _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+            let read = try #require(try await Manifest.load(from: f.store))
+            var other = read.manifest
+            other.baseURL = "http://another-writer"
+            _ = try await other.save(to: f.store, replacing: read.etag)
+            do {
+                _ = try await read.manifest.save(to: f.store, replacing: read.etag)
+                Issue.record("a stale manifest replaced a newer one")
+            } catch let error as PipelineError {
+                #expect(error.category == .temporary && error.code == "manifest_changed")
+            }
+            #expect(try await Manifest.load(from: f.store)?.manifest.baseURL == "http://another-writer")
+        }
+    }
+
+    /// `KB4_EVENTS_S3_MEASURE_EVENTS=300000 swift test --filter backfillMeasurement`: the same backfill on disk and
+    /// into moto; prints wall time, time inside uploads, requests and peak RSS (of the whole test process, simulator
+    /// included, so only the growth from the disk run to the S3 run says something about the S3 path).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KB4_EVENTS_S3_MEASURE_EVENTS"] != nil))
+    func backfillMeasurement() async throws {
+        let events = Int(ProcessInfo.processInfo.environment["KB4_EVENTS_S3_MEASURE_EVENTS"]!)!
+        try await Fixture.with(events: events, days: 31) { f in try await measure(f) }
+    }
+
+    func measure(_ f: Fixture) async throws {
+        let from = LakeOnS3Tests.today.adding(days: -30)
+        let to = LakeOnS3Tests.today.previous
+        func maxRSS() -> Int {
+            var usage = rusage()
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            return usage.ru_maxrss / 1024
+        }
+        let rss0 = maxRSS()
+        var start = Date()
+        let local = try await f.runner(LakeLayout(root: f.local)).run(.backfill(from: from, to: to, force: false))
+        let localSeconds = Date().timeIntervalSince(start)
+        let rss1 = maxRSS()
+        start = Date()
+        let remote = try await f.runner(f.s3Lake).run(.backfill(from: from, to: to, force: false))
+        let s3Seconds = Date().timeIntervalSince(start)
+        let rss2 = maxRSS()
+        let bytes = try await f.store.list(prefix: "events/").reduce(0) { $0 + $1.size }
+        print(
+            "MEASURE events=\(local.events)/\(remote.events) days=\(remote.daysWritten) disk_run=\(String(format: "%.1f", localSeconds))s s3_run=\(String(format: "%.1f", s3Seconds))s s3_time_in_puts=\(String(format: "%.2f", f.store.putSeconds.withLock { $0 }))s data_bytes=\(bytes) requests=\(f.store.snapshot) peak_rss_MiB start=\(rss0) after_disk=\(rss1) after_s3=\(rss2)"
+        )
+        #expect(remote.events == local.events)
+    }
+}
