@@ -49,6 +49,32 @@ final class CountingStore: ObjectStore {
     }
 }
 
+/// A store whose `n`-th put (of any kind) fails, as a connection lost mid-run would.
+final class FailingStore: ObjectStore {
+    let inner: any ObjectStore
+    let failAt: Int
+    let puts = Mutex(0)
+    init(_ inner: any ObjectStore, failAt: Int) {
+        self.inner = inner
+        self.failAt = failAt
+    }
+    var description: String { inner.description }
+    struct Injected: Error {}
+    func check() throws { if puts.withLock({ $0 += 1; return $0 }) == failAt { throw Injected() } }
+    func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+        try check()
+        return try await inner.putFile(localPath, key: key)
+    }
+    func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
+        try check()
+        return try await inner.put(bytes, key: key, mode: mode)
+    }
+    func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? { try await inner.get(key) }
+    func head(_ key: String) async throws -> ObjectMeta? { try await inner.head(key) }
+    func list(prefix: String) async throws -> [ObjectMeta] { try await inner.list(prefix: prefix) }
+    func delete(_ key: String) async throws { try await inner.delete(key) }
+}
+
 /// The export and rebuild writing a lake into S3 (moto, every signature checked) through the same commit rules as
 /// on disk: the same keys and bytes as a local lake, the lease lock, the manifest by compare-and-swap.
 @Suite(.enabled(if: PythonTools.motoEnabled)) struct LakeOnS3Tests {
@@ -161,6 +187,40 @@ final class CountingStore: ObjectStore {
             #expect(rerun["put_data"] == nil && rerun["get_data"] == nil, "\(rerun)")
             #expect(try await f.store.list(prefix: "events/").map(\.etag) == etags)
             print("S3 requests, rerun re-checking 2 days (\(format)): \(rerun)")
+        }
+    }
+
+    /// A run that stops at any put (the lease, a data object, a `_SUCCESS`, the manifest) leaves a lake the next run
+    /// finishes to exactly the keys and bytes of an uninterrupted run.
+    @Test func aRunStoppedAtAnyPutIsFinishedExactlyByTheNext() async throws {
+        try await Fixture.with { f in
+            _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+            var reference: [String: [UInt8]] = [:]
+            for object in try await f.store.list(prefix: "events/") {
+                reference[object.key] = try #require(try await f.store.get(object.key)).bytes
+            }
+            let expectedDays = try #require(try await Manifest.load(from: f.store)).manifest.windows.keys.sorted()
+            let environment = Fixture.environment(f.server)
+            for failAt in [1, 2, 3, 4, 5, 6, 7, 10, 14] {
+                let url = "s3://kb4-lake/\(uniquePrefix("stopped"))"
+                let store = try LakeLocation(url).makeStore(environment: environment)
+                let work = NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)"
+                let failing = LakeLayout(root: url, store: FailingStore(store, failAt: failAt), workRoot: work)
+                do {
+                    _ = try await f.runner(failing).run(.sync(force: false))
+                    Issue.record("put \(failAt) did not stop the run")
+                } catch {}
+                let summary = try await f.runner(LakeLayout(root: url, store: store, workRoot: work))
+                    .run(.sync(force: false))
+                #expect(summary.daysWritten + summary.daysUnchanged + summary.daysSkipped == 5, "stopped at put \(failAt): \(summary.line)")
+                var found: [String: [UInt8]] = [:]
+                for object in try await store.list(prefix: "events/") {
+                    found[object.key] = try #require(try await store.get(object.key)).bytes
+                }
+                #expect(found == reference, "stopped at put \(failAt): same keys and bytes")
+                #expect(try await Manifest.load(from: store)?.manifest.windows.keys.sorted() == expectedDays)
+                #expect(try await store.head(LakeLease.key) == nil)
+            }
         }
     }
 
