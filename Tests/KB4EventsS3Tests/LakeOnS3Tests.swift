@@ -266,6 +266,28 @@ final class FailingStore: ObjectStore {
         }
     }
 
+    @Test func aLeaseIsRenewedWhileHeldAndARenewalAfterATakeOverFails() async throws {
+        try await Fixture.with { f in
+            let lease = try await LakeLease.acquire(
+                store: f.store, lakeName: f.url, runID: "renewing", ttl: 120, now: { Date().timeIntervalSince1970 })
+            let before = try #require(try await f.store.get(LakeLease.key))
+            try await Task.sleep(nanoseconds: 1_100_000_000)
+            try await lease.renew()
+            let after = try #require(try await f.store.get(LakeLease.key))
+            #expect(after.meta.etag != before.meta.etag)
+            #expect(String(decoding: after.bytes, as: UTF8.self).contains("\"run_id\":\"renewing\""))
+            #expect(after.bytes != before.bytes, "the expiry moved")
+            // Another run takes the lease over (as after an expiry): this run's next renewal fails, and its release
+            // leaves the other run's lease alone.
+            _ = try await f.store.put(Array("{}".utf8), key: LakeLease.key, mode: .update(etag: after.meta.etag))
+            await #expect(throws: PipelineError.self) { try await lease.renew() }
+            #expect(await lease.lost)
+            await lease.release()
+            #expect(try await f.store.head(LakeLease.key) != nil)
+            try await f.store.delete(LakeLease.key)
+        }
+    }
+
     @Test func aManifestChangedBehindTheRunsBackIsNotOverwritten() async throws {
         try await Fixture.with { f in
             _ = try await f.runner(f.s3Lake).run(.sync(force: false))
