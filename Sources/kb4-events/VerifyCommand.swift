@@ -20,7 +20,7 @@ struct VerifyCommand: AsyncParsableCommand {
             guard let manifest = try Manifest.load(from: layout.manifest) else {
                 throw NoLake(root: layout.root).exit()
             }
-            let report = LakeVerifier(layout: layout).verify(manifest)
+            let report = try await LakeVerifier(layout: layout).verify(manifest)
             var text = ""
             for problem in report.problems { text += "\(problem)\n" }
             text += report.line + "\n"

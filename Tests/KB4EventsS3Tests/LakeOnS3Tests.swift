@@ -288,6 +288,28 @@ final class FailingStore: ObjectStore {
         }
     }
 
+    @Test func verifyCatchesACorruptedAndAMissingObject() async throws {
+        try await Fixture.with { f in
+            _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+            let manifest = try #require(try await Manifest.load(from: f.store)).manifest
+            let clean = try await LakeVerifier(layout: f.s3Lake).verify(manifest)
+            #expect(clean.problems.isEmpty && clean.filesChecked == 5, "\(clean.problems)")
+            let days = manifest.windows.keys.sorted()
+            let corrupted = manifest.windows[days[1]]!.files[0].path
+            var bytes = try #require(try await f.store.get(corrupted)).bytes
+            bytes[bytes.count / 2] ^= 0x40
+            _ = try await f.store.put(bytes, key: corrupted, mode: .overwrite)
+            let missing = manifest.windows[days[3]]!.files[0].path
+            try await f.store.delete(missing)
+            try await f.store.put([1], key: "events/dt=\(days[0])/part-00001.ndjson.gz", mode: .overwrite)
+            let report = try await LakeVerifier(layout: f.s3Lake).verify(manifest)
+            let kinds = Set(report.problems.map { "\($0.path) \($0.kind.rawValue)" })
+            #expect(kinds.contains("\(corrupted) checksum_mismatch"), "\(report.problems)")
+            #expect(kinds.contains("\(missing) missing_file"), "\(report.problems)")
+            #expect(kinds.contains("events/dt=\(days[0])/part-00001.ndjson.gz extra_file"), "\(report.problems)")
+        }
+    }
+
     @Test func aManifestChangedBehindTheRunsBackIsNotOverwritten() async throws {
         try await Fixture.with { f in
             _ = try await f.runner(f.s3Lake).run(.sync(force: false))
