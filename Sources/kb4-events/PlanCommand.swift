@@ -47,13 +47,7 @@ struct PlanCommand: AsyncParsableCommand {
             settings = settings.adopting(lakeFormat: manifest?.format)
             let request: RunRequest =
                 if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
-            if let manifest, manifest.format != settings.format, !manifest.windows.isEmpty, !force {
-                throw PipelineError(
-                    stage: .config, category: .configuration, code: "format_mismatch",
-                    message:
-                        "the lake at \(settings.lake.root) holds \(manifest.format.rawValue) files; a run with --format \(settings.format.rawValue) would be refused (use --force to plan rewriting every day)"
-                )
-            }
+            _ = try settings.formatSwitch(for: manifest, force: force)
             let plan = ExportPlan.make(
                 request: request, settings: settings, manifest: manifest, today: today,
                 budget: try PipelineFile.budget(resolved, today: today), eventsPerDay: eventsPerDay)

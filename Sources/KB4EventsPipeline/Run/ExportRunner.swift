@@ -53,18 +53,7 @@ public final class ExportRunner {
         manifestETag = existing?.etag
         settings = settings.adopting(lakeFormat: existing?.manifest.format)
         var manifest = existing?.manifest ?? Manifest(format: settings.format, baseURL: settings.baseURL)
-        let force = request.force
-        if manifest.format != settings.format {
-            if manifest.windows.isEmpty || force {
-                manifest.format = settings.format
-            } else {
-                throw PipelineError(
-                    stage: .config, category: .configuration, code: "format_mismatch",
-                    message:
-                        "the lake at \(lake.root) holds \(manifest.format.rawValue) files; refusing to mix in \(settings.format.rawValue) (use --format \(manifest.format.rawValue), another --out, or --force to rewrite every day as \(settings.format.rawValue))"
-                )
-            }
-        }
+        if try settings.formatSwitch(for: manifest, force: request.force) { manifest.format = settings.format }
         manifest.baseURL = settings.baseURL
 
         let planner = WindowPlanner(today: clock.today)

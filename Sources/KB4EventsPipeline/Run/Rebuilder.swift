@@ -65,8 +65,8 @@ public final class Rebuilder {
         let rawObjects = try await withStoreErrors(nil) { try await Self.rawPages(in: lake) }
         let available = rawObjects.keys.sorted()
         var days = available.filter { (from == nil || $0 >= from!) && (to == nil || $0 <= to!) }
-        if manifest.format != settings.format && !manifest.windows.isEmpty {
-            // One lake holds one format: a switch must rewrite every recorded day, so every one needs its pages.
+        // rebuild is a forced switch by nature; it must rewrite every recorded day, so every one needs its pages.
+        if try settings.formatSwitch(for: manifest, force: true) && !manifest.windows.isEmpty {
             if from != nil || to != nil {
                 throw PipelineError(
                     stage: .config, category: .configuration, code: "partial_format_switch",
