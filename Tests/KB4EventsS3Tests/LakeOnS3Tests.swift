@@ -89,7 +89,7 @@ final class FailingStore: ObjectStore {
         var format: OutputFormat = .ndjson
         var keepRaw = false
 
-        init(events: Int = 300, days: Int = 6) async throws {
+        init(events: Int = 150, days: Int = 6) async throws {
             var config = SimulatorConfiguration()
             config.seed = 11
             config.events = events
@@ -140,7 +140,7 @@ final class FailingStore: ObjectStore {
             try? FileManager.default.removeItem(atPath: local)
         }
 
-        static func with(events: Int = 300, days: Int = 6, _ body: (Fixture) async throws -> Void) async throws {
+        static func with(events: Int = 150, days: Int = 6, _ body: (Fixture) async throws -> Void) async throws {
             let f = try await Fixture(events: events, days: days)
             do { try await body(f) } catch {
                 await f.close()
@@ -201,7 +201,7 @@ final class FailingStore: ObjectStore {
             }
             let expectedDays = try #require(try await Manifest.load(from: f.store)).manifest.windows.keys.sorted()
             let environment = Fixture.environment(f.server)
-            for failAt in [1, 2, 3, 4, 6, 10] {
+            for failAt in [2, 3, 4] {
                 let url = "s3://kb4-lake/\(uniquePrefix("stopped"))"
                 let store = try LakeLocation(url).makeStore(environment: environment)
                 let work = NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)"
