@@ -310,6 +310,25 @@ final class FailingStore: ObjectStore {
         }
     }
 
+    @Test func aWrongSecretIsAConfigurationErrorNamingBucketKeyAndCodeButNotTheSecret() async throws {
+        try await Fixture.with { f in
+            let secret = "wrong-secret-\(UUID().uuidString)"
+            var environment = Fixture.environment(f.server)
+            environment["AWS_SECRET_ACCESS_KEY"] = secret
+            let store = try LakeLocation(f.url).makeStore(environment: environment)
+            let lake = LakeLayout(root: f.url, store: store, workRoot: NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)")
+            do {
+                _ = try await f.runner(lake).run(.sync(force: false))
+                Issue.record("a wrong secret went through")
+            } catch let error as PipelineError {
+                let text = "\(error)"
+                #expect(error.category == .configuration, "\(text)")
+                #expect(text.contains("kb4-lake") && text.contains(".kb4-events.lock") && text.contains("SignatureDoesNotMatch"), "\(text)")
+                #expect(!text.contains(secret) && !text.contains(f.server.secret))
+            }
+        }
+    }
+
     @Test func aManifestChangedBehindTheRunsBackIsNotOverwritten() async throws {
         try await Fixture.with { f in
             _ = try await f.runner(f.s3Lake).run(.sync(force: false))

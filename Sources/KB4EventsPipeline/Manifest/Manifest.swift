@@ -80,7 +80,7 @@ extension Manifest {
     public static func load(from store: any ObjectStore) async throws -> (manifest: Manifest, etag: String)? {
         let found: (bytes: [UInt8], meta: ObjectMeta)?
         do { found = try await store.get(LakeLayout.manifestKey) } catch {
-            throw PipelineError(stage: .manifest, category: .output, code: "read", message: "\(error)")
+            throw PipelineError.store(error, stage: .manifest)
         }
         guard let found else { return nil }
         return (try decode(found.bytes, name: "\(store)/\(LakeLayout.manifestKey)"), found.meta.etag)
@@ -103,7 +103,7 @@ extension Manifest {
                     "\(store)/\(LakeLayout.manifestKey) was changed by another writer during this run; stopping without overwriting it (the days written so far are recorded by the next run)"
             )
         } catch {
-            throw PipelineError(stage: .manifest, category: .output, code: "write", message: "\(error)")
+            throw PipelineError.store(error, stage: .manifest)
         }
     }
 

@@ -1,4 +1,5 @@
 import KB4EventsAPI
+import KB4EventsS3
 import Logging
 
 /// Builds one day's data file from its pages: a streaming transform into a staged gzip file, and, when the
@@ -82,14 +83,32 @@ func withLoadErrors<T>(_ day: Day?, _ body: () throws -> T) throws -> T {
     }
 }
 
-/// Turns store failures into output errors that name the day (a lost compare-and-swap stays what it is).
-func withStoreErrors<T>(_ day: Day?, _ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let error as PipelineError {
-        throw error
-    } catch let error as GzipError {
-        throw PipelineError(stage: .load, category: .output, code: "gzip", message: "\(error)", day: day)
-    } catch {
-        throw PipelineError(stage: .load, category: .output, code: "write", message: "\(error)", day: day)
+/// Turns store failures into pipeline errors that name the day: a configuration that cannot work (S3
+/// `AccessDenied`, a missing bucket, a wrong region or secret: exit 78), another writer first (exit 75), anything
+/// else an output error (exit 73).
+func withStoreErrors<T>(_ day: Day?, stage: PipelineError.Stage = .load, _ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch {
+        throw PipelineError.store(error, day: day, stage: stage)
+    }
+}
+
+extension PipelineError {
+    /// A store's failure as a pipeline error (a `PipelineError` stays what it is).
+    static func store(_ error: any Error, day: Day? = nil, stage: Stage = .load) -> PipelineError {
+        switch error {
+        case let error as PipelineError: return error
+        case let error as GzipError:
+            return PipelineError(stage: stage, category: .output, code: "gzip", message: "\(error)", day: day)
+        case let error as ObjectStoreError:
+            if case .preconditionFailed = error {
+                return PipelineError(stage: stage, category: .temporary, code: "conflict", message: "\(error)", day: day)
+            }
+            return PipelineError(stage: stage, category: .output, code: "write", message: "\(error)", day: day)
+        case let error as S3Error where error.isConfiguration:
+            return PipelineError(stage: stage, category: .configuration, code: "store", message: "\(error)", day: day)
+        default:
+            return PipelineError(stage: stage, category: .output, code: "write", message: "\(error)", day: day)
+        }
     }
 }
 

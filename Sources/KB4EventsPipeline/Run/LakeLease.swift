@@ -161,7 +161,9 @@ public enum RunLock {
         async throws -> RunLock
     {
         if lake.store is LocalDirectoryStore { return .local(try LakeLock(layout: lake)) }
-        let lease = try await LakeLease.acquire(store: lake.store, lakeName: lake.root, runID: runID, now: now)
+        let lease = try await withStoreErrors(nil, stage: .run) {
+            try await LakeLease.acquire(store: lake.store, lakeName: lake.root, runID: runID, now: now)
+        }
         await lease.startRenewing(logger: logger)
         return .lease(lease)
     }
