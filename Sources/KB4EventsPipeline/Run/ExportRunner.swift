@@ -3,9 +3,10 @@ public import Logging
 
 /// Owns the order of a run: plan windows → skip complete ones → extract → transform → load → record.
 ///
-/// Each day is fetched page by page (pages are staged raw on disk), transformed into a sorted,
-/// de-duplicated stream, written through gzip to a hidden temporary file, compared with what the manifest
-/// holds, committed (rename, `_SUCCESS`, fsync) and only then recorded in the manifest.
+/// Each day is fetched page by page (pages are staged raw in the run's local work directory), transformed into a
+/// sorted, de-duplicated stream, written through gzip to a file in the work directory, compared with what the
+/// manifest holds, committed through the lake's store (`DayCommitter`: data object, `_SUCCESS`) and only then
+/// recorded in the manifest (compare-and-swap).
 public final class ExportRunner {
     /// The settings of the run: once it has started, with the format of the lake it found when none was asked for,
     /// and `pageOrder` switched to `.id` for the rest of the run once a day's time-ordered pages did not add up.
