@@ -201,7 +201,7 @@ final class FailingStore: ObjectStore {
             }
             let expectedDays = try #require(try await Manifest.load(from: f.store)).manifest.windows.keys.sorted()
             let environment = Fixture.environment(f.server)
-            for failAt in [2, 3, 4] {
+            for failAt in [2, 4] {
                 let url = "s3://kb4-lake/\(uniquePrefix("stopped"))"
                 let store = try LakeLocation(url).makeStore(environment: environment)
                 let work = NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)"
