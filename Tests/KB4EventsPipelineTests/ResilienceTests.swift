@@ -58,7 +58,10 @@ import Testing
         try await LakeFixture.with(events: 300, days: 2, configure: { $0.requestsPerSecond = 4; $0.maxPerPage = 10 }) { f in
             let client = try f.client(rps: 4)
             _ = try await f.runner(start: f.today.previous, client: client).run(.sync(force: false))
-            #expect(client.stats.throttled == 0)
+            // At most one: the pacer's margin over the server's one-second window is 2 % (20 ms over four calls), so
+            // on two busy cores one answer admitted 20 ms late can make a fifth call a 429, after which the pacer
+            // widens its margin; an unpaced client meets many (perSecondThrottlingIsRetriedUntilTheLakeIsComplete).
+            #expect(client.stats.throttled <= 1)
             #expect(client.stats.calls > 10)
         }
     }
