@@ -92,7 +92,7 @@ let package = Package(
         // The signer against botocore, the S3 client and the object-store contract against moto in server mode.
         .testTarget(
             name: "KB4EventsS3Tests",
-            dependencies: ["KB4EventsS3", "KB4EventsPipeline"],
+            dependencies: ["KB4EventsS3", "KB4EventsPipeline", "KB4EventsAPI", "KB4EventsSimulator"],
             exclude: ["Python"]
         ),
         .testTarget(

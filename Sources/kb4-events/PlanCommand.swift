@@ -73,13 +73,7 @@ struct PlanCommand: AsyncParsableCommand {
             var settings = resolved.exportSettings(today: today)
             let manifest = try Manifest.load(from: settings.lake.manifest)
             settings = settings.adopting(lakeFormat: manifest?.format)
-            if let manifest, manifest.format != settings.format, !manifest.windows.isEmpty, !request.force {
-                throw PipelineError(
-                    stage: .config, category: .configuration, code: "format_mismatch",
-                    message:
-                        "the lake at \(settings.lake.root) holds \(manifest.format.rawValue) files; a run with --format \(settings.format.rawValue) would be refused (use --force to plan rewriting every day)"
-                )
-            }
+            _ = try settings.formatSwitch(for: manifest, force: request.force)
             let plan = ExportPlan.make(
                 request: request, settings: settings, manifest: manifest, today: today,
                 budget: try PipelineFile.budget(resolved, today: today), eventsPerDay: eventsPerDay)

@@ -47,7 +47,7 @@ struct RebuildCommand: AsyncParsableCommand {
             let rebuilder = Rebuilder(
                 settings: resolved.export, logger: Logger(label: "kb4.rebuild"),
                 clock: RunClock(today: .utcToday, now: { Date().timeIntervalSince1970 }), runID: RunID.make())
-            let summary = try rebuilder.run(from: from, to: to)
+            let summary = try await rebuilder.run(from: from, to: to)
             print(summary.line)
         } catch {
             throw ExitStatus.report(error)

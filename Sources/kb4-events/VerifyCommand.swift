@@ -22,7 +22,7 @@ struct VerifyCommand: AsyncParsableCommand {
             guard let manifest = try Manifest.load(from: layout.manifest) else {
                 throw NoLake(root: layout.root)
             }
-            let report = LakeVerifier(layout: layout).verify(manifest)
+            let report = try await LakeVerifier(layout: layout).verify(manifest)
             let target = lake.pipeline.map { "--pipeline \($0)" } ?? "--out \(layout.root)"
             let repairs = report.problems.map { Self.repair($0, layout: layout, target: target) }
             if output.output == .json {

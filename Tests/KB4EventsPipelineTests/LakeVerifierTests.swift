@@ -16,7 +16,7 @@ import Testing
             _ = try await f.runner().run(.sync(force: false))
             let day = f.firstDay.adding(days: 1)
             try damage(f, "events/dt=\(day)/part-00000.\(format.rawValue).gz")
-            report = LakeVerifier(layout: LakeLayout(root: f.dir)).verify(try f.manifest())
+            report = try await LakeVerifier(layout: LakeLayout(root: f.dir)).verify(try f.manifest())
         }
         return try #require(report)
     }

@@ -28,7 +28,7 @@ import Testing
             f.keepRaw = true
             _ = try await f.runner().run(.sync(force: false))
             let calls = f.simulator.stats.totalRequests
-            let summary = try rebuilder(f, format: .csv).run(from: nil, to: nil)
+            let summary = try await rebuilder(f, format: .csv).run(from: nil, to: nil)
             #expect(try summary.daysWritten == f.manifest().windows.count)
             #expect(f.simulator.stats.totalRequests == calls, "no API call")
             #expect(try f.manifest().format == .csv)
@@ -52,11 +52,11 @@ import Testing
             var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             bytes[bytes.count / 2] ^= 0x40
             try bytes.write(to: URL(fileURLWithPath: path))
-            let summary = try rebuilder(f, format: .ndjson).run(from: day, to: day)
+            let summary = try await rebuilder(f, format: .ndjson).run(from: day, to: day)
             #expect(summary.daysWritten == 1)
             #expect(try f.lines(day) == f.truth(day))
             #expect(try f.manifest().windows[day]!.revision == 2, "the file changed back, so it is a new revision")
-            let again = try rebuilder(f, format: .ndjson).run(from: nil, to: nil)
+            let again = try await rebuilder(f, format: .ndjson).run(from: nil, to: nil)
             #expect(try again.daysUnchanged == f.manifest().windows.count && again.daysWritten == 0)
         }
     }
@@ -64,7 +64,7 @@ import Testing
     @Test func aFormatSwitchNeedsEveryDaysRawPages() async throws {
         try await LakeFixture.with(events: 300, days: 3) { f in
             _ = try await f.runner().run(.sync(force: false))
-            #expect(throws: PipelineError.self) { _ = try rebuilder(f, format: .csv).run(from: nil, to: nil) }
+            await #expect(throws: PipelineError.self) { _ = try await rebuilder(f, format: .csv).run(from: nil, to: nil) }
             #expect(try f.manifest().format == .ndjson, "nothing changed")
         }
     }

@@ -1,7 +1,7 @@
 import KB4EventsAPI
 
-/// The API's pages for one day as received, gzip-compressed on disk: staged during a run (hidden), then
-/// promoted to `_raw/dt=D/` with `--keep-raw` or deleted. Staging lets a day be replayed without new API calls.
+/// The API's pages for one day as received, gzip-compressed on disk: staged during a run in its work directory,
+/// then promoted to `_raw/dt=D/` with `--keep-raw` or deleted. Staging lets a day be replayed without new API calls.
 struct RawPages {
     /// Directory holding `page-NNNNN.json.gz`.
     let directory: String
@@ -16,6 +16,23 @@ struct RawPages {
         FileSystem.removeTree(directory)
         try FileSystem.makeDirectories(directory)
         return RawPages(directory: directory, durable: durable)
+    }
+
+    /// A day's kept pages in the lake (`objects` under `_raw/dt=D/`), readable locally: on a local lake read where
+    /// they are; elsewhere copied into the run's work directory first.
+    static func fetching(_ objects: [ObjectMeta], from layout: LakeLayout, day: Day, tag: String) async throws
+        -> RawPages
+    {
+        if let local = layout.store as? LocalDirectoryStore {
+            return RawPages(directory: local.root + "/" + String(layout.rawPartitionKey(day).dropLast()))
+        }
+        let raw = try staging(layout.stagedRaw(day, tag: tag), durable: false)
+        for object in objects {
+            guard let found = try await layout.store.get(object.key) else { continue }
+            try FileSystem.writeAtomically(
+                found.bytes, to: raw.directory + "/" + FileSystem.split(object.key).1, tempTag: tag, durable: false)
+        }
+        return raw
     }
 
     /// Stores one page body.
@@ -56,8 +73,29 @@ struct RawPages {
         return try EventsPage(page: page, json: json, body: body, describe: describe)
     }
 
-    /// Moves the staged pages to `destination`, replacing what was there, durably.
-    func promote(to destination: String, tempTag: String) throws {
+    /// Puts the staged pages under `_raw/dt=D/` in the lake, replacing what was there: on a local lake the directory
+    /// is renamed into place (the work directory is on the lake's file system); elsewhere each page is put, then
+    /// pages of an earlier copy that this one does not have are deleted.
+    func promote(to layout: LakeLayout, day: Day, tempTag: String) async throws {
+        if let local = layout.store as? LocalDirectoryStore {
+            try promote(to: local.root + "/" + String(layout.rawPartitionKey(day).dropLast()), tempTag: tempTag)
+            return
+        }
+        let prefix = layout.rawPartitionKey(day)
+        var kept = Set<String>()
+        for number in pages {
+            let name = LakeLayout.rawPageName(number)
+            try await layout.store.putFile(directory + "/" + name, key: prefix + name)
+            kept.insert(prefix + name)
+        }
+        for object in try await layout.store.list(prefix: prefix) where !kept.contains(object.key) {
+            try await layout.store.delete(object.key)
+        }
+        remove()
+    }
+
+    /// Moves the staged pages to the local directory `destination`, replacing what was there, durably.
+    private func promote(to destination: String, tempTag: String) throws {
         try FileSystem.syncDirectory(directory)
         let (parent, name) = FileSystem.split(destination)
         try FileSystem.makeDirectories(parent)

@@ -1,14 +1,55 @@
-/// Where everything lives under a lake root (README "Layout on disk").
+/// Where everything lives under a lake root (README "Layout on disk"): the lake's keys in its one `ObjectStore`,
+/// and a local work directory for what is not the lake yet (staged data files, staged raw pages, spill runs).
 public struct LakeLayout: Sendable {
     /// The lake root (`--out`).
     public let root: String
+    /// The lake: every object of it is written through this store.
+    public let store: any ObjectStore
+    /// Local scratch, never read by a reader of the lake. For a local lake it is `<root>/.kb4-work` (hidden, on the
+    /// lake's file system, so a commit stays a rename); each run works in its own `<workRoot>/<run id>`.
+    public let workRoot: String
 
-    /// Creates a layout for `root` (trailing slashes ignored).
+    /// Creates a layout for the local lake at `root` (trailing slashes ignored).
     public init(root: String) {
         var r = root
         while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
         self.root = r
+        self.store = LocalDirectoryStore(root: r)
+        self.workRoot = r + "/.kb4-work"
     }
+
+    /// Creates a layout for a lake in `store`, shown as `root`, with its scratch under `workRoot`.
+    public init(root: String, store: any ObjectStore, workRoot: String) {
+        self.root = root
+        self.store = store
+        self.workRoot = workRoot
+    }
+
+    // MARK: - Keys in the store
+
+    /// `_manifest.json`.
+    public static let manifestKey = "_manifest.json"
+    /// `events/dt=D/`: prefix of a partition's objects.
+    public func partitionKey(_ day: Day) -> String { "events/dt=\(day)/" }
+    /// `events/dt=D/_SUCCESS`.
+    public func successKey(_ day: Day) -> String { "events/dt=\(day)/_SUCCESS" }
+    /// `_raw/dt=D/`: prefix of a day's kept raw pages.
+    public func rawPartitionKey(_ day: Day) -> String { "_raw/dt=\(day)/" }
+
+    // MARK: - Local work directory
+
+    /// The run's scratch directory.
+    public func work(tag: String) -> String { workRoot + "/" + tag }
+    /// Where a run stages a day's data file before the commit.
+    func stagedDataFile(_ day: Day, format: OutputFormat, tag: String) -> String {
+        work(tag: tag) + "/dt=\(day)/" + FileSystem.split(dataFileRelative(day, format: format)).1
+    }
+    /// Where a run stages a day's raw pages.
+    func stagedRaw(_ day: Day, tag: String) -> String { work(tag: tag) + "/raw/dt=\(day)" }
+    /// Spill runs of a day sorted from its raw pages.
+    func spill(_ day: Day, tag: String) -> String { work(tag: tag) + "/spill-\(day)" }
+
+    // MARK: - Local paths (local lakes only)
 
     /// `_manifest.json`.
     public var manifest: String { root + "/_manifest.json" }
@@ -29,10 +70,6 @@ public struct LakeLayout: Sendable {
     public func successMarker(_ day: Day) -> String { partition(day) + "/_SUCCESS" }
     /// `_raw/dt=D` (kept raw pages).
     public func rawPartition(_ day: Day) -> String { raw + "/dt=\(day)" }
-    /// Staging for one run's raw pages of a day (hidden, removed or promoted when the day is done).
-    public func rawStaging(_ day: Day, tag: String) -> String { raw + "/.staging-\(tag)/dt=\(day)" }
-    /// The run's staging root.
-    public func rawStagingRoot(tag: String) -> String { raw + "/.staging-\(tag)" }
     /// Name of the raw page file number `page`.
     public static func rawPageName(_ page: Int) -> String {
         let s = String(page)

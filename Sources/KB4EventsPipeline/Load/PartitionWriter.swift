@@ -4,7 +4,7 @@ import KB4EventsAPI
 /// A day's data file written to a hidden temporary name, ready to be committed or discarded.
 public struct StagedPartition: Sendable {
     public let day: Day
-    /// Hidden temporary path inside the partition directory.
+    /// Where the finished file waits, in the run's local work directory.
     public let tempPath: String
     /// Where it goes on commit, relative to the lake root.
     public let relativePath: String
@@ -13,7 +13,7 @@ public struct StagedPartition: Sendable {
     public let rows: Int
 }
 
-/// Streams formatted events through gzip into a hidden temporary file in the day's partition directory,
+/// Streams formatted events through gzip into a file in the run's local work directory (not the lake),
 /// hashing the compressed bytes as they are written. Formatting runs on the caller's thread; deflate, the
 /// write and the hash run on a second one (`BackgroundCompressor`), so a day uses both cores.
 final class PartitionWriter {
@@ -34,10 +34,8 @@ final class PartitionWriter {
         self.day = day
         self.formatter = format.formatter
         relativePath = layout.dataFileRelative(day, format: format)
-        let dir = layout.partition(day)
-        try FileSystem.makeDirectories(dir)
-        let name = FileSystem.split(relativePath).1
-        tempPath = dir + "/." + name + ".tmp-" + tempTag
+        tempPath = layout.stagedDataFile(day, format: format, tag: tempTag)
+        try FileSystem.makeDirectories(FileSystem.split(tempPath).0)
         file = try OutputFile(path: tempPath)
         buffer.reserveCapacity(1 << 17)
         let gzip = try GzipWriter(level: level) { [unowned self] chunk in
@@ -79,33 +77,34 @@ final class PartitionWriter {
         compressor.drain()
         file.abandon()
         FileSystem.remove(tempPath)
-        // A day that failed before its first commit leaves no empty dt= directory for readers to list.
-        FileSystem.removeIfEmpty(layout.partition(day))
+        FileSystem.removeIfEmpty(FileSystem.split(tempPath).0)
     }
 }
 
 extension StagedPartition {
-    /// Moves the file over its final name, writes `_SUCCESS`, and fsyncs the directory. Other data files in the
-    /// partition (another format from a forced rewrite) are removed so one format stays per lake.
-    func commit(layout: LakeLayout) throws {
-        let dir = layout.partition(day)
-        try FileSystem.rename(tempPath, layout.root + "/" + relativePath)
-        let finalName = FileSystem.split(relativePath).1
-        for name in FileSystem.list(dir)
-        where name != finalName && !name.hasPrefix(".") && !name.hasPrefix("_") && name.hasSuffix(".gz") {
-            FileSystem.remove(dir + "/" + name)
+    /// Puts the file under its final key (a rename on a local lake, an upload otherwise), removes other data objects
+    /// of the partition (another format from a forced rewrite, so one format stays per lake), then puts `_SUCCESS`.
+    @discardableResult
+    func commit(layout: LakeLayout) async throws -> ObjectMeta {
+        let store = layout.store
+        let object = try await store.publish(tempPath, key: relativePath)
+        for object in try await store.list(prefix: layout.partitionKey(day)) {
+            let name = FileSystem.split(object.key).1
+            if object.key != relativePath && !name.hasPrefix(".") && !name.hasPrefix("_") && name.hasSuffix(".gz") {
+                try await store.delete(object.key)
+            }
         }
-        let marker = layout.successMarker(day)
-        if !FileSystem.exists(marker) {
-            let f = try OutputFile(path: marker)
-            try f.syncAndClose()
+        let marker = layout.successKey(day)
+        if try await store.head(marker) == nil {
+            try await store.put([], key: marker, mode: .overwrite)
         }
-        try FileSystem.syncDirectory(dir)
+        return object
     }
 
-    /// Deletes the temporary file (the content did not change).
+    /// Deletes the staged file (the content did not change).
     func discard() {
         FileSystem.remove(tempPath)
+        FileSystem.removeIfEmpty(FileSystem.split(tempPath).0)
     }
 }
 
@@ -120,10 +119,26 @@ func hex(_ digest: some Sequence<UInt8>) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
+/// SHA-256 of bytes in memory.
+func sha256Hex(_ bytes: [UInt8]) -> String {
+    var hasher = SHA256()
+    bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+    return hex(hasher.finalize())
+}
+
 /// SHA-256 of a file's bytes, streamed.
 func sha256Hex(ofFile path: String) throws -> String {
     var hasher = SHA256()
     try FileSystem.forEachChunk(path, size: 1 << 20) { hasher.update(bufferPointer: $0) }
+    return hex(hasher.finalize())
+}
+
+/// Lower-case hex sha256 of gzip bytes' decompressed content.
+func contentSHA256Hex(ofGzip bytes: [UInt8]) throws -> String {
+    var hasher = SHA256()
+    let reader = try GzipReader { hasher.update(bufferPointer: $0) }
+    try bytes.withUnsafeBytes { try reader.write($0) }
+    try reader.finish()
     return hex(hasher.finalize())
 }
 

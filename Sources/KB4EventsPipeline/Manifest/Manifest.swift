@@ -12,6 +12,9 @@ public struct Manifest: Sendable, Equatable {
         public var bytes: Int
         public var sha256: String
         public var rows: Int
+        /// The store's version tag of the object as this tool wrote or last checked it: a `head` that shows another
+        /// tag means the object was replaced or edited behind the manifest's back (absent in older manifests).
+        public var etag: String? = nil
     }
 
     /// One complete day.
@@ -61,6 +64,10 @@ extension Manifest {
         do { bytes = try FileSystem.read(path) } catch {
             throw PipelineError(stage: .manifest, category: .output, code: "read", message: "\(error)")
         }
+        return try decode(bytes, name: path)
+    }
+
+    static func decode(_ bytes: [UInt8], name path: String) throws -> Manifest {
         do {
             return try Manifest(json: try JSONParser.parse(bytes))
         } catch let error as PipelineError {
@@ -70,6 +77,45 @@ extension Manifest {
                 stage: .manifest, category: .configuration, code: "unreadable",
                 message: "\(path) is not valid JSON: \(error); fix or move it away (the data files are untouched)")
         }
+    }
+
+    /// Reads `_manifest.json` from the lake's store with the version tag to replace it by; nil when absent.
+    public static func load(from store: any ObjectStore) async throws -> (manifest: Manifest, etag: String)? {
+        let found: (bytes: [UInt8], meta: ObjectMeta)?
+        do { found = try await store.get(LakeLayout.manifestKey) } catch {
+            throw PipelineError.store(error, stage: .manifest)
+        }
+        guard let found else { return nil }
+        return (try decode(found.bytes, name: "\(store)/\(LakeLayout.manifestKey)"), found.meta.etag)
+    }
+
+    /// Replaces `_manifest.json` by compare-and-swap: only if it is still the version `etag` (nil: only if there is
+    /// none yet). Returns the new version's tag. Another writer's change stops the run (temporary: exit 75), and
+    /// nothing is lost: the data objects already put are the ones the next run's manifest records.
+    public func save(to store: any ObjectStore, replacing etag: String?) async throws -> String {
+        do {
+            return try await store.put(bytes, key: LakeLayout.manifestKey, mode: etag.map { .update(etag: $0) } ?? .create)
+                .etag
+        } catch let error as ObjectStoreError {
+            guard case .preconditionFailed = error else {
+                throw PipelineError(stage: .manifest, category: .output, code: "write", message: "\(error)")
+            }
+            throw PipelineError(
+                stage: .manifest, category: .temporary, code: "manifest_changed",
+                message:
+                    "\(store)/\(LakeLayout.manifestKey) was changed by another writer during this run; stopping without overwriting it (the days written so far are recorded by the next run)"
+            )
+        } catch {
+            throw PipelineError.store(error, stage: .manifest)
+        }
+    }
+
+    /// The manifest as written: pretty JSON and a newline.
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        json.writePretty(into: &out)
+        out.append(UInt8(ascii: "\n"))
+        return out
     }
 
     /// Writes the manifest atomically and durably (temp + fsync + rename + fsync dir).
@@ -128,7 +174,7 @@ extension Manifest {
                     case .number(let b)? = fo["bytes"], let bytes = Int(b), case .number(let r)? = fo["rows"],
                     let rows = Int(r)
                 else { throw bad("windows.\(key).files", "entry lacks path/bytes/sha256/rows") }
-                files.append(FileEntry(path: path, bytes: bytes, sha256: sha, rows: rows))
+                files.append(FileEntry(path: path, bytes: bytes, sha256: sha, rows: rows, etag: fo["etag"]?.stringValue))
             }
             let known: Set<String> = [
                 "status", "events", "revision", "files", "api_calls", "duplicates_dropped", "first_occurred",
@@ -177,6 +223,7 @@ extension Manifest {
                         fo.append("bytes", .number(String(f.bytes)))
                         fo.append("sha256", .string(f.sha256))
                         fo.append("rows", .number(String(f.rows)))
+                        if let etag = f.etag { fo.append("etag", .string(etag)) }
                         return .object(fo)
                     }))
             o.append("api_calls", .number(String(w.apiCalls)))

@@ -46,26 +46,32 @@ public struct LakeVerifier: Sendable {
     /// Creates a verifier for the lake at `layout`.
     public init(layout: LakeLayout) { self.layout = layout }
 
-    /// Checks every file of `manifest`, then looks for data files it does not list.
-    public func verify(_ manifest: Manifest) -> Report {
+    /// Checks every file of `manifest`, then looks for data files it does not list. Reads through the lake's store:
+    /// one listing of `events/`, then each data object (streamed from disk on a local lake).
+    public func verify(_ manifest: Manifest) async throws -> Report {
         var report = Report()
         var listed = Set<String>()
+        var present: [String: ObjectMeta] = [:]
+        for object in try await layout.store.list(prefix: "events/") { present[object.key] = object }
+        let local = layout.store is LocalDirectoryStore
         for day in manifest.windows.keys.sorted() {
             let window = manifest.windows[day]!
             var rows = 0
             for file in window.files {
                 listed.insert(file.path)
-                guard FileSystem.exists(layout.root + "/" + file.path) else {
+                guard present[file.path] != nil else {
                     report.problems.append(
-                        Problem(path: file.path, kind: .missingFile, detail: "listed in the manifest, not on disk"))
+                        Problem(
+                            path: file.path, kind: .missingFile,
+                            detail: "listed in the manifest, not \(local ? "on disk" : "in the store")"))
                     continue
                 }
                 report.filesChecked += 1
-                let found = check(file, format: manifest.format, into: &report.problems)
+                let found = try await check(file, format: manifest.format, into: &report.problems)
                 rows += found ?? file.rows
                 report.rows += found ?? 0
             }
-            if window.status == "complete" && !FileSystem.exists(layout.successMarker(day)) {
+            if window.status == "complete" && present[layout.successKey(day)] == nil {
                 report.problems.append(
                     Problem(
                         path: "events/dt=\(day)/_SUCCESS", kind: .missingSuccess,
@@ -78,45 +84,48 @@ public struct LakeVerifier: Sendable {
                         detail: "the manifest records \(window.events) events, its files hold \(rows) rows"))
             }
         }
-        for partition in FileSystem.list(layout.events) where partition.hasPrefix("dt=") {
-            for path in dataFiles(under: "events/\(partition)") where !listed.contains(path) {
-                report.problems.append(
-                    Problem(path: path, kind: .extraFile, detail: "a data file the manifest does not list"))
-                report.filesChecked += 1
-            }
+        for path in present.keys.sorted() where isData(path) && !listed.contains(path) {
+            report.problems.append(
+                Problem(path: path, kind: .extraFile, detail: "a data file the manifest does not list"))
+            report.filesChecked += 1
         }
         return report
     }
 
-    /// Every `.gz` file a reader would take as data under `relative` (folders included: engines such as Athena
-    /// read a partition's prefix recursively), skipping names that start with `_` or `.`.
-    private func dataFiles(under relative: String) -> [String] {
-        var found: [String] = []
-        for name in FileSystem.list(layout.root + "/" + relative) where !name.hasPrefix("_") && !name.hasPrefix(".") {
-            let path = relative + "/" + name
-            if FileSystem.isDirectory(layout.root + "/" + path) {
-                found += dataFiles(under: path)
-            } else if name.hasSuffix(".gz") {
-                found.append(path)
-            }
-        }
-        return found.sorted()
+    /// Whether a reader would take `key` as data: a `.gz` object under `events/dt=…/` (folders included: engines such
+    /// as Athena read a partition's prefix recursively), no part of its path after `events/` starting with `_` or `.`.
+    private func isData(_ key: String) -> Bool {
+        let parts = key.split(separator: "/").dropFirst()
+        guard parts.count >= 2, parts.first!.hasPrefix("dt="), key.hasSuffix(".gz") else { return false }
+        return parts.dropFirst().allSatisfy { !$0.hasPrefix("_") && !$0.hasPrefix(".") }
     }
 
     /// Streams one file: sha256 and size of the bytes on disk, gzip integrity, rows. Returns the rows counted
     /// when the file could be read to its end.
-    private func check(_ file: Manifest.FileEntry, format: OutputFormat, into problems: inout [Problem]) -> Int? {
+    private func check(_ file: Manifest.FileEntry, format: OutputFormat, into problems: inout [Problem]) async throws
+        -> Int?
+    {
         var hasher = SHA256()
         var size = 0
         var counter = RowCounter(format: format)
         var gzipFailure: String?
         do {
             let reader = try GzipReader { counter.feed($0) }
-            try FileSystem.forEachChunk(layout.root + "/" + file.path) { chunk in
+            func feed(_ chunk: UnsafeRawBufferPointer) {
                 hasher.update(bufferPointer: chunk)
                 size += chunk.count
                 guard gzipFailure == nil else { return }
                 do { try reader.write(chunk) } catch { gzipFailure = "\(error)" }
+            }
+            if let local = layout.store as? LocalDirectoryStore {
+                try FileSystem.forEachChunk(local.root + "/" + file.path) { feed($0) }
+            } else {
+                // The whole object in memory (a streaming get is left for later; data objects are tens of MB).
+                guard let object = try await layout.store.get(file.path) else {
+                    problems.append(Problem(path: file.path, kind: .missingFile, detail: "deleted while verifying"))
+                    return nil
+                }
+                object.bytes.withUnsafeBytes { feed($0) }
             }
             if gzipFailure == nil {
                 do { try reader.finish() } catch { gzipFailure = "\(error)" }

@@ -1,4 +1,5 @@
 import KB4EventsAPI
+import KB4EventsS3
 import Logging
 
 /// Builds one UTC day's data file from pages: a streaming transform into a staged gzip file, and, when the
@@ -77,7 +78,7 @@ final class DayBuild {
                     tempTag: tag)
             }
             self.writer = writer
-            let scratch = settings.lake.raw + "/.spill-\(tag)-\(day)"
+            let scratch = settings.lake.spill(day, tag: tag)
             transformer = DayTransformer(
                 day: day, mode: .sorting(spillDirectory: scratch), skipsOtherDays: skipsOtherDays
             ) { [writer] in try writer.write($0) }
@@ -108,8 +109,38 @@ func withLoadErrors<T>(_ day: Day?, _ body: () throws -> T) throws -> T {
     }
 }
 
+/// Turns store failures into pipeline errors that name the day: a configuration that cannot work (S3
+/// `AccessDenied`, a missing bucket, a wrong region or secret: exit 78), another writer first (exit 75), anything
+/// else an output error (exit 73).
+func withStoreErrors<T>(_ day: Day?, stage: PipelineError.Stage = .load, _ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch {
+        throw PipelineError.store(error, day: day, stage: stage)
+    }
+}
+
+extension PipelineError {
+    /// A store's failure as a pipeline error (a `PipelineError` stays what it is).
+    static func store(_ error: any Error, day: Day? = nil, stage: Stage = .load) -> PipelineError {
+        switch error {
+        case let error as PipelineError: return error
+        case let error as GzipError:
+            return PipelineError(stage: stage, category: .output, code: "gzip", message: "\(error)", day: day)
+        case let error as ObjectStoreError:
+            if case .preconditionFailed = error {
+                return PipelineError(stage: stage, category: .temporary, code: "conflict", message: "\(error)", day: day)
+            }
+            return PipelineError(stage: stage, category: .output, code: "write", message: "\(error)", day: day)
+        case let error as S3Error where error.isConfiguration:
+            return PipelineError(stage: stage, category: .configuration, code: "store", message: "\(error)", day: day)
+        default:
+            return PipelineError(stage: stage, category: .output, code: "write", message: "\(error)", day: day)
+        }
+    }
+}
+
 /// Commits a built day into the lake and the manifest: an unchanged file is discarded (only `checked_at`
-/// moves); a new or changed one is renamed into place with `_SUCCESS`, then recorded (revision + 1 when changed).
+/// moves); a new or changed one is put under its key with `_SUCCESS`, then recorded (revision + 1 when changed)
+/// in a manifest replaced by compare-and-swap.
 struct DayCommitter {
     let settings: ExportSettings
     let runID: String
@@ -118,38 +149,64 @@ struct DayCommitter {
     /// What happened to the day.
     enum Outcome { case written, revised, unchanged }
 
+    /// `etag`: the version of the manifest this run read (nil: none yet); moved to the version it writes.
     func commit(
         day: Day, result: DayTransformer.Summary, staged: StagedPartition, apiCalls: Int?, manifest: inout Manifest,
-        logger: Logger
-    ) throws -> Outcome {
+        etag: inout String?, logger: Logger
+    ) async throws -> Outcome {
         let lake = settings.lake
+        let store = lake.store
         let previous = manifest.windows[day]
-        let finalPath = lake.root + "/" + staged.relativePath
-        // Unchanged only when the manifest and the file on disk both hold exactly the new bytes (a damaged or
-        // replaced file is rewritten even though the manifest still matches), or when the file on disk is intact
-        // and holds the same rows compressed differently (another compression_level): that is no new revision,
-        // and the file is left as it is.
-        let intact =
-            previous.map { p in
-                p.files.count == 1 && p.files[0].path == staged.relativePath
-                    && FileSystem.fileSize(finalPath) == p.files[0].bytes && FileSystem.exists(lake.successMarker(day))
-                    && (try? sha256Hex(ofFile: finalPath)) == p.files[0].sha256
-            } ?? false
-        let unchanged = intact && (previous?.files[0].sha256 == staged.sha256 || sameRows(finalPath, staged.tempPath))
+        // "Unchanged" is decided from the manifest and a `head`, not by reading every re-checked object back (on S3
+        // that would download each one): the recorded file is the only one, the object is there with the recorded
+        // size and version tag (ETag), `_SUCCESS` is there, and the new bytes have the recorded sha256. A missing,
+        // resized or rewritten object (another ETag: the local store's tag changes with the inode and mtime) is read
+        // back and kept only when it still has its recorded sha256; a manifest from before ETags were recorded is
+        // checked that way once. Other bytes with the same row count (another compression_level) are compared by
+        // their decompressed content: the same rows are no new revision, and the object is left as it is.
+        var intact = false
+        var seen: String? = nil
+        if let p = previous, p.files.count == 1, p.files[0].path == staged.relativePath {
+            let recorded = p.files[0]
+            let object = try await withStoreErrors(day) { try await store.head(recorded.path) }
+            let marker = try await withStoreErrors(day) { try await store.head(lake.successKey(day)) }
+            if let object, object.size == recorded.bytes, marker != nil {
+                seen = object.etag
+                if object.etag == recorded.etag && recorded.sha256 == staged.sha256 {
+                    intact = true
+                } else {
+                    intact = try await withStoreErrors(day) {
+                        guard let old = try await store.get(recorded.path), sha256Hex(old.bytes) == recorded.sha256 else {
+                            return false
+                        }
+                        if recorded.sha256 == staged.sha256 { return true }
+                        guard recorded.rows == staged.rows else { return false }
+                        return (try? contentSHA256Hex(ofGzip: old.bytes))
+                            == (try? contentSHA256Hex(ofGzipFile: staged.tempPath))
+                    }
+                }
+            }
+        }
+        let unchanged = intact
         let outcome: Outcome
         if unchanged, var window = previous {
             staged.discard()
+            window.files[0].etag = seen
             window.checkedAt = now
             window.runID = runID
             manifest.windows[day] = window
             outcome = .unchanged
             logger.info("unchanged", metadata: ["events": "\(result.events)"])
         } else {
-            try withLoadErrors(day) { try staged.commit(layout: lake) }
+            let object = try await withStoreErrors(day) { try await staged.commit(layout: lake) }
             let revision = (previous?.revision ?? 0) + 1
             manifest.windows[day] = Manifest.Window(
                 events: result.events, revision: revision,
-                files: [.init(path: staged.relativePath, bytes: staged.bytes, sha256: staged.sha256, rows: staged.rows)],
+                files: [
+                    .init(
+                        path: staged.relativePath, bytes: staged.bytes, sha256: staged.sha256, rows: staged.rows,
+                        etag: object.etag)
+                ],
                 apiCalls: apiCalls ?? previous?.apiCalls ?? 0, duplicatesDropped: result.duplicatesDropped,
                 firstOccurred: result.firstOccurred, lastOccurred: result.lastOccurred, completedAt: now,
                 checkedAt: now, runID: runID, toolVersion: settings.toolVersion)
@@ -167,15 +224,9 @@ struct DayCommitter {
                     metadata: ["events": "\(result.events)", "duplicates_dropped": "\(result.duplicatesDropped)"])
             }
         }
-        try manifest.save(to: lake.manifest, tempTag: runID)
+        etag = try await manifest.save(to: store, replacing: etag)
         return outcome
     }
-}
-
-/// Whether two gzip files decompress to the same bytes (false when either cannot be read).
-private func sameRows(_ a: String, _ b: String) -> Bool {
-    guard let x = try? contentSHA256Hex(ofGzipFile: a), let y = try? contentSHA256Hex(ofGzipFile: b) else { return false }
-    return x == y
 }
 
 extension RunSummary {

@@ -3,9 +3,10 @@ public import Logging
 
 /// Owns the order of a run: plan windows → skip complete ones → extract → transform → load → record.
 ///
-/// Each day is fetched page by page (pages are staged raw on disk), transformed into a sorted,
-/// de-duplicated stream, written through gzip to a hidden temporary file, compared with what the manifest
-/// holds, committed (rename, `_SUCCESS`, fsync) and only then recorded in the manifest.
+/// Each day is fetched page by page (pages are staged raw in the run's local work directory), transformed into a
+/// sorted, de-duplicated stream, written through gzip to a file in the work directory, compared with what the
+/// manifest holds, committed through the lake's store (`DayCommitter`: data object, `_SUCCESS`) and only then
+/// recorded in the manifest (compare-and-swap).
 public final class ExportRunner {
     /// The settings of the run: once it has started, with the format of the lake it found when none was asked for,
     /// and `pageOrder` switched to `.id` for the rest of the run once a day's time-ordered pages did not add up.
@@ -32,27 +33,29 @@ public final class ExportRunner {
 
     /// Runs `request`; completed days stay recorded even when a later day fails.
     public func run(_ request: RunRequest) async throws -> RunSummary {
+        let lock = try await RunLock.acquire(settings.lake, runID: runID, now: clock.now, logger: logger)
+        do {
+            let summary = try await runLocked(request)
+            await lock.release()
+            return summary
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// `run` with the lake's lock held.
+    private func runLocked(_ request: RunRequest) async throws -> RunSummary {
         let started = clock.now()
         let lake = settings.lake
-        let lock = try LakeLock(layout: lake)
-        defer { withExtendedLifetime(lock) {} }
         // Read the manifest before anything is changed: a lake from a newer kb4-events is refused untouched.
-        let existing = try Manifest.load(from: lake.manifest)
+        let existing = try await Manifest.load(from: lake.store)
         cleanLeftovers()
-        settings = settings.adopting(lakeFormat: existing?.format)
-        var manifest = existing ?? Manifest(format: settings.format, baseURL: settings.baseURL)
+        manifestETag = existing?.etag
+        settings = settings.adopting(lakeFormat: existing?.manifest.format)
+        var manifest = existing?.manifest ?? Manifest(format: settings.format, baseURL: settings.baseURL)
         let force = request.force
-        if manifest.format != settings.format {
-            if manifest.windows.isEmpty || force {
-                manifest.format = settings.format
-            } else {
-                throw PipelineError(
-                    stage: .config, category: .configuration, code: "format_mismatch",
-                    message:
-                        "the lake at \(lake.root) holds \(manifest.format.rawValue) files; refusing to mix in \(settings.format.rawValue) (use --format \(manifest.format.rawValue), another --out, or --force to rewrite every day as \(settings.format.rawValue))"
-                )
-            }
-        }
+        if try settings.formatSwitch(for: manifest, force: force) { manifest.format = settings.format }
         try settings.checkSource(against: manifest)
         manifest.baseURL = settings.baseURL
 
@@ -78,8 +81,8 @@ public final class ExportRunner {
             ])
         progress = RunProgress(daysTotal: plan.fetch.count + plan.recheck.count)
         defer {
-            FileSystem.removeTree(lake.rawStagingRoot(tag: runID))
-            FileSystem.removeIfEmpty(lake.raw)
+            FileSystem.removeTree(lake.work(tag: runID))
+            FileSystem.removeIfEmpty(lake.workRoot)
         }
         let days = plan.fetch + plan.recheck
         // API days fetched and staged, kept while a later UTC day still needs them (with a day-filter offset,
@@ -133,6 +136,8 @@ public final class ExportRunner {
         return summary
     }
 
+    /// The version of the manifest this run read or last wrote (nil: none yet): the next save's compare-and-swap.
+    private var manifestETag: String?
     private var progress = RunProgress(daysTotal: 0)
     private var pageEvents = 0
 
@@ -197,12 +202,13 @@ public final class ExportRunner {
         log[metadataKey: "pages"] = "\(pages)"
         log[metadataKey: "calls"] = "\(calls)"
         let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
-        let outcome = try committer.commit(
-            day: day, result: result, staged: file, apiCalls: calls, manifest: &manifest, logger: log)
+        let outcome = try await committer.commit(
+            day: day, result: result, staged: file, apiCalls: calls, manifest: &manifest, etag: &manifestETag,
+            logger: log)
         summary.add(outcome, day: day, result: result)
         if settings.keepRaw, let fetched = staged[day] {
             // Only at +00:00 (checked at the start): the day's pages are its own.
-            try withLoadErrors(day) { try fetched.raw.promote(to: lake.rawPartition(day), tempTag: runID) }
+            try await withStoreErrors(day) { try await fetched.raw.promote(to: lake, day: day, tempTag: runID) }
             staged[day] = nil
         }
     }
@@ -278,7 +284,7 @@ public final class ExportRunner {
     ) async throws -> FetchedDay {
         let order = request.order
         let raw = try withLoadErrors(day) {
-            try RawPages.staging(settings.lake.rawStaging(request.day, tag: runID), durable: settings.keepRaw)
+            try RawPages.staging(settings.lake.stagedRaw(request.day, tag: runID), durable: settings.keepRaw)
         }
         var pages = 0
         var arrivals = ArrivalCount()
@@ -369,13 +375,17 @@ public final class ExportRunner {
     /// Days before a run's first day that `auto` may also look at before it gives up.
     static let probeDays = 14
 
-    /// Removes temporary files a crashed run left behind (the lock guarantees no other run owns them).
+    /// Removes temporary files a crashed run left behind (the lock guarantees no other run owns them): its work
+    /// directory, the local store's `.kb4tmp-` files, and the temporary names of earlier versions.
     private func cleanLeftovers() {
         let lake = settings.lake
-        for name in FileSystem.list(lake.root) where name.hasPrefix("._manifest.json.tmp-") {
+        FileSystem.removeTree(lake.workRoot)
+        guard lake.store is LocalDirectoryStore else { return }  // object stores have no temporary names
+        for name in FileSystem.list(lake.root)
+        where name.hasPrefix("._manifest.json.tmp-") || name.hasPrefix("._manifest.json.kb4tmp-") {
             FileSystem.remove(lake.root + "/" + name)
         }
-        for name in FileSystem.list(lake.state) where name.hasPrefix(".") && name.contains(".tmp-") {
+        for name in FileSystem.list(lake.state) where name.hasPrefix(".") && name.contains("tmp-") {
             FileSystem.remove(lake.state + "/" + name)
         }
         for name in FileSystem.list(lake.raw)
@@ -384,7 +394,7 @@ public final class ExportRunner {
         }
         for partition in FileSystem.list(lake.events) where partition.hasPrefix("dt=") {
             let dir = lake.events + "/" + partition
-            for name in FileSystem.list(dir) where name.hasPrefix(".") && name.contains(".tmp-") {
+            for name in FileSystem.list(dir) where name.hasPrefix(".") && (name.contains(".tmp-") || name.contains(".kb4tmp-")) {
                 logger.info("removing a leftover temporary file", metadata: ["path": "\(dir)/\(name)"])
                 FileSystem.remove(dir + "/" + name)
             }

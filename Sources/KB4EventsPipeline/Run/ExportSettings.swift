@@ -60,6 +60,19 @@ extension ExportSettings {
         if !formatIsExplicit, let lakeFormat { settings.format = lakeFormat }
         return settings
     }
+
+    /// The lake-format rule (PRODUCT.md: one lake root holds one format), written once for the export, `plan` and
+    /// `rebuild`: true when writing `format` into the lake that `manifest` records switches its format (every recorded
+    /// day is then rewritten); a lake with recorded days in another format is refused unless `force`.
+    public func formatSwitch(for manifest: Manifest?, force: Bool) throws -> Bool {
+        guard let manifest, manifest.format != format else { return false }
+        if manifest.windows.isEmpty || force { return true }
+        throw PipelineError(
+            stage: .config, category: .configuration, code: "format_mismatch",
+            message:
+                "the lake at \(lake.root) holds \(manifest.format.rawValue) files; refusing to mix in \(format.rawValue) (use --format \(manifest.format.rawValue), another --out, or --force to rewrite every day as \(format.rawValue))"
+        )
+    }
 }
 
 extension ExportSettings {

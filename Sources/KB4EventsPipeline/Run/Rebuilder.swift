@@ -19,29 +19,54 @@ public final class Rebuilder {
         self.runID = runID
     }
 
-    /// Days that have kept raw pages.
-    public static func rawDays(in lake: LakeLayout) -> [Day] {
-        FileSystem.list(lake.raw).compactMap { name in
-            name.hasPrefix("dt=") ? Day(String(name.dropFirst(3))) : nil
-        }.sorted()
+    /// Days that have kept raw pages, and their page objects.
+    static func rawPages(in lake: LakeLayout) async throws -> [Day: [ObjectMeta]] {
+        var days: [Day: [ObjectMeta]] = [:]
+        for object in try await lake.store.list(prefix: "_raw/dt=") {
+            let parts = object.key.split(separator: "/")
+            guard parts.count == 3, let day = Day(String(parts[1].dropFirst(3))), parts[2].hasPrefix("page-") else {
+                continue
+            }
+            days[day, default: []].append(object)
+        }
+        return days
     }
 
     /// Rebuilds every day with raw pages in `from…to` (all when nil).
-    public func run(from: Day?, to: Day?) throws -> RunSummary {
-        let started = clock.now()
+    public func run(from: Day?, to: Day?) async throws -> RunSummary {
         let lake = settings.lake
-        guard FileSystem.isDirectory(lake.root) else {
+        guard !(lake.store is LocalDirectoryStore) || FileSystem.isDirectory(lake.root) else {
             throw PipelineError(
                 stage: .config, category: .missingInput, code: "no_lake", message: "no lake at \(lake.root)")
         }
-        let lock = try LakeLock(layout: lake)
-        defer { withExtendedLifetime(lock) {} }
-        var manifest =
-            try Manifest.load(from: lake.manifest) ?? Manifest(format: settings.format, baseURL: settings.baseURL)
-        let available = Self.rawDays(in: lake)
+        let lock = try await RunLock.acquire(lake, runID: runID, now: clock.now, logger: logger)
+        do {
+            let summary = try await runLocked(from: from, to: to)
+            await lock.release()
+            return summary
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// `run` with the lake's lock held.
+    private func runLocked(from: Day?, to: Day?) async throws -> RunSummary {
+        let started = clock.now()
+        let lake = settings.lake
+        FileSystem.removeTree(lake.work(tag: runID))
+        defer {
+            FileSystem.removeTree(lake.work(tag: runID))
+            FileSystem.removeIfEmpty(lake.workRoot)
+        }
+        let existing = try await Manifest.load(from: lake.store)
+        var etag = existing?.etag
+        var manifest = existing?.manifest ?? Manifest(format: settings.format, baseURL: settings.baseURL)
+        let rawObjects = try await withStoreErrors(nil) { try await Self.rawPages(in: lake) }
+        let available = rawObjects.keys.sorted()
         var days = available.filter { (from == nil || $0 >= from!) && (to == nil || $0 <= to!) }
-        if manifest.format != settings.format && !manifest.windows.isEmpty {
-            // One lake holds one format: a switch must rewrite every recorded day, so every one needs its pages.
+        // rebuild is a forced switch by nature; it must rewrite every recorded day, so every one needs its pages.
+        if try settings.formatSwitch(for: manifest, force: true) && !manifest.windows.isEmpty {
             if from != nil || to != nil {
                 throw PipelineError(
                     stage: .config, category: .configuration, code: "partial_format_switch",
@@ -74,7 +99,9 @@ public final class Rebuilder {
         for day in days {
             var log = logger
             log[metadataKey: "day"] = "\(day)"
-            let raw = RawPages(directory: lake.rawPartition(day))
+            let raw = try await withStoreErrors(day) {
+                try await RawPages.fetching(rawObjects[day] ?? [], from: lake, day: day, tag: runID)
+            }
             let build = try DayBuild(day: day, settings: settings, tag: runID, logger: log)
             let result: DayTransformer.Summary
             let staged: StagedPartition
@@ -92,8 +119,9 @@ public final class Rebuilder {
                 summary.durationSeconds = clock.now() - started
                 throw RunFailure(error: error, summary: summary)
             }
-            let outcome = try committer.commit(
-                day: day, result: result, staged: staged, apiCalls: nil, manifest: &manifest, logger: log)
+            let outcome = try await committer.commit(
+                day: day, result: result, staged: staged, apiCalls: nil, manifest: &manifest, etag: &etag, logger: log)
+            if raw.directory.hasPrefix(lake.workRoot + "/") { raw.remove() }
             summary.add(outcome, day: day, result: result)
         }
         summary.daysSkipped = available.count - days.count

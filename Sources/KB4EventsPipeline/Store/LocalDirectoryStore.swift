@@ -42,6 +42,26 @@ public struct LocalDirectoryStore: ObjectStore {
         }
     }
 
+    /// Publishes a finished, already fsynced local file by renaming it over `key` (no copy: a local lake's commit
+    /// stays a rename when the work directory is on its file system), then fsyncs the directory. Copies
+    /// (`putFile`) and removes the file when it is on another file system.
+    @discardableResult
+    public func moveFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+        let target = try path(key)
+        let (dir, _) = FileSystem.split(target)
+        try FileSystem.makeDirectories(dir)
+        if rename(localPath, target) != 0 {
+            guard errno == EXDEV else { throw FileSystem.fail("rename to \(target)", localPath) }
+            let meta = try await putFile(localPath, key: key)
+            FileSystem.remove(localPath)
+            return meta
+        }
+        try FileSystem.syncDirectory(dir)
+        var st = stat()
+        guard stat(target, &st) == 0 else { throw FileSystem.fail("stat", target) }
+        return Self.meta(key: key, st)
+    }
+
     @discardableResult
     public func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
         let target = try path(key)

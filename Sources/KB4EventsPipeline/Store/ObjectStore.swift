@@ -75,3 +75,15 @@ public enum ObjectStoreError: Error, Sendable, Equatable, CustomStringConvertibl
         }
     }
 }
+
+extension ObjectStore {
+    /// Puts a finished local file under `key` and drops the local copy: a rename on a local store, an upload
+    /// (streamed from the file) otherwise.
+    @discardableResult
+    func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
+        if let local = self as? LocalDirectoryStore { return try await local.moveFile(localPath, key: key) }
+        let meta = try await putFile(localPath, key: key)
+        FileSystem.remove(localPath)
+        return meta
+    }
+}

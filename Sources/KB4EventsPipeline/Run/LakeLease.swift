@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import KB4EventsAPI
+public import Logging
+
+/// The run lock of a lake in object storage: a lease object `.kb4-events.lock` holding the run id, host, pid and an
+/// expiry, created with `If-None-Match: *` (`PutMode.create`), renewed with `If-Match` on its ETag while the run
+/// lives, taken over with `If-Match` once expired, deleted at the end. A run that was killed leaves a lease that
+/// expires by itself (`ttl`), so the next run waits at most that long.
+public actor LakeLease {
+    /// The lease object's key.
+    public static let key = ".kb4-events.lock"
+
+    /// Who holds a lease, as stored in it.
+    public struct Holder: Sendable, Equatable {
+        public var runID: String
+        public var host: String
+        public var pid: Int
+        /// Unix seconds.
+        public var expires: Double
+
+        var json: [UInt8] {
+            var out: [UInt8] = []
+            JSONValue.object(
+                JSONObject([
+                    ("run_id", .string(runID)), ("host", .string(host)), ("pid", .number(String(pid))),
+                    ("expires_at", .string(isoSeconds(expires))), ("expires_unix", .number(String(Int(expires.rounded(.up))))),
+                ])
+            ).write(into: &out)
+            out.append(UInt8(ascii: "\n"))
+            return out
+        }
+
+        init(runID: String, host: String, pid: Int, expires: Double) {
+            self.runID = runID
+            self.host = host
+            self.pid = pid
+            self.expires = expires
+        }
+
+        /// Parses a stored lease; a lease that cannot be read counts as expired (it protects nothing).
+        init(bytes: [UInt8]) {
+            let json = try? JSONParser.parse(bytes)
+            runID = json?["run_id"]?.stringValue ?? "?"
+            host = json?["host"]?.stringValue ?? "?"
+            pid = json?["pid"]?.numberText.flatMap { Int($0) } ?? 0
+            expires = json?["expires_unix"]?.numberText.flatMap { Double($0) } ?? 0
+        }
+
+        var described: String { "pid \(pid) on \(host), run \(runID), lease until \(isoSeconds(expires))" }
+    }
+
+    private let store: any ObjectStore
+    private let lakeName: String
+    private let ttl: Double
+    private let now: @Sendable () -> Double
+    private var holder: Holder
+    private var etag: String
+    private var renewer: Task<Void, Never>?
+    /// Set when a renewal found the lease taken: the run goes on, and its manifest compare-and-swap stops it.
+    public private(set) var lost = false
+
+    private init(
+        store: any ObjectStore, lakeName: String, ttl: Double, now: @escaping @Sendable () -> Double, holder: Holder,
+        etag: String
+    ) {
+        self.store = store
+        self.lakeName = lakeName
+        self.ttl = ttl
+        self.now = now
+        self.holder = holder
+        self.etag = etag
+    }
+
+    /// Takes the lease (or an expired one over); throws a temporary error (exit 75) naming the holder otherwise.
+    public static func acquire(
+        store: any ObjectStore, lakeName: String, runID: String, ttl: Double = 120,
+        now: @escaping @Sendable () -> Double
+    ) async throws -> LakeLease {
+        var me = Holder(runID: runID, host: hostName(), pid: Int(getpid()), expires: now() + ttl)
+        for _ in 0..<3 {
+            me.expires = now() + ttl
+            do {
+                let meta = try await store.put(me.json, key: key, mode: .create)
+                return LakeLease(store: store, lakeName: lakeName, ttl: ttl, now: now, holder: me, etag: meta.etag)
+            } catch ObjectStoreError.preconditionFailed {}
+            guard let current = try await store.get(key) else { continue }  // released meanwhile: create again
+            let other = Holder(bytes: current.bytes)
+            guard other.expires < now() else { throw locked(other, lakeName) }
+            do {
+                let meta = try await store.put(me.json, key: key, mode: .update(etag: current.meta.etag))
+                return LakeLease(store: store, lakeName: lakeName, ttl: ttl, now: now, holder: me, etag: meta.etag)
+            } catch ObjectStoreError.preconditionFailed {}  // another run took it over first: look again
+        }
+        let current = try await store.get(key).map { Holder(bytes: $0.bytes) }
+        throw locked(current ?? Holder(runID: "?", host: "?", pid: 0, expires: 0), lakeName)
+    }
+
+    static func locked(_ other: Holder, _ lakeName: String) -> PipelineError {
+        PipelineError(
+            stage: .run, category: .temporary, code: "locked",
+            message:
+                "another kb4-events run (\(other.described)) holds the lock on \(lakeName); try again when it ends (a killed run's lease expires by itself)"
+        )
+    }
+
+    /// Extends the lease by `ttl` from now, if it is still this run's.
+    public func renew() async throws {
+        var next = holder
+        next.expires = now() + ttl
+        do {
+            let meta = try await store.put(next.json, key: Self.key, mode: .update(etag: etag))
+            holder = next
+            etag = meta.etag
+        } catch ObjectStoreError.preconditionFailed {
+            lost = true
+            throw PipelineError(
+                stage: .run, category: .temporary, code: "lease_lost",
+                message: "the lock on \(lakeName) was taken over by another run (this run's lease had expired)")
+        }
+    }
+
+    /// Renews every `interval` seconds until released.
+    public func startRenewing(every interval: Double = 30, logger: Logger) {
+        renewer = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                guard !Task.isCancelled, let self else { return }
+                do { try await self.renew() } catch {
+                    logger.warning("could not renew the lake's lease", metadata: ["error": "\(error)"])
+                    if await self.lost { return }
+                }
+            }
+        }
+    }
+
+    /// Stops renewing and deletes the lease if it is still this run's (a lease another run took over stays).
+    public func release() async {
+        renewer?.cancel()
+        renewer = nil
+        guard let current = try? await store.head(Self.key), current.etag == etag else { return }
+        try? await store.delete(Self.key)
+    }
+
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "?" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The lock a run holds on its lake: an `flock` on a local lake (the kernel frees it when the process dies), a
+/// lease object in object storage.
+public enum RunLock {
+    case local(LakeLock)
+    case lease(LakeLease)
+
+    /// Takes the lake's lock for run `runID`, or throws a temporary error naming the holder.
+    public static func acquire(_ lake: LakeLayout, runID: String, now: @escaping @Sendable () -> Double, logger: Logger)
+        async throws -> RunLock
+    {
+        if lake.store is LocalDirectoryStore { return .local(try LakeLock(layout: lake)) }
+        let lease = try await withStoreErrors(nil, stage: .run) {
+            try await LakeLease.acquire(store: lake.store, lakeName: lake.root, runID: runID, now: now)
+        }
+        await lease.startRenewing(logger: logger)
+        return .lease(lease)
+    }
+
+    /// Frees the lock.
+    public func release() async {
+        switch self {
+        case .local(let lock): withExtendedLifetime(lock) {}
+        case .lease(let lease): await lease.release()
+        }
+    }
+}

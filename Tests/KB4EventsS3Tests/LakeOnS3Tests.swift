@@ -1,0 +1,381 @@
+import Foundation
+import KB4EventsAPI
+import KB4EventsPipeline
+import KB4EventsSimulator
+import Logging
+import Synchronization
+import Testing
+
+/// Counts the requests a run makes to its store (the issue's "requests per day to the store").
+final class CountingStore: ObjectStore {
+    let inner: any ObjectStore
+    let counts = Mutex<[String: Int]>([:])
+    /// Seconds spent in puts (uploads), summed.
+    let putSeconds = Mutex<Double>(0)
+    init(_ inner: any ObjectStore) { self.inner = inner }
+    var description: String { inner.description }
+    func count(_ kind: String) { counts.withLock { $0[kind, default: 0] += 1 } }
+    var snapshot: [String: Int] { counts.withLock { $0 } }
+    func reset() { counts.withLock { $0 = [:] } }
+    func timed<T>(_ body: () async throws -> T) async rethrows -> T {
+        let start = Date()
+        defer { putSeconds.withLock { $0 += Date().timeIntervalSince(start) } }
+        return try await body()
+    }
+
+    func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+        count(key.hasPrefix("events/") && key.hasSuffix(".gz") ? "put_data" : "put_file")
+        return try await timed { try await inner.putFile(localPath, key: key) }
+    }
+    func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
+        count("put")
+        return try await timed { try await inner.put(bytes, key: key, mode: mode) }
+    }
+    func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
+        count(key.hasPrefix("events/") ? "get_data" : "get")
+        return try await inner.get(key)
+    }
+    func head(_ key: String) async throws -> ObjectMeta? {
+        count("head")
+        return try await inner.head(key)
+    }
+    func list(prefix: String) async throws -> [ObjectMeta] {
+        count("list")
+        return try await inner.list(prefix: prefix)
+    }
+    func delete(_ key: String) async throws {
+        count("delete")
+        try await inner.delete(key)
+    }
+}
+
+/// A store whose `n`-th put (of any kind) fails, as a connection lost mid-run would.
+final class FailingStore: ObjectStore {
+    let inner: any ObjectStore
+    let failAt: Int
+    let puts = Mutex(0)
+    init(_ inner: any ObjectStore, failAt: Int) {
+        self.inner = inner
+        self.failAt = failAt
+    }
+    var description: String { inner.description }
+    struct Injected: Error {}
+    func check() throws { if puts.withLock({ $0 += 1; return $0 }) == failAt { throw Injected() } }
+    func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+        try check()
+        return try await inner.putFile(localPath, key: key)
+    }
+    func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
+        try check()
+        return try await inner.put(bytes, key: key, mode: mode)
+    }
+    func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? { try await inner.get(key) }
+    func head(_ key: String) async throws -> ObjectMeta? { try await inner.head(key) }
+    func list(prefix: String) async throws -> [ObjectMeta] { try await inner.list(prefix: prefix) }
+    func delete(_ key: String) async throws { try await inner.delete(key) }
+}
+
+/// The export and rebuild writing a lake into S3 (moto, every signature checked) through the same commit rules as
+/// on disk: the same keys and bytes as a local lake, the lease lock, the manifest by compare-and-swap.
+@Suite(.serialized, .enabled(if: PythonTools.motoEnabled)) struct LakeOnS3Tests {
+    static let today = Day("2026-11-22")!
+
+    final class Fixture {
+        let simulator: Simulator
+        let server: Moto.Server
+        let url: String
+        let store: CountingStore
+        let local: String
+        var format: OutputFormat = .ndjson
+        var keepRaw = false
+
+        init(events: Int = 150, days: Int = 6) async throws {
+            var config = SimulatorConfiguration()
+            config.seed = 11
+            config.events = events
+            config.days = days
+            config.today = LakeOnS3Tests.today.description
+            config.apiKey = "test-key"
+            config.requestsPerSecond = nil
+            config.processingDelay = .zero
+            simulator = Simulator(configuration: config)
+            _ = try await simulator.start(host: "127.0.0.1", port: 0)
+            server = try await Moto.main.server()
+            url = "s3://kb4-lake/\(uniquePrefix("lake"))"
+            store = CountingStore(try LakeLocation(url).makeStore(environment: Self.environment(server)))
+            local = NSTemporaryDirectory() + "kb4-s3-local-\(UUID().uuidString)"
+        }
+
+        static func environment(_ server: Moto.Server) -> [String: String] {
+            [
+                "AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secret,
+                "AWS_ENDPOINT_URL_S3": server.endpoint, "AWS_REGION": "us-east-1", "HOME": "/nonexistent",
+            ]
+        }
+
+        var s3Lake: LakeLayout {
+            LakeLayout(root: url, store: store, workRoot: NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)")
+        }
+
+        func settings(_ lake: LakeLayout) -> ExportSettings {
+            ExportSettings(
+                lake: lake, format: format, keepRaw: keepRaw, startDate: LakeOnS3Tests.today.adding(days: -5),
+                lookbackDays: 2, baseURL: simulator.baseURL, toolVersion: "test")
+        }
+
+        func runner(_ lake: LakeLayout) throws -> ExportRunner {
+            let client = Client(
+                baseURL: try BaseURL(parsing: simulator.baseURL), key: APIKey("test-key")!,
+                transport: URLSessionTransport(requestTimeout: 10), pacer: Pacer(requestsPerSecond: nil),
+                retry: RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), budget: .seconds(60)),
+                logger: Logger(label: "test"), gate: nil)
+            return ExportRunner(
+                settings: settings(lake), client: client, logger: Logger(label: "test"),
+                clock: RunClock(today: LakeOnS3Tests.today, now: { Date().timeIntervalSince1970 }),
+                runID: "run-\(UUID().uuidString.prefix(8))")
+        }
+
+        func close() async {
+            try? await simulator.stop()
+            try? FileManager.default.removeItem(atPath: local)
+        }
+
+        static func with(events: Int = 150, days: Int = 6, _ body: (Fixture) async throws -> Void) async throws {
+            let f = try await Fixture(events: events, days: days)
+            do { try await body(f) } catch {
+                await f.close()
+                throw error
+            }
+            await f.close()
+        }
+    }
+
+    @Test(arguments: [OutputFormat.ndjson, .csv]) func aSyncIntoS3GivesTheLocalLakesKeysAndBytes(_ format: OutputFormat)
+        async throws
+    {
+        try await Fixture.with { f in
+            f.format = format
+            _ = try await f.runner(LakeLayout(root: f.local)).run(.sync(force: false))
+            let summary = try await f.runner(f.s3Lake).run(.sync(force: false))
+            let requests = f.store.snapshot
+            let local = try #require(try Manifest.load(from: f.local + "/_manifest.json"))
+            #expect(summary.daysWritten == local.windows.count && local.windows.count == 5)
+            let remote = try #require(try await Manifest.load(from: f.store)).manifest
+            #expect(remote.windows.count == 5 && remote.format == format)
+            for (day, window) in local.windows {
+                let mine = try #require(remote.windows[day])
+                #expect(mine.events == window.events && mine.files.count == 1, "day \(day)")
+                #expect(mine.files[0].sha256 == window.files[0].sha256, "same bytes as on disk: day \(day)")
+                #expect(mine.files[0].path == window.files[0].path)
+                let object = try #require(try await f.store.get(mine.files[0].path))
+                let file = try Data(contentsOf: URL(fileURLWithPath: f.local + "/" + window.files[0].path))
+                #expect(object.bytes == Array(file))
+                #expect(try await f.store.head("events/dt=\(day)/_SUCCESS") != nil)
+            }
+            let keys = try await f.store.list(prefix: "").map(\.key)
+            #expect(keys.filter { !$0.hasPrefix("events/") } == ["_manifest.json"], "lease released: \(keys)")
+            #expect(requests["put_data"] == 5, "one data object per day: \(requests)")
+            print("S3 requests, first sync of 5 days (\(format)): \(requests)")
+
+            // A rerun re-checks the lookback days from the manifest and a HEAD each: no data object is written
+            // or read.
+            f.store.reset()
+            let etags = try await f.store.list(prefix: "events/").map(\.etag)
+            let again = try await f.runner(f.s3Lake).run(.sync(force: false))
+            #expect(again.daysWritten == 0 && again.daysUnchanged == 2, "\(again.line)")
+            let rerun = f.store.snapshot
+            #expect(rerun["put_data"] == nil && rerun["get_data"] == nil, "\(rerun)")
+            #expect(try await f.store.list(prefix: "events/").map(\.etag) == etags)
+            print("S3 requests, rerun re-checking 2 days (\(format)): \(rerun)")
+        }
+    }
+
+    /// A run that stops at any put (the lease, a data object, a `_SUCCESS`, the manifest) leaves a lake the next run
+    /// finishes to exactly the keys and bytes of an uninterrupted run.
+    @Test func aRunStoppedAtAnyPutIsFinishedExactlyByTheNext() async throws {
+        try await Fixture.with { f in
+            _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+            var reference: [String: [UInt8]] = [:]
+            for object in try await f.store.list(prefix: "events/") {
+                reference[object.key] = try #require(try await f.store.get(object.key)).bytes
+            }
+            let expectedDays = try #require(try await Manifest.load(from: f.store)).manifest.windows.keys.sorted()
+            let environment = Fixture.environment(f.server)
+            for failAt in [2, 4] {
+                let url = "s3://kb4-lake/\(uniquePrefix("stopped"))"
+                let store = try LakeLocation(url).makeStore(environment: environment)
+                let work = NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)"
+                let failing = LakeLayout(root: url, store: FailingStore(store, failAt: failAt), workRoot: work)
+                do {
+                    _ = try await f.runner(failing).run(.sync(force: false))
+                    Issue.record("put \(failAt) did not stop the run")
+                } catch {}
+                let summary = try await f.runner(LakeLayout(root: url, store: store, workRoot: work))
+                    .run(.sync(force: false))
+                #expect(summary.daysWritten + summary.daysUnchanged + summary.daysSkipped == 5, "stopped at put \(failAt): \(summary.line)")
+                var found: [String: [UInt8]] = [:]
+                for object in try await store.list(prefix: "events/") {
+                    found[object.key] = try #require(try await store.get(object.key)).bytes
+                }
+                #expect(found == reference, "stopped at put \(failAt): same keys and bytes")
+                #expect(try await Manifest.load(from: store)?.manifest.windows.keys.sorted() == expectedDays)
+                #expect(try await store.head(LakeLease.key) == nil)
+            }
+        }
+    }
+
+    @Test func rebuildReadsTheRawObjectsAndSwitchesTheFormat() async throws {
+        try await Fixture.with { f in
+            f.keepRaw = true
+            let lake = f.s3Lake
+            _ = try await f.runner(lake).run(.sync(force: false))
+            #expect(try await !f.store.list(prefix: "_raw/dt=").isEmpty)
+            f.format = .csv
+            let summary = try await Rebuilder(
+                settings: f.settings(f.s3Lake), logger: Logger(label: "test"),
+                clock: RunClock(today: LakeOnS3Tests.today, now: { Date().timeIntervalSince1970 }), runID: "rebuild-1"
+            ).run(from: nil, to: nil)
+            #expect(summary.daysWritten == 5)
+            let manifest = try #require(try await Manifest.load(from: f.store)).manifest
+            #expect(manifest.format == .csv)
+            let data = try await f.store.list(prefix: "events/").map(\.key).filter { $0.hasSuffix(".gz") }
+            #expect(data.count == 5 && data.allSatisfy { $0.hasSuffix(".csv.gz") }, "\(data)")
+        }
+    }
+
+    @Test func aSecondRunIsRefusedNamingTheHolderAndAnExpiredLeaseIsTakenOver() async throws {
+        try await Fixture.with { f in
+            let held = try await LakeLease.acquire(
+                store: f.store, lakeName: f.url, runID: "first-run", now: { Date().timeIntervalSince1970 })
+            do {
+                _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+                Issue.record("a second run went through")
+            } catch let error as PipelineError {
+                #expect(error.category == .temporary && error.code == "locked")
+                #expect("\(error)".contains("first-run") && "\(error)".contains("pid \(getpid())"), "\(error)")
+            }
+            await held.release()
+            #expect(try await f.store.head(LakeLease.key) == nil, "released")
+
+            // A lease left by a killed run (expired) is taken over.
+            _ = try await LakeLease.acquire(
+                store: f.store, lakeName: f.url, runID: "killed-run", ttl: -1, now: { Date().timeIntervalSince1970 })
+            let summary = try await f.runner(f.s3Lake).run(.sync(force: false))
+            #expect(summary.daysWritten == 5)
+            #expect(try await f.store.head(LakeLease.key) == nil, "the run released the lease it took over")
+        }
+    }
+
+    @Test func aLeaseIsRenewedWhileHeldAndARenewalAfterATakeOverFails() async throws {
+        try await Fixture.with { f in
+            let lease = try await LakeLease.acquire(
+                store: f.store, lakeName: f.url, runID: "renewing", ttl: 120, now: { Date().timeIntervalSince1970 })
+            let before = try #require(try await f.store.get(LakeLease.key))
+            try await Task.sleep(nanoseconds: 1_100_000_000)
+            try await lease.renew()
+            let after = try #require(try await f.store.get(LakeLease.key))
+            #expect(after.meta.etag != before.meta.etag)
+            #expect(String(decoding: after.bytes, as: UTF8.self).contains("\"run_id\":\"renewing\""))
+            #expect(after.bytes != before.bytes, "the expiry moved")
+            // Another run takes the lease over (as after an expiry): this run's next renewal fails, and its release
+            // leaves the other run's lease alone.
+            _ = try await f.store.put(Array("{}".utf8), key: LakeLease.key, mode: .update(etag: after.meta.etag))
+            await #expect(throws: PipelineError.self) { try await lease.renew() }
+            #expect(await lease.lost)
+            await lease.release()
+            #expect(try await f.store.head(LakeLease.key) != nil)
+            try await f.store.delete(LakeLease.key)
+        }
+    }
+
+    @Test func verifyCatchesACorruptedAndAMissingObject() async throws {
+        try await Fixture.with { f in
+            _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+            let manifest = try #require(try await Manifest.load(from: f.store)).manifest
+            let clean = try await LakeVerifier(layout: f.s3Lake).verify(manifest)
+            #expect(clean.problems.isEmpty && clean.filesChecked == 5, "\(clean.problems)")
+            let days = manifest.windows.keys.sorted()
+            let corrupted = manifest.windows[days[1]]!.files[0].path
+            var bytes = try #require(try await f.store.get(corrupted)).bytes
+            bytes[bytes.count / 2] ^= 0x40
+            _ = try await f.store.put(bytes, key: corrupted, mode: .overwrite)
+            let missing = manifest.windows[days[3]]!.files[0].path
+            try await f.store.delete(missing)
+            try await f.store.put([1], key: "events/dt=\(days[0])/part-00001.ndjson.gz", mode: .overwrite)
+            let report = try await LakeVerifier(layout: f.s3Lake).verify(manifest)
+            let kinds = Set(report.problems.map { "\($0.path) \($0.kind.rawValue)" })
+            #expect(kinds.contains("\(corrupted) checksum_mismatch"), "\(report.problems)")
+            #expect(kinds.contains("\(missing) missing_file"), "\(report.problems)")
+            #expect(kinds.contains("events/dt=\(days[0])/part-00001.ndjson.gz extra_file"), "\(report.problems)")
+        }
+    }
+
+    @Test func aWrongSecretIsAConfigurationErrorNamingBucketKeyAndCodeButNotTheSecret() async throws {
+        try await Fixture.with { f in
+            let secret = "wrong-secret-\(UUID().uuidString)"
+            var environment = Fixture.environment(f.server)
+            environment["AWS_SECRET_ACCESS_KEY"] = secret
+            let store = try LakeLocation(f.url).makeStore(environment: environment)
+            let lake = LakeLayout(root: f.url, store: store, workRoot: NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)")
+            do {
+                _ = try await f.runner(lake).run(.sync(force: false))
+                Issue.record("a wrong secret went through")
+            } catch let error as PipelineError {
+                let text = "\(error)"
+                #expect(error.category == .configuration, "\(text)")
+                #expect(text.contains("kb4-lake") && text.contains(".kb4-events.lock") && text.contains("SignatureDoesNotMatch"), "\(text)")
+                #expect(!text.contains(secret) && !text.contains(f.server.secret))
+            }
+        }
+    }
+
+    @Test func aManifestChangedBehindTheRunsBackIsNotOverwritten() async throws {
+        try await Fixture.with { f in
+            _ = try await f.runner(f.s3Lake).run(.sync(force: false))
+            let read = try #require(try await Manifest.load(from: f.store))
+            var other = read.manifest
+            other.baseURL = "http://another-writer"
+            _ = try await other.save(to: f.store, replacing: read.etag)
+            do {
+                _ = try await read.manifest.save(to: f.store, replacing: read.etag)
+                Issue.record("a stale manifest replaced a newer one")
+            } catch let error as PipelineError {
+                #expect(error.category == .temporary && error.code == "manifest_changed")
+            }
+            #expect(try await Manifest.load(from: f.store)?.manifest.baseURL == "http://another-writer")
+        }
+    }
+
+    /// `KB4_EVENTS_S3_MEASURE_EVENTS=300000 swift test --filter backfillMeasurement`: the same backfill on disk and
+    /// into moto; prints wall time, time inside uploads, requests and peak RSS (of the whole test process, simulator
+    /// included, so only the growth from the disk run to the S3 run says something about the S3 path).
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["KB4_EVENTS_S3_MEASURE_EVENTS"] != nil))
+    func backfillMeasurement() async throws {
+        let events = Int(ProcessInfo.processInfo.environment["KB4_EVENTS_S3_MEASURE_EVENTS"]!)!
+        try await Fixture.with(events: events, days: 31) { f in try await measure(f) }
+    }
+
+    func measure(_ f: Fixture) async throws {
+        let from = LakeOnS3Tests.today.adding(days: -30)
+        let to = LakeOnS3Tests.today.previous
+        func maxRSS() -> Int {
+            var usage = rusage()
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            return usage.ru_maxrss / 1024
+        }
+        let rss0 = maxRSS()
+        var start = Date()
+        let local = try await f.runner(LakeLayout(root: f.local)).run(.backfill(from: from, to: to, force: false))
+        let localSeconds = Date().timeIntervalSince(start)
+        let rss1 = maxRSS()
+        start = Date()
+        let remote = try await f.runner(f.s3Lake).run(.backfill(from: from, to: to, force: false))
+        let s3Seconds = Date().timeIntervalSince(start)
+        let rss2 = maxRSS()
+        let bytes = try await f.store.list(prefix: "events/").reduce(0) { $0 + $1.size }
+        print(
+            "MEASURE events=\(local.events)/\(remote.events) days=\(remote.daysWritten) disk_run=\(String(format: "%.1f", localSeconds))s s3_run=\(String(format: "%.1f", s3Seconds))s s3_time_in_puts=\(String(format: "%.2f", f.store.putSeconds.withLock { $0 }))s data_bytes=\(bytes) requests=\(f.store.snapshot) peak_rss_MiB start=\(rss0) after_disk=\(rss1) after_s3=\(rss2)"
+        )
+        #expect(remote.events == local.events)
+    }
+}
