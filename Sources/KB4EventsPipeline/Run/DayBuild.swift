@@ -210,7 +210,13 @@ struct DayCommitter {
                 apiCalls: apiCalls ?? previous?.apiCalls ?? 0, duplicatesDropped: result.duplicatesDropped,
                 firstOccurred: result.firstOccurred, lastOccurred: result.lastOccurred, completedAt: now,
                 checkedAt: now, runID: runID, toolVersion: settings.toolVersion)
-            if let previous {
+            if let previous, previous.files.count == 1, previous.files[0].sha256 == staged.sha256 {
+                // The same content as recorded: the lake's file was missing or damaged, not the day's events.
+                outcome = .revised
+                logger.notice(
+                    "repaired: the lake's file did not match the manifest; rewritten with the recorded content",
+                    metadata: ["revision": "\(revision)", "events": "\(result.events)"])
+            } else if let previous {
                 outcome = .revised
                 logger.notice(
                     "content changed; rewritten",
