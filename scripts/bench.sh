@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C
 SMOKE=${BENCH_SMOKE:-0}
-EVENTS=430000; BIG=2000000; PACED_EVENTS=2000
+EVENTS=430000; BIG=2000000; PACED_EVENTS=5000
 if [ "$SMOKE" = 1 ]; then EVENTS=40000; BIG=100000; PACED_EVENTS=300; fi
 
 swift build -c release --product kb4-events >/dev/null

@@ -21,7 +21,7 @@ struct DayFetch: Hashable, Sendable, CustomStringConvertible {
 /// reader then never reads (a day that ended before its `total_pages`, a run that stops) is counted in `unused`.
 ///
 /// How many requests may wait at once follows the measured answer time: about rate × answer time + 1 (one when
-/// answers come within half the pacing interval), at most `maxInFlight` (an unpaced client: `maxInFlight`); one until the run's first answer (a wrong key
+/// answers come within half the pacing interval), at most `maxInFlight` (an unpaced client: two); one until the run's first answer (a wrong key
 /// costs one call, not several).
 /// Answered pages wait for the reader in a bounded buffer. Once a request fails, nothing more is requested
 /// ahead; a failure that ends the run (quota, call budget, authentication) is given to every later page without a call.
@@ -37,9 +37,9 @@ actor PageFetcher {
         case answered(Result<EventsPage, any Error>)
     }
 
-    /// Requests in flight plus answers not yet read, at most: bounds the memory of pages read ahead (a parsed
-    /// page of 100 events with its body is a few hundred KB; the 1M-event day must stay under 64 MB).
-    private static let outstandingCap = 16
+    /// Answers not yet read beyond the requests in flight, at most: bounds the memory of pages read ahead (a
+    /// parsed page of 100 events is close to 1 MB; the 1M-event day must stay under 64 MB).
+    private static let answeredAhead = 2
 
     private let client: Client
     private let perPage: Int
@@ -135,13 +135,14 @@ actor PageFetcher {
     }
 
     /// How many requests may wait for answers now: one before the first answer, then enough to cover the answer
-    /// time at the paced rate (an unpaced client: `maxInFlight`). An answer that comes within half the pacing
+    /// time at the paced rate (an unpaced client: two). An answer that comes within half the pacing
     /// interval leaves one request at a time at the allowance already: then no more are sent at once, since
     /// requests on several connections reach the server with more jitter between them (seen as 429s on a loaded
     /// machine).
     private var limit: Int {
         guard let answer = client.stats.answerSeconds else { return 1 }
-        guard let rate = client.requestsPerSecond else { return maxInFlight }
+        // Unpaced (limits off): two at once keep the transform busy; more would only queue parsed pages.
+        guard let rate = client.requestsPerSecond else { return min(maxInFlight, 2) }
         let needed = rate * answer
         return needed < 0.5 ? 1 : min(maxInFlight, Int(needed.rounded(.up)) + 1)
     }
@@ -157,7 +158,7 @@ actor PageFetcher {
             let last = knownPages[fetch] ?? 1
             guard first <= last else { continue }
             for page in first...last where slots[Key(fetch: fetch, page: page)] == nil {
-                guard inFlight < limit, slots.count < Self.outstandingCap else { return }
+                guard inFlight < limit, slots.count < limit + Self.answeredAhead else { return }
                 launch(Key(fetch: fetch, page: page))
             }
         }
