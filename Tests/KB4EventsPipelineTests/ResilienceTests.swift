@@ -29,8 +29,9 @@ import Testing
     }
 
     @Test func perSecondThrottlingIsRetriedUntilTheLakeIsComplete() async throws {
-        // 3 per second: an unpaced client meets 429s unless each call takes over 250 ms, even on a loaded machine.
-        try await LakeFixture.with(events: 160, days: 2, configure: { $0.requestsPerSecond = 3; $0.maxPerPage = 5 }) { f in
+        // 1 per second: an unpaced client (two requests at once) meets 429s unless each call takes over 2 s, even
+        // on a machine loaded enough to make loopback calls take seconds (3 per second was not enough there).
+        try await LakeFixture.with(events: 160, days: 2, configure: { $0.requestsPerSecond = 1; $0.maxPerPage = 5 }) { f in
             let client = try f.client()
             let summary = try await f.runner(start: f.today.previous, client: client).run(.sync(force: false))
             #expect(summary.throttled > 0, "an unpaced client meets 429s")
