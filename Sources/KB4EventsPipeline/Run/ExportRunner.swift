@@ -151,11 +151,7 @@ public final class ExportRunner {
 
     /// Ends the run's requests and fills in what it spent.
     private func fill(_ summary: inout RunSummary, started: Double, fetcher: PageFetcher?) async {
-        if let fetcher {
-            await fetcher.close()
-            summary.unusedRequests += await fetcher.unused
-            summary.peakInFlight = max(summary.peakInFlight, await fetcher.peakInFlight)
-        }
+        if let fetcher { await close(fetcher, into: &summary) }
         summary.apiCalls = client.stats.calls
         summary.retries = client.stats.retries
         summary.throttled = client.stats.throttled
@@ -329,6 +325,13 @@ public final class ExportRunner {
         }
     }
 
+    /// Forgets `fetcher`'s requests still waiting and counts what it spent ahead.
+    private func close(_ fetcher: PageFetcher, into summary: inout RunSummary) async {
+        await fetcher.close()
+        summary.unusedRequests += await fetcher.unused
+        summary.peakInFlight = max(summary.peakInFlight, await fetcher.peakInFlight)
+    }
+
     /// `day_filter_offset: auto` on a lake that has none recorded: fetches the run's days (as API days), then the
     /// days before them, until their answers leave one offset (`DayFilterCheck.decided`), keeping what was
     /// fetched for the export. Days without events decide nothing; an offset is never guessed: when `probeDays`
@@ -340,31 +343,35 @@ public final class ExportRunner {
         let probe = PageFetcher(
             client: client, days: [], order: settings.pageOrder, perPage: settings.perPage,
             maxInFlight: settings.maxInFlight)
-        defer { Task { await probe.close() } }
         let earlier = (days.min() ?? clock.today).adding(days: -Self.probeDays)
         let candidatesDays = days + Day.range(earlier, through: (days.min() ?? clock.today).previous).reversed()
         var candidates: [DayFilterOffset]?
-        for day in candidatesDays {
-            var log = logger
-            log[metadataKey: "api_day"] = "\(day)"
-            let fetched = try await fetchComplete(
-                day, offset: nil, day: day, from: probe, into: nil, summary: summary, logger: log)
-            staged[day] = fetched
-            guard let fits = DayFilterCheck.fitting(fetched.arrivals, apiDay: day) else { continue }
-            let remaining = (candidates ?? fits).filter(fits.contains)
-            guard !remaining.isEmpty else {
-                throw PipelineError(
-                    stage: .extract, category: .data, code: "day_filter_offset",
-                    message:
-                        "day_filter_offset: auto: the answers for occurred_date=\(day) fit no offset that the days before fit: the API's day filter is not one fixed offset; set source.day_filter_offset explicitly",
-                    day: day)
+        var decided: DayFilterOffset?
+        do {
+            for day in candidatesDays where decided == nil {
+                var log = logger
+                log[metadataKey: "api_day"] = "\(day)"
+                let fetched = try await fetchComplete(
+                    day, offset: nil, day: day, from: probe, into: nil, summary: summary, logger: log)
+                staged[day] = fetched
+                guard let fits = DayFilterCheck.fitting(fetched.arrivals, apiDay: day) else { continue }
+                let remaining = (candidates ?? fits).filter(fits.contains)
+                guard !remaining.isEmpty else {
+                    throw PipelineError(
+                        stage: .extract, category: .data, code: "day_filter_offset",
+                        message:
+                            "day_filter_offset: auto: the answers for occurred_date=\(day) fit no offset that the days before fit: the API's day filter is not one fixed offset; set source.day_filter_offset explicitly",
+                        day: day)
+                }
+                candidates = remaining
+                decided = DayFilterCheck.decided(remaining)
             }
-            candidates = remaining
-            if let decided = DayFilterCheck.decided(remaining) {
-                summary.unusedRequests += await probe.unused
-                return decided
-            }
+        } catch {
+            await close(probe, into: &summary)
+            throw error
         }
+        await close(probe, into: &summary)
+        if let decided { return decided }
         guard let candidates else { return .utc }  // no event anywhere: nothing to tell, and nothing recorded
         throw PipelineError(
             stage: .config, category: .configuration, code: "day_filter_undecided",
