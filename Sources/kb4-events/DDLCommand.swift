@@ -10,9 +10,9 @@ struct DDLCommand: AsyncParsableCommand {
         commandName: "ddl",
         abstract: "Print a DuckDB view, an Athena external table or a BigQuery external table definition for the lake.",
         discussion: """
-            The format comes from the lake's manifest. DuckDB reads the lake where it is (or --location);
-            Athena needs --location s3://bucket/prefix and BigQuery --location gs://bucket/prefix, where the lake
-            root is copied. BigQuery: save the output and run `bq mk --external_table_definition=FILE dataset.kb4_events`.
+            The format comes from the lake's manifest. DuckDB reads the lake where it is (or --location); Athena reads
+            a lake in S3 where it is (or --location s3://bucket/prefix where a local lake is copied); BigQuery needs
+            --location gs://bucket/prefix, where the lake root is copied. BigQuery: save the output and run `bq mk --external_table_definition=FILE dataset.kb4_events`.
             """)
 
     @OptionGroup var lake: LakeOptions
@@ -27,11 +27,6 @@ struct DDLCommand: AsyncParsableCommand {
     var table = "kb4_events"
 
     func validate() throws {
-        if engine != .duckdb && location == nil {
-            throw ValidationError(
-                "--engine \(engine.rawValue) needs --location (\(engine == .athena ? "s3" : "gs")://bucket/prefix holding the lake root)"
-            )
-        }
         guard !table.isEmpty, table.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw ValidationError("--table must be letters, digits and _")
         }
@@ -40,13 +35,21 @@ struct DDLCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let layout = try lake.resolve().export.lake
-            guard let manifest = try Manifest.load(from: layout.manifest) else {
-                throw NoLake(root: layout.root)
-            }
+            // Where the engine reads the lake: --location, else the lake's own place (a local lake as an absolute
+            // path, a lake in S3 as its s3:// URL, which Athena reads where it is).
             var root = layout.root
-            if !root.hasPrefix("/") {
-                if root.hasPrefix("./") { root.removeFirst(2) }
+            if let local = layout.localRoot, !local.hasPrefix("/") {
+                root = local.hasPrefix("./") ? String(local.dropFirst(2)) : local
                 root = FileManager.default.currentDirectoryPath + (root == "." ? "" : "/" + root)
+            }
+            let inS3 = layout.localRoot == nil
+            if location == nil && (engine == .bigquery || (engine == .athena && !inS3)) {
+                throw UsageProblem(
+                    "--engine \(engine.rawValue) needs --location (\(engine == .athena ? "s3" : "gs")://bucket/prefix holding the lake root)"
+                )
+            }
+            guard let manifest = try await Manifest.load(from: layout.store)?.manifest else {
+                throw NoLake(root: layout.root)
             }
             let definition = TableDefinition(
                 format: manifest.format, location: location ?? root, firstDay: manifest.windows.keys.min(), table: table

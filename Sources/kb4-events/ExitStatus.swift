@@ -39,6 +39,9 @@ enum ExitStatus {
         case is ConfigurationError: return ExitCode(configuration)
         case is UsageProblem: return ExitCode(usage)
         case is NoLake: return ExitCode(notFound)
+        // The lake's store (a file system or a bucket): a setting that cannot work is 78, a lost race 75, else 73.
+        case _ where PipelineError.isStoreFailure(underlying):
+            return ExitCode(code(for: PipelineError.store(underlying).category))
         case let e as APIError: return ExitCode(code(for: PipelineError.extract(e, day: nil, page: nil).category))
         default: return ExitCode(1)
         }

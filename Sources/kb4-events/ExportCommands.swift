@@ -20,7 +20,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         if dryRun {
-            try PlanCommand.plan(
+            try await PlanCommand.plan(
                 pipeline: options.source.pipeline, overrides: options.overrides(window: window), today: options.today,
                 request: .sync(force: force), eventsPerDay: 100,
                 json: runOptions.output == .json || isatty(STDOUT_FILENO) == 0)

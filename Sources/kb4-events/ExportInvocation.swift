@@ -40,13 +40,13 @@ struct ExportInvocation {
             let summary = try await interruption.run { try await runner.run(request) }
             progress?.finish()
             await opened.close()
-            report.record(exitCode: 0, summary: summary, error: nil, lake: lake, budget: opened.budget)
+            await report.record(exitCode: 0, summary: summary, error: nil, lake: lake, budget: opened.budget)
             runOptions.printSummary(summary, outcome: "success", exitCode: 0, error: nil)
             if opened.simulator != nil {
                 // The demo's hints go to stderr: stdout holds the one summary line (or the JSON summary).
                 let root = settings.lake.root
                 // The format the run wrote: the lake's own when none was asked for.
-                let format = ((try? Manifest.load(from: settings.lake.manifest)) ?? nil)?.format ?? settings.format
+                let format = ((try? await Manifest.load(from: settings.lake.store)) ?? nil)?.manifest.format ?? settings.format
                 logger.info("lake: \(root)")
                 logger.info(
                     "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
@@ -68,7 +68,7 @@ struct ExportInvocation {
                 ExitStatus.printError(cause)
             }
             let recorded: (any Error)? = interruption.exitCode != nil ? RunInterrupted(signal: interruption.signalName) : cause
-            report.record(
+            await report.record(
                 exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake, budget: session?.budget)
             if failure != nil || runOptions.output == .json {
                 runOptions.printSummary(

@@ -78,7 +78,7 @@ struct SyncWindowOptions: ParsableArguments {
 
 /// Where the lake is, its budget and the clock: what `sync`/`backfill` share with the read-only `status` and `plan`.
 struct LakeDaysOptions: ParsableArguments {
-    @Option(name: .long, help: "Lake root directory.")
+    @Option(name: .long, help: "The lake: a directory or s3://bucket/prefix.")
     var out: String?
 
     @Option(name: .long, help: "Licensed seats (daily call budget = 10 × seats).")

@@ -9,7 +9,7 @@ struct LakeOptions: ParsableArguments {
     @Option(name: .long, help: "Pipeline file (YAML, version 1): its output.dir is the lake.")
     var pipeline: String?
 
-    @Option(name: .long, help: "Lake root directory (overrides the pipeline file).")
+    @Option(name: .long, help: "The lake: a directory or s3://bucket/prefix (overrides the pipeline file).")
     var out: String?
 
     func validate() throws { try LakeDaysOptions.checkDirectory(out) }
@@ -26,16 +26,12 @@ struct LakeOptions: ParsableArguments {
 /// simulator is started.
 enum PipelineFile {
     static func resolve(pipeline: String?, overrides: Overrides) throws -> ResolvedPipeline {
-        let file =
-            try pipeline.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
-            ?? PipelineConfiguration()
-        return try ResolvedPipeline.resolve(
-            file: file, flags: overrides, fileName: pipeline, toolVersion: KB4Events.version)
+        try ResolvedPipeline.load(pipeline: pipeline, flags: overrides, toolVersion: KB4Events.version)
     }
 
     /// The call budget of the lake today, read from its ledger (nothing is created).
-    static func budget(_ resolved: ResolvedPipeline, today: Day) throws -> ExportPlan.Budget {
-        let ledger = try CallLedger(layout: resolved.export.lake, tempTag: "read")
+    static func budget(_ resolved: ResolvedPipeline, today: Day) async throws -> ExportPlan.Budget {
+        let ledger = try await CallLedger.load(layout: resolved.export.lake, tempTag: "read")
         return ExportPlan.Budget(
             limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, usedToday: ledger.used(on: today))
     }

@@ -58,7 +58,7 @@ struct PlanCommand: AsyncParsableCommand {
         var overrides = window.overrides(lake.overrides())
         overrides.format = format
         overrides.dayFilter = dayFilter
-        try Self.plan(
+        try await Self.plan(
             pipeline: pipeline, overrides: overrides, today: lake.today, request: request, eventsPerDay: eventsPerDay,
             json: json || output.output == .json || (output.output == nil && isatty(STDOUT_FILENO) == 0))
     }
@@ -66,17 +66,17 @@ struct PlanCommand: AsyncParsableCommand {
     /// Prints the plan of `request` (also `sync --dry-run`).
     static func plan(
         pipeline: String?, overrides: Overrides, today: Day?, request: RunRequest, eventsPerDay: Int, json: Bool
-    ) throws {
+    ) async throws {
         do {
             let today = today ?? .utcToday
             let resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: overrides)
             var settings = resolved.exportSettings(today: today)
-            let manifest = try Manifest.load(from: settings.lake.manifest)
+            let manifest = try await Manifest.load(from: settings.lake.store)?.manifest
             settings = settings.adopting(lakeFormat: manifest?.format)
             _ = try settings.formatSwitch(for: manifest, force: request.force)
             let plan = ExportPlan.make(
                 request: request, settings: settings, manifest: manifest, today: today,
-                budget: try PipelineFile.budget(resolved, today: today), eventsPerDay: eventsPerDay)
+                budget: try await PipelineFile.budget(resolved, today: today), eventsPerDay: eventsPerDay)
             writeOut(json ? plan.json.prettyText : plan.table)
         } catch {
             throw ExitStatus.report(error)

@@ -13,7 +13,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Pipeline file (for output.dir, format and compression level).")
     var pipeline: String?
 
-    @Option(name: .long, help: "Lake root directory.")
+    @Option(name: .long, help: "The lake: a directory or s3://bucket/prefix.")
     var out: String?
 
     @Option(name: .long, help: "Format to write: ndjson or csv (default: the lake's).")
@@ -34,16 +34,12 @@ struct RebuildCommand: AsyncParsableCommand {
     func run() async throws {
         _ = LogSetup.bootstrap(log)
         do {
-            let file = try pipeline.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
-                ?? PipelineConfiguration()
             var flags = Overrides()
             flags.outputDir = out
             flags.format = format
-            var resolved = try ResolvedPipeline.resolve(
-                file: file, flags: flags, fileName: pipeline, toolVersion: KB4Events.version)
-            if format == nil, let manifest = try Manifest.load(from: resolved.export.lake.manifest) {
-                resolved.export.format = manifest.format
-            }
+            var resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: flags)
+            // --format, or the lake's own (the pipeline file's output.format does not switch a lake's format here).
+            resolved.export.formatIsExplicit = format != nil
             let rebuilder = Rebuilder(
                 settings: resolved.export, logger: Logger(label: "kb4.rebuild"),
                 clock: RunClock(today: .utcToday, now: { Date().timeIntervalSince1970 }), runID: RunID.make())

@@ -53,23 +53,25 @@ struct RunReport {
 
     func record(
         exitCode: Int32, summary: RunSummary?, error: (any Error)?, lake: LakeLayout?, budget: CallBudget?
-    ) {
+    ) async {
         let now = Date().timeIntervalSince1970
         var summary = summary ?? .empty
         if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
         // A run turned away by the lock did nothing to the lake; the run holding the lock records its own.
         // A lake from a newer kb4-events is left as it is, its state files included.
         let leaveLake = ["locked", "newer_version"].contains((error as? PipelineError)?.code ?? "")
+        // A local lake that was never created gets no record (the run did not reach it).
         var isDirectory: ObjCBool = false
-        if let lake, !leaveLake, FileManager.default.fileExists(atPath: lake.root, isDirectory: &isDirectory),
-            isDirectory.boolValue
+        if let lake, !leaveLake,
+            lake.localRoot.map({ FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue })
+                ?? true
         {
             let record = RunRecord(
                 command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
                 exitCode: Int(exitCode),
                 error: error.map { "\($0)" }, summary: summary)
-            do { try record.save(to: lake, tempTag: runID) } catch {
-                warn("cannot record the last run in \(lake.state): \(error)")
+            do { try await record.save(to: lake) } catch {
+                warn("cannot record the last run in \(lake.root)/\(LakeLayout.lastRunKey): \(error)")
             }
         }
         if let metricsFile {

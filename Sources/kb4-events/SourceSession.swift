@@ -18,14 +18,9 @@ struct SourceSession {
     static func open(
         source: SourceOptions, overrides: Overrides, today: Day, requireOutput: Bool, logger: Logger
     ) async throws -> SourceSession {
-        let file =
-            try source.pipeline.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
-            ?? PipelineConfiguration()
         var flags = overrides
-        let lakeKnown = requireOutput || flags.outputDir != nil || file.outputDir != nil
-        if !lakeKnown { flags.outputDir = "." }
-        let resolved = try ResolvedPipeline.resolve(
-            file: file, flags: flags, fileName: source.pipeline, toolVersion: KB4Events.version)
+        flags.lakeOptional = !requireOutput
+        let resolved = try ResolvedPipeline.load(pipeline: source.pipeline, flags: flags, toolVersion: KB4Events.version)
         let baseURL: BaseURL
         let key: APIKey
         var simulator: Simulator?
@@ -53,8 +48,9 @@ struct SourceSession {
         }
         // Calls are counted per UTC day in the lake, shared by every run; exports leave a reserve for `api`.
         var budget: CallBudget?
-        if lakeKnown {
-            let ledger = try CallLedger(layout: resolved.export.lake, tempTag: RunID.make())
+        if resolved.lakeIsGiven {
+            let ledger = try await CallLedger.load(layout: resolved.export.lake, tempTag: RunID.make())
+            ledger.startFlushing()
             budget = CallBudget(
                 limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, day: today, ledger: ledger)
         }
@@ -65,8 +61,12 @@ struct SourceSession {
         return SourceSession(client: client, resolved: resolved, simulator: simulator, budget: budget)
     }
 
-    /// Stops the embedded simulator, if one was started.
+    /// Writes the calls not yet recorded in a lake in object storage, and stops the embedded simulator, if one
+    /// was started. A ledger that cannot be written is a warning: the calls were made, the lake is intact.
     func close() async {
+        do { try await budget?.ledger.close() } catch {
+            FileHandle.standardError.write(Data("kb4-events: warning: cannot record the calls made: \(error)\n".utf8))
+        }
         try? await simulator?.stop()
     }
 }

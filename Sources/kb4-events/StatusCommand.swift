@@ -31,27 +31,34 @@ struct StatusCommand: AsyncParsableCommand {
             let resolved = try PipelineFile.resolve(pipeline: pipeline, overrides: window.overrides(self.lake.overrides()))
             let settings = resolved.exportSettings(today: today)
             let lake = settings.lake
-            let manifest = try Manifest.load(from: lake.manifest)
-            let lastRun = RunRecord.load(from: lake)
-            let holder = LakeLock.holder(layout: lake)
+            let manifest = try await Manifest.load(from: lake.store)?.manifest
+            let lastRun = await RunRecord.load(from: lake)
+            let holder = await RunLock.holder(lake, now: Date().timeIntervalSince1970)
             if manifest == nil && lastRun == nil && holder == nil { throw NoLake(root: lake.root) }
             let status = LakeStatus.make(
                 root: lake.root, manifest: manifest, start: settings.startDate, lookbackDays: settings.lookbackDays,
-                today: today, lastRun: lastRun, budget: try PipelineFile.budget(resolved, today: today))
-            let since = holder.map { isoSeconds($0.since) }
+                today: today, lastRun: lastRun, budget: try await PipelineFile.budget(resolved, today: today))
             if json || output.output == .json {
                 var o = status.json
                 if case .object(var object) = o {
                     object.append(
                         "running",
-                        holder.map { .object(JSONObject([("pid", Int($0.pid).map { .number(String($0)) } ?? .null), ("since", .string(since!))])) } ?? .null)
+                        holder.map { h in
+                            .object(
+                                JSONObject([
+                                    ("pid", h.pid.map { .number(String($0)) } ?? .null),
+                                    ("host", h.host.map { .string($0) } ?? .null),
+                                    ("since", h.since.map { .string(isoSeconds($0)) } ?? .null),
+                                    ("lease_until", h.until.map { .string(isoSeconds($0)) } ?? .null),
+                                ]))
+                        } ?? .null)
                     o = .object(object)
                 }
                 writeOut(o.prettyText)
             } else {
                 var text = status.text
                 if let holder {
-                    text = "run in progress: pid \(holder.pid) holds the lock since \(since!)\n" + text
+                    text = "run in progress: \(holder.text)\n" + text
                 }
                 writeOut(text)
             }

@@ -19,12 +19,13 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let layout = try lake.resolve().export.lake
-            guard let manifest = try Manifest.load(from: layout.manifest) else {
+            guard let manifest = try await Manifest.load(from: layout.store)?.manifest else {
                 throw NoLake(root: layout.root)
             }
             let report = try await LakeVerifier(layout: layout).verify(manifest)
             let target = lake.pipeline.map { "--pipeline \($0)" } ?? "--out \(layout.root)"
-            let repairs = report.problems.map { Self.repair($0, layout: layout, target: target) }
+            var repairs: [String] = []
+            for problem in report.problems { repairs.append(await Self.repair(problem, layout: layout, target: target)) }
             if output.output == .json {
                 var o = JSONObject()
                 o.append("files_checked", .number(String(report.filesChecked)))
@@ -54,11 +55,14 @@ struct VerifyCommand: AsyncParsableCommand {
 
     /// The command that repairs `problem`: `rebuild` when the day's raw pages were kept (no API call),
     /// else `backfill --force`; an extra file is removed by hand.
-    static func repair(_ problem: LakeVerifier.Problem, layout: LakeLayout, target: String) -> String {
-        if problem.kind == .extraFile { return "rm \(layout.root)/\(problem.path)  (not in the manifest; check it first)" }
+    static func repair(_ problem: LakeVerifier.Problem, layout: LakeLayout, target: String) async -> String {
+        if problem.kind == .extraFile {
+            let remove = layout.localRoot == nil ? "aws s3 rm" : "rm"
+            return "\(remove) \(layout.root)/\(problem.path)  (not in the manifest; check it first)"
+        }
         guard let range = problem.path.range(of: "dt="), let day = Day(String(problem.path[range.upperBound...].prefix(10)))
         else { return "kb4-events backfill \(target) --from D --to D --force" }
-        if FileManager.default.fileExists(atPath: layout.rawPartition(day)) {
+        if let pages = try? await layout.store.list(prefix: layout.rawPartitionKey(day)), !pages.isEmpty {
             return "kb4-events rebuild \(target) --from \(day) --to \(day)"
         }
         return "kb4-events backfill \(target) --from \(day) --to \(day) --force"

@@ -147,14 +147,14 @@ import Testing
 
     @Test func theDailyBudgetStopsBeforeSpendingPastIt() async throws {
         try await LakeFixture.with(events: 300, days: 6, configure: { $0.maxPerPage = 20 }) { f in
-            let ledger = try CallLedger(layout: LakeLayout(root: f.dir), tempTag: "t")
+            let ledger = try await CallLedger.load(layout: LakeLayout(root: f.dir), tempTag: "t")
             let budget = CallBudget(limit: 6, reserve: 2, day: f.today, ledger: ledger)
             let e = await failure {
                 _ = try await f.runner(client: try f.client(gate: budget.gate(useReserve: false))).run(.sync(force: false))
             }
             #expect(e?.category == .temporary)
             #expect(ledger.used(on: f.today) == 4, "stopped at the budget less the reserve")
-            let reread = try CallLedger(layout: LakeLayout(root: f.dir), tempTag: "u")
+            let reread = try await CallLedger.load(layout: LakeLayout(root: f.dir), tempTag: "u")
             #expect(reread.used(on: f.today) == 4, "persisted for the next run of the day")
             let before = f.simulator.stats.totalRequests
             let again = await failure {

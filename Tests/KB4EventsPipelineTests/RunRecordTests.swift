@@ -5,7 +5,7 @@ import Testing
 @testable import KB4EventsPipeline
 
 struct RunRecordTests {
-    @Test func savedRecordReadsBackTheSame() throws {
+    @Test func savedRecordReadsBackTheSame() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kb4-record-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -19,20 +19,20 @@ struct RunRecordTests {
             command: "backfill", runID: "r", startedAt: "2026-11-22T02:00:00Z", finishedAt: "2026-11-22T02:00:02Z",
             exitCode: 69, error: "day 2026-11-20: unavailable", summary: summary)
         let layout = LakeLayout(root: dir)
-        try record.save(to: layout, tempTag: "t")
-        #expect(RunRecord.load(from: layout) == record)
+        try await record.save(to: layout)
+        #expect(await RunRecord.load(from: layout) == record)
         #expect(record.outcome == "failure")
         #expect(record.json["outcome"]?.stringValue == "failure")
     }
 
-    @Test func noLakeRootNoRecord() {
+    @Test func noLakeRootNoRecord() async {
         let layout = LakeLayout(root: "/nonexistent/kb4-lake")
-        #expect(throws: FileError.self) {
-            try RunRecord(
+        await #expect(throws: FileError.self) {
+            try await RunRecord(
                 command: "sync", runID: "r", startedAt: "", finishedAt: "", exitCode: 0, error: nil, summary: .empty
             )
-            .save(to: layout, tempTag: "t")
+            .save(to: layout)
         }
-        #expect(RunRecord.load(from: layout) == nil)
+        #expect(await RunRecord.load(from: layout) == nil)
     }
 }

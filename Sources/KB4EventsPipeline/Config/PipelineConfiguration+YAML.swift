@@ -143,11 +143,12 @@ private final class YAMLReader {
                 }
             }
         case "output":
-            for (k, n) in try mapping(node, "output", allowed: ["dir", "format", "compression_level", "keep_raw"])
+            for (k, n) in try mapping(node, "output", allowed: ["dir", "format", "compression_level", "keep_raw", "s3"])
             where !isNull(n) {
                 collect { () throws(ConfigurationError) in
                     switch k {
                     case "dir": c.outputDir = try string(n, "output.dir")
+                    case "s3": c.outputS3 = try readS3(n)
                     case "format":
                         let text = try string(n, "output.format")
                         guard let f = OutputFormat(rawValue: text) else {
@@ -161,6 +162,32 @@ private final class YAMLReader {
             }
         default: break
         }
+    }
+
+    /// `output.s3`: region, endpoint and addressing of an S3-compatible store (the URL is `output.dir`).
+    func readS3(_ node: Node) throws(ConfigurationError) -> LakeLocation.S3Options {
+        var options = LakeLocation.S3Options()
+        for (k, n) in try mapping(node, "output.s3", allowed: ["region", "endpoint", "path_style"]) where !isNull(n) {
+            collect { () throws(ConfigurationError) in
+                let path = "output.s3.\(k)"
+                switch k {
+                case "region":
+                    let text = try string(n, path)
+                    guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                        throw fail(path, n, "expected a region name such as eu-west-1, got '\(text)'")
+                    }
+                    options.region = text
+                case "endpoint":
+                    let text = try string(n, path)
+                    guard text.hasPrefix("https://") || text.hasPrefix("http://") else {
+                        throw fail(path, n, "expected an https:// URL (http:// only for a loopback address), got '\(text)'")
+                    }
+                    options.endpoint = text
+                default: options.pathStyle = try bool(n, path)
+                }
+            }
+        }
+        return options
     }
 
     func readSource(_ node: Node, into c: inout PipelineConfiguration) throws(ConfigurationError) {

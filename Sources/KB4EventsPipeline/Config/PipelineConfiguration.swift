@@ -50,6 +50,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var startDate: Day?
     public var lookbackDays: Int?
     public var outputDir: String?
+    /// `output.s3`: settings of an S3-compatible store that are not in `output.dir`'s URL.
+    public var outputS3: LakeLocation.S3Options?
     public var format: OutputFormat?
     public var compressionLevel: Int?
     public var keepRaw: Bool?

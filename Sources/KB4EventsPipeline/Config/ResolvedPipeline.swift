@@ -16,6 +16,9 @@ public struct Overrides: Sendable {
     /// `--source-changed`: the lake's recorded base URL may differ from this run's (the lake moved).
     public var sourceChanged = false
     public var dayFilter: DayFilterSetting?
+    /// The command can do without a lake (the `api` commands): with no `--out` and no `output.dir`, the settings
+    /// name the current directory and `ResolvedPipeline.lakeIsGiven` is false.
+    public var lakeOptional = false
     public init() {}
 }
 
@@ -43,6 +46,8 @@ public struct ResolvedPipeline: Sendable {
     /// Backoff and retry limits.
     public var retry: RetryPolicy
     public var export: ExportSettings
+    /// A lake was named (`--out` or `output.dir`); false only for a command whose lake is optional.
+    public var lakeIsGiven = true
 
     /// Merges `file` (may be empty) with `flags`; `file` names the pipeline file in errors.
     public static func resolve(
@@ -67,9 +72,20 @@ public struct ResolvedPipeline: Sendable {
         } else {
             source = .api((file.region ?? .us).baseURL)
         }
-        guard let dir = flags.outputDir ?? file.outputDir, !dir.isEmpty else {
+        let given = flags.outputDir ?? file.outputDir
+        guard let dir = given ?? (flags.lakeOptional ? "." : nil), !dir.isEmpty else {
             throw ConfigurationError(
                 file: name, keyPath: "output.dir", reason: "no output directory: give --out DIR or output.dir", line: nil)
+        }
+        let lake: LakeLayout
+        do {
+            // output.s3 describes the file's own s3:// lake; a local --out over such a file leaves it aside.
+            let s3 = flags.outputDir != nil && !(flags.outputDir!.lowercased().hasPrefix("s3://")) ? nil : file.outputS3
+            lake = try LakeLayout.open(dir, s3: s3)
+        } catch {
+            throw ConfigurationError(
+                file: flags.outputDir != nil ? "command line" : name, keyPath: flags.outputDir != nil ? "--out" : "output.dir",
+                reason: "\(error)", line: nil)
         }
         var start = flags.startDate ?? file.startDate
         if start == nil, case .simulator(let sim) = source, let first = sim.firstDay { start = first }
@@ -79,7 +95,7 @@ public struct ResolvedPipeline: Sendable {
         case .simulator: baseURLText = "simulator"
         }
         var export = ExportSettings(
-            lake: LakeLayout(root: dir), format: flags.format ?? file.format ?? .ndjson,
+            lake: lake, format: flags.format ?? file.format ?? .ndjson,
             formatIsExplicit: (flags.format ?? file.format) != nil,
             compressionLevel: file.compressionLevel ?? 6, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
             startDate: start, lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 3, perPage: file.perPage ?? 100,
@@ -93,15 +109,26 @@ public struct ResolvedPipeline: Sendable {
         if let v = file.initialBackoffSecs { retry.initialBackoff = .milliseconds(Int64(v * 1000)) }
         if let v = file.maxBackoffSecs { retry.maxBackoff = .milliseconds(Int64(v * 1000)) }
         if let v = file.throttleSpanSecs { retry.throttleSpan = .milliseconds(Int64(v * 1000)) }
-        return ResolvedPipeline(
+        var resolved = ResolvedPipeline(
             source: source, apiKeyEnv: file.apiKeyEnv ?? "KB4_EVENTS_API_KEY", seats: seats,
             requestsPerSecond: flags.requestsPerSecond ?? file.requestsPerSecond ?? 4,
             timeoutSecs: file.timeoutSecs ?? 30, dailyCallBudget: file.dailyCallBudget ?? seats.map { $0 * 10 },
             apiReserveCalls: file.apiReserveCalls ?? 10, retry: retry, export: export)
+        resolved.lakeIsGiven = given != nil
+        return resolved
     }
 }
 
 extension ResolvedPipeline {
+    /// Reads the pipeline file at `path` (nil: none, everything from `flags` and defaults) and resolves it with
+    /// `flags`: how every command turns its pipeline file and flags into settings.
+    public static func load(pipeline path: String?, flags: Overrides, toolVersion: String) throws -> ResolvedPipeline {
+        let file =
+            try path.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
+            ?? PipelineConfiguration()
+        return try resolve(file: file, flags: flags, fileName: path, toolVersion: toolVersion)
+    }
+
     /// The export settings for a run on `today`: a simulator source with no start date starts at its first
     /// generated day, so the demo exports its whole range.
     public func exportSettings(today: Day) -> ExportSettings {

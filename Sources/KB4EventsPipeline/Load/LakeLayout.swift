@@ -1,3 +1,9 @@
+public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Where everything lives under a lake root (README "Layout on disk"): the lake's keys in its one `ObjectStore`,
 /// and a local work directory for what is not the lake yet (staged data files, staged raw pages, spill runs).
 public struct LakeLayout: Sendable {
@@ -18,6 +24,29 @@ public struct LakeLayout: Sendable {
         self.workRoot = r + "/.kb4-work"
     }
 
+    /// The lake at `location` (`--out` / `output.dir`: a path or `s3://bucket/prefix`). A local lake works in
+    /// `<lake>/.kb4-work`; a lake in object storage in a directory of this process's own under `$TMPDIR` (created
+    /// by the run, removed at its end), since runs on other machines share the lake but not the disk.
+    public static func open(
+        _ location: String, s3: LakeLocation.S3Options? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> LakeLayout {
+        let parsed = try LakeLocation(location)
+        if case .local(let path) = parsed {
+            if s3 != nil { throw LakeLocationError("output.s3 is set, but the lake \(path) is a local directory") }
+            return LakeLayout(root: path)
+        }
+        var tmp = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        while tmp.count > 1 && tmp.hasSuffix("/") { tmp.removeLast() }
+        let unique = "kb4-events-work-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        return LakeLayout(
+            root: parsed.description, store: try parsed.makeStore(options: s3 ?? .init(), environment: environment),
+            workRoot: tmp + "/" + unique)
+    }
+
+    /// The lake's directory when it is a local lake; nil for a lake in object storage.
+    public var localRoot: String? { (store as? LocalDirectoryStore)?.root }
+
     /// Creates a layout for a lake in `store`, shown as `root`, with its scratch under `workRoot`.
     public init(root: String, store: any ObjectStore, workRoot: String) {
         self.root = root
@@ -29,6 +58,10 @@ public struct LakeLayout: Sendable {
 
     /// `_manifest.json`.
     public static let manifestKey = "_manifest.json"
+    /// `_state/calls.json`: the calls spent per UTC day.
+    public static let callsKey = "_state/calls.json"
+    /// `_state/last_run.json`: what the last export did.
+    public static let lastRunKey = "_state/last_run.json"
     /// `events/dt=D/`: prefix of a partition's objects.
     public func partitionKey(_ day: Day) -> String { "events/dt=\(day)/" }
     /// `events/dt=D/_SUCCESS`.

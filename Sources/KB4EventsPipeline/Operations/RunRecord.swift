@@ -49,9 +49,6 @@ public struct RunRecord: Sendable, Equatable {
         }
     }
 
-    /// Where the record lives in a lake.
-    public static func path(in layout: LakeLayout) -> String { layout.state + "/last_run.json" }
-
     /// The record as JSON.
     public var json: JSONValue {
         func int(_ v: Int) -> JSONValue { .number(String(v)) }
@@ -87,24 +84,26 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     /// Reads the lake's last run record; nil when there is none or it cannot be read.
-    public static func load(from layout: LakeLayout) -> RunRecord? {
-        let path = path(in: layout)
-        guard FileSystem.exists(path), let bytes = try? FileSystem.read(path),
-            let json = try? JSONParser.parse(bytes)
+    public static func load(from layout: LakeLayout) async -> RunRecord? {
+        guard let found = try? await layout.store.get(LakeLayout.lastRunKey),
+            let json = try? JSONParser.parse(found.bytes)
         else { return nil }
         return RunRecord(json: json)
     }
 
-    /// Writes the record atomically (temp in `_state/` + rename); creates `_state/` only when the lake root exists.
-    public func save(to layout: LakeLayout, tempTag: String) throws {
-        guard FileSystem.isDirectory(layout.root) else {
-            throw FileError(operation: "record the last run in", path: layout.root, code: ENOENT)
+    /// Writes the record whole through the lake's store (a local lake: temp in `_state/` + rename), replacing the
+    /// last one: only the run holding the lake's lock writes it. A local lake whose directory does not exist gets
+    /// none (a run that never reached its lake leaves no trace).
+    public func save(to layout: LakeLayout) async throws {
+        if let root = layout.localRoot, !FileSystem.isDirectory(root) {
+            throw FileError(operation: "record the last run in", path: root, code: ENOENT)
         }
         var out: [UInt8] = []
         json.writePretty(into: &out)
         out.append(UInt8(ascii: "\n"))
-        try FileSystem.makeDirectories(layout.state)
-        try FileSystem.writeAtomically(out, to: Self.path(in: layout), tempTag: tempTag)
+        do { try await layout.store.put(out, key: LakeLayout.lastRunKey, mode: .overwrite) } catch {
+            throw PipelineError.store(error, stage: .run)
+        }
     }
 }
 

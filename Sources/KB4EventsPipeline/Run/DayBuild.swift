@@ -119,8 +119,13 @@ func withStoreErrors<T>(_ day: Day?, stage: PipelineError.Stage = .load, _ body:
 }
 
 extension PipelineError {
+    /// Whether `error` is a failure of a lake's store (its file system or bucket), which `store(_:)` classifies.
+    public static func isStoreFailure(_ error: any Error) -> Bool {
+        error is S3Error || error is ObjectStoreError || error is FileError || error is GzipError
+    }
+
     /// A store's failure as a pipeline error (a `PipelineError` stays what it is).
-    static func store(_ error: any Error, day: Day? = nil, stage: Stage = .load) -> PipelineError {
+    public static func store(_ error: any Error, day: Day? = nil, stage: Stage = .load) -> PipelineError {
         switch error {
         case let error as PipelineError: return error
         case let error as GzipError:

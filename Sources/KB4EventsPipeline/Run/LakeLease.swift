@@ -176,3 +176,36 @@ public enum RunLock {
         }
     }
 }
+
+extension RunLock {
+    /// A run holding a lake's lock, as `status` shows it.
+    public struct Holder: Sendable, Equatable {
+        /// The holder's process id (nil when the lock file holds none).
+        public var pid: Int?
+        /// The holder's host (leases only: an flock is always on this machine).
+        public var host: String?
+        /// When it took the lock (flock: the lock file's mtime), Unix seconds.
+        public var since: Double?
+        /// When its lease expires unless renewed (leases only), Unix seconds.
+        public var until: Double?
+
+        /// `pid 42 holds the lock since …` / `pid 42 on host-a holds the lease until …`.
+        public var text: String {
+            let who = "pid \(pid.map(String.init) ?? "?")" + (host.map { " on \($0)" } ?? "")
+            if let until { return "\(who) holds the lease until \(isoSeconds(until))" }
+            return "\(who) holds the lock" + (since.map { " since \(isoSeconds($0))" } ?? "")
+        }
+    }
+
+    /// The run holding the lake's lock now; nil when none does (an expired lease counts as none). Reads only.
+    public static func holder(_ lake: LakeLayout, now: Double) async -> Holder? {
+        if lake.store is LocalDirectoryStore {
+            guard let held = LakeLock.holder(layout: lake) else { return nil }
+            return Holder(pid: Int(held.pid), host: nil, since: held.since, until: nil)
+        }
+        guard let found = try? await lake.store.get(LakeLease.key) else { return nil }
+        let lease = LakeLease.Holder(bytes: found.bytes)
+        guard lease.expires >= now else { return nil }
+        return Holder(pid: lease.pid, host: lease.host, since: nil, until: lease.expires)
+    }
+}

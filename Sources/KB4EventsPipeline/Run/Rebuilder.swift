@@ -5,13 +5,15 @@ public import Logging
 /// API call: to switch the lake's format or to recover a damaged partition. The same pages give the same
 /// bytes as the export that fetched them.
 public final class Rebuilder {
-    private let settings: ExportSettings
+    /// The settings; the format is the lake's unless one was asked for explicitly (`formatIsExplicit`).
+    private var settings: ExportSettings
     private let logger: Logger
     private let clock: RunClock
     /// Identifies this run in the manifest and in temporary file names.
     public let runID: String
 
-    /// Creates a rebuilder; `settings.format` is the format to write.
+    /// Creates a rebuilder; `settings.format` is the format to write when `settings.formatIsExplicit`, else the
+    /// lake's.
     public init(settings: ExportSettings, logger: Logger, clock: RunClock, runID: String) {
         self.settings = settings
         self.logger = logger
@@ -61,6 +63,7 @@ public final class Rebuilder {
         }
         let existing = try await Manifest.load(from: lake.store)
         var etag = existing?.etag
+        settings = settings.adopting(lakeFormat: existing?.manifest.format)
         var manifest = existing?.manifest ?? Manifest(format: settings.format, baseURL: settings.baseURL)
         let rawObjects = try await withStoreErrors(nil) { try await Self.rawPages(in: lake) }
         let available = rawObjects.keys.sorted()
