@@ -26,10 +26,13 @@ enum PythonTools {
     static var botocorePythonArguments: [String] { motoPython == nil ? ["python3"] : [] }
 
     /// Runs `script` with `input` on stdin; returns stdout, failing on a non-zero exit.
-    static func run(_ executable: String, _ arguments: [String], input: [UInt8]) throws -> [UInt8] {
+    static func run(
+        _ executable: String, _ arguments: [String], input: [UInt8], environment: [String: String] = [:]
+    ) throws -> [UInt8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = self.environment.merging(environment) { $1 } }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout

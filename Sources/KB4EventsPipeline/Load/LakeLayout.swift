@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -42,6 +43,19 @@ public struct LakeLayout: Sendable {
         return LakeLayout(
             root: parsed.description, store: try parsed.makeStore(options: s3 ?? .init(), environment: environment),
             workRoot: tmp + "/" + unique)
+    }
+
+    /// Removes the scratch directories (`kb4-events-work-<pid>-…`) that processes no longer alive left beside
+    /// `workRoot` (runs killed with `kill -9`, on a lake in object storage). A live process's is never touched.
+    static func removeDeadProcessesWork(beside workRoot: String, logger: Logger) {
+        let (parent, _) = FileSystem.split(workRoot)
+        for name in FileSystem.list(parent) where name.hasPrefix("kb4-events-work-") {
+            guard let pid = Int32(name.dropFirst("kb4-events-work-".count).prefix { $0 != "-" }), pid != getpid(),
+                kill(pid, 0) != 0 && errno == ESRCH
+            else { continue }
+            logger.info("removing a killed run's scratch directory", metadata: ["path": "\(parent)/\(name)"])
+            FileSystem.removeTree(parent + "/" + name)
+        }
     }
 
     /// The lake's directory when it is a local lake; nil for a lake in object storage.

@@ -1,4 +1,4 @@
-public import KB4EventsAPI
+import KB4EventsAPI
 import Synchronization
 
 /// Calls spent against the API per UTC day, kept in the lake (`_state/calls.json`) so that every run of a day on the

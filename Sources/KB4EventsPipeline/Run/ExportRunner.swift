@@ -387,7 +387,11 @@ public final class ExportRunner {
     private func cleanLeftovers() {
         let lake = settings.lake
         FileSystem.removeTree(lake.workRoot)
-        guard lake.store is LocalDirectoryStore else { return }  // object stores have no temporary names
+        guard lake.store is LocalDirectoryStore else {
+            // Object stores have no temporary names; a killed run's scratch is in its own local directory.
+            LakeLayout.removeDeadProcessesWork(beside: lake.workRoot, logger: logger)
+            return
+        }
         for name in FileSystem.list(lake.root)
         where name.hasPrefix("._manifest.json.tmp-") || name.hasPrefix("._manifest.json.kb4tmp-") {
             FileSystem.remove(lake.root + "/" + name)

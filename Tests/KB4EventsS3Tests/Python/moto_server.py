@@ -1,10 +1,10 @@
 """Starts moto (S3, IAM, STS) in server mode on 127.0.0.1 and a free port for the Swift tests.
 
 Usage: moto_server.py main BUCKET...     an IAM user with an access key and an allow-all inline policy, the buckets
-       moto_server.py webidentity BUCKET a role with an s3:* policy, the bucket; the next request (the Swift web
-                                         identity provider's unsigned AssumeRoleWithWebIdentity) is the last one
-                                         let through unchecked
-INITIAL_NO_AUTH_ACTION_COUNT is set to exactly the number of set-up requests (+1 for webidentity): every later
+       moto_server.py webidentity BUCKET a role with an s3:* policy, the bucket
+STS AssumeRoleWithWebIdentity is always let through unsigned, as AWS does (the token is the credential; moto would
+otherwise count it against INITIAL_NO_AUTH_ACTION_COUNT), so any number of processes can assume the role.
+INITIAL_NO_AUTH_ACTION_COUNT is set to exactly the number of set-up requests: every later
 request must carry a correct SigV4 signature. Prints one JSON line, then serves until stdin closes (the test
 process ended), so no server outlives its tests.
 """
@@ -15,12 +15,24 @@ import sys
 
 mode, buckets = sys.argv[1], sys.argv[2:]
 setup_requests = (3 if mode == "main" else 2) + len(buckets)
-os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(setup_requests + (1 if mode == "webidentity" else 0))
+os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(setup_requests)
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from moto.core.authorization import ActionAuthenticatorMixin  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
+
+_check = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _check_all_but_web_identity(self, iam_request_cls, resource="*"):
+    if self._get_action() == "AssumeRoleWithWebIdentity":
+        return
+    _check(self, iam_request_cls, resource)
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _check_all_but_web_identity
 
 probe = socket.socket()
 probe.bind(("127.0.0.1", 0))

@@ -1,0 +1,424 @@
+import Foundation
+import Testing
+
+/// The built `kb4-events` binary with its lake in S3 (moto in server mode, every request's signature checked): the
+/// commands as an operator runs them, the lake read back by pyarrow (`Python/lake_reader.py`), compared with the same
+/// commands on a local lake.
+@Suite(.serialized, .enabled(if: PythonTools.motoEnabled)) struct LakeCommandsOnS3Tests {
+    /// A role for web identity; each process of the test (`sync`, `verify`) assumes it through STS.
+    static let webIdentity = Moto(mode: "webidentity", buckets: ["kb4-pod-cli"])
+    /// The simulator's last day is yesterday of this date; fixed so both lakes of a test hold the same days.
+    static let today = "2026-11-20"
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
+        }
+    }
+
+    /// The `kb4-events` built beside this test bundle, else the usual build directories.
+    static var binary: String {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let beside = here.appendingPathComponent("kb4-events").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return PythonTools.repository + "/.build/debug/kb4-events"
+    }
+
+    /// The environment of a run: moto's user (or `secret`), no other AWS setting of this machine, no instance metadata.
+    static func environment(_ server: Moto.Server, secret: String? = nil, home: String) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") && $0.key != "KB4_EVENTS_API_KEY" }
+        env["HOME"] = home
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        env["AWS_ACCESS_KEY_ID"] = server.accessKey
+        env["AWS_SECRET_ACCESS_KEY"] = secret ?? server.secret
+        return env
+    }
+
+    /// Starts the binary; stderr goes to a file (read by `finish`).
+    static func start(_ args: [String], env: [String: String]) throws -> (Process, Pipe, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.environment = env
+        p.standardInput = FileHandle.nullDevice
+        let errPath = NSTemporaryDirectory() + "kb4-s3-stderr-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try p.run()
+        return (p, out, errPath)
+    }
+
+    static func finish(_ started: (Process, Pipe, String)) -> Result {
+        let (p, out, errPath) = started
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let e = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
+        try? FileManager.default.removeItem(atPath: errPath)
+        return Result(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @discardableResult
+    static func kb4(_ args: [String], env: [String: String]) throws -> Result { finish(try start(args, env: env)) }
+
+    /// A lake in S3 and its twin on disk, fed by the same embedded simulator.
+    struct Lakes {
+        let server: Moto.Server
+        let dir: String
+        let bucket: String
+        let prefix: String
+        var url: String { "s3://\(bucket)/\(prefix)" }
+        var local: String { dir + "/local-lake" }
+        var env: [String: String] { LakeCommandsOnS3Tests.environment(server, home: dir) }
+
+        init(_ name: String, server: Moto.Server, bucket: String = "kb4-lake") throws {
+            self.server = server
+            self.bucket = bucket
+            prefix = uniquePrefix(name)
+            dir = NSTemporaryDirectory() + "kb4-s3cli-\(prefix)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+
+        /// Writes `pipeline.yaml` for the S3 lake; `--out` points a command at the local twin instead.
+        func pipeline(
+            format: String = "ndjson", keepRaw: Bool = false, latencyMs: Int = 0, events: Int = 900, days: Int = 8
+        ) throws -> String {
+            let path = dir + "/pipeline.yaml"
+            let text = """
+                version: 1
+                source:
+                  simulator:
+                    seed: 23
+                    events: \(events)
+                    days: \(days)
+                    requests_per_second: 0
+                    latency_ms: \(latencyMs)
+                  requests_per_second: 200
+                window:
+                  lookback_days: 2
+                output:
+                  dir: \(url)
+                  format: \(format)
+                  keep_raw: \(keepRaw)
+                  s3:
+                    endpoint: \(server.endpoint)
+                    region: us-east-1
+
+                """
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        /// `lake_reader.py` on this lake.
+        func reader(_ args: [String], input: [UInt8] = []) throws -> [UInt8] {
+            try PythonTools.run(
+                PythonTools.motoPython!,
+                [PythonTools.directory + "/lake_reader.py", server.endpoint, "\(bucket)/\(prefix)"] + args, input: input,
+                environment: ["AWS_ACCESS_KEY_ID": server.accessKey, "AWS_SECRET_ACCESS_KEY": server.secret])
+        }
+
+        func readerJSON(_ args: [String], input: [UInt8] = []) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(try reader(args, input: input))) as? [String: Any] ?? [:]
+        }
+
+        /// Key → (sha256, mtime) of every object.
+        func objects() throws -> [String: (sha256: String, mtime: Int)] {
+            try readerJSON(["objects"]).mapValues { value in
+                let o = value as! [String: Any]
+                return (o["sha256"] as! String, (o["mtime_ns"] as! NSNumber).intValue)
+            }
+        }
+
+        /// The local twin's manifest: data path → sha256.
+        func localFiles() throws -> [String: String] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: local + "/_manifest.json"))
+            let manifest = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            var files: [String: String] = [:]
+            for (_, window) in manifest["windows"] as! [String: Any] {
+                for file in (window as! [String: Any])["files"] as! [[String: Any]] {
+                    files[file["path"] as! String] = (file["sha256"] as! String)
+                }
+            }
+            return files
+        }
+
+        /// The S3 lake holds exactly the local twin's data files, byte for byte, each day with its `_SUCCESS`.
+        func expectSameDataAsLocal(_ sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let objects = try objects()
+            let data = objects.filter { $0.key.hasPrefix("events/") && $0.key.hasSuffix(".gz") }.mapValues(\.sha256)
+            let local = try localFiles()
+            #expect(!local.isEmpty, sourceLocation: sourceLocation)
+            #expect(data == local, "the same keys and bytes as on disk", sourceLocation: sourceLocation)
+            for key in local.keys {
+                let success = key.split(separator: "/").dropLast().joined(separator: "/") + "/_SUCCESS"
+                #expect(objects[success] != nil, "\(success)", sourceLocation: sourceLocation)
+            }
+            #expect(objects[".kb4-events.lock"] == nil, "the lease is released", sourceLocation: sourceLocation)
+            #expect(
+                !objects.keys.contains { $0.contains("kb4tmp") || $0.contains(".kb4-work") }, "no scratch in the bucket",
+                sourceLocation: sourceLocation)
+        }
+
+        /// pyarrow reads every complete day with the manifest's count, and the days hold events.
+        func expectReaderCountsMatchManifest(format: String, _ sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let read = try readerJSON(["read", format])
+            let days = read["days"] as! [String: Int]
+            let manifest = read["manifest"] as! [String: Int]
+            #expect(days == manifest, sourceLocation: sourceLocation)
+            #expect(days.values.reduce(0, +) > 100, sourceLocation: sourceLocation)
+            #expect((read["columns"] as! [String]).contains("dt"), "hive partitioning", sourceLocation: sourceLocation)
+        }
+
+        func cleanup() { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    // MARK: - Tests
+
+    @Test(arguments: ["ndjson", "csv"]) func backfillAndSyncIntoS3GiveTheLocalLakesBytesAndReadBack(format: String) async throws {
+        let lakes = try Lakes("cli-\(format)", server: try await Moto.main.server())
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline(format: format)
+        let today = Self.today
+        for out in [["--out", lakes.local], []] {
+            let backfill = try Self.kb4(
+                ["backfill", "--pipeline", pipeline, "--from", "2026-11-13", "--to", "2026-11-15", "--today", today, "--quiet"]
+                    + out, env: lakes.env)
+            #expect(backfill.status == 0, "\(backfill.stderr)")
+            let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", today, "--quiet"] + out, env: lakes.env)
+            #expect(sync.status == 0, "\(sync.stderr)")
+        }
+        try lakes.expectSameDataAsLocal()
+        try lakes.expectReaderCountsMatchManifest(format: format)
+        let manifest = try lakes.reader(["get", "_manifest.json"])
+        let localManifest = try Data(contentsOf: URL(fileURLWithPath: lakes.local + "/_manifest.json"))
+        #expect(String(decoding: manifest, as: UTF8.self).contains("\"format\": \"\(format)\""))
+        #expect(manifest.count > 500 && localManifest.count > 500)
+
+        // The read-only commands on the S3 lake.
+        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("verified 7 files, 0 problems"))
+        let status = try Self.kb4(["status", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.json["lake"] as? String == lakes.url)
+        #expect(((status.json["last_run"] as? [String: Any])?["outcome"] as? String) == "success")
+        let plan = try Self.kb4(["plan", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let ddl = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "athena"], env: lakes.env)
+        #expect(ddl.status == 0, "\(ddl.stderr)")
+        #expect(ddl.stdout.contains("\(lakes.url)/events/"), "Athena reads the lake where it is")
+
+        // A rerun re-checks the lookback days and writes no data object.
+        let before = try lakes.objects()
+        try await Task.sleep(for: .milliseconds(1100))  // object times have a second's resolution
+        let again = try Self.kb4(
+            ["sync", "--pipeline", pipeline, "--today", today, "--quiet", "--output", "json"], env: lakes.env)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.json["days_written"] as? Int == 0)
+        #expect(again.json["days_unchanged"] as? Int == 2)
+        let after = try lakes.objects()
+        for (key, object) in before where !key.hasPrefix("_") {
+            #expect(after[key]?.mtime == object.mtime && after[key]?.sha256 == object.sha256, "\(key) untouched")
+        }
+        let calls = String(decoding: try lakes.reader(["get", "_state/calls.json"]), as: UTF8.self)
+        #expect(calls.contains("\"\(today)\""), "the call ledger lives in the bucket: \(calls)")
+    }
+
+    @Test func verifyNamesADamagedAndAMissingObjectAndBackfillForceRepairsThem() async throws {
+        let lakes = try Lakes("cli-verify", server: try await Moto.main.server())
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline()
+        let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let damaged = "events/dt=2026-11-14/part-00000.ndjson.gz"
+        let missing = "events/dt=2026-11-16/part-00000.ndjson.gz"
+        var bytes = try lakes.reader(["get", damaged])
+        bytes[bytes.count / 2] ^= 0xFF
+        _ = try lakes.reader(["put", damaged], input: bytes)
+        _ = try lakes.reader(["delete", missing])
+
+        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        #expect(verify.status == 65, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("\(damaged): checksum_mismatch"))
+        #expect(verify.stdout.contains("\(missing): missing_file: listed in the manifest, not in the store"))
+        #expect(verify.stdout.contains("repair: kb4-events backfill --pipeline \(pipeline) --from 2026-11-14 --to 2026-11-14 --force"))
+
+        for day in ["2026-11-14", "2026-11-16"] {
+            let repair = try Self.kb4(
+                ["backfill", "--pipeline", pipeline, "--from", day, "--to", day, "--force", "--today", Self.today, "--quiet"],
+                env: lakes.env)
+            #expect(repair.status == 0, "\(repair.stderr)")
+        }
+        let clean = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        try lakes.expectReaderCountsMatchManifest(format: "ndjson")
+    }
+
+    @Test func rebuildReadsTheRawObjectsAndSwitchesTheFormatWithNoAPICall() async throws {
+        let lakes = try Lakes("cli-rebuild", server: try await Moto.main.server())
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline(keepRaw: true)
+        let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let ndjson = try lakes.readerJSON(["read", "ndjson"])
+        #expect(try lakes.objects().keys.contains { $0.hasPrefix("_raw/dt=2026-11-15/page-") })
+
+        let rebuild = try Self.kb4(["rebuild", "--pipeline", pipeline, "--format", "csv"], env: lakes.env)
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        try lakes.expectReaderCountsMatchManifest(format: "csv")
+        #expect((try lakes.readerJSON(["read", "csv"]))["days"] as! [String: Int] == ndjson["days"] as! [String: Int])
+        let keys = try lakes.objects().keys
+        #expect(!keys.contains { $0.hasSuffix(".ndjson.gz") }, "the other format's objects are removed")
+        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    @Test func aSecondRunIsRefusedNamingTheHolderAndAnExpiredLeaseIsTakenOver() async throws {
+        let lakes = try Lakes("cli-lease", server: try await Moto.main.server())
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline(latencyMs: 400)
+        let args = ["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"]
+
+        // Two real runs at once: the second is turned away with 75, naming the first.
+        let first = try Self.start(args, env: lakes.env)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, (try? lakes.reader(["get", ".kb4-events.lock"]))?.isEmpty != false {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let second = try Self.kb4(args, env: lakes.env)
+        let status = try Self.kb4(["status", "--pipeline", pipeline, "--today", Self.today], env: lakes.env)
+        let firstResult = Self.finish(first)
+        #expect(firstResult.status == 0, "\(firstResult.stderr)")
+        #expect(second.status == 75, "\(second.stderr)")
+        #expect(second.stderr.contains("pid \(first.0.processIdentifier) on "), "\(second.stderr)")
+        #expect(status.stdout.contains("run in progress: pid \(first.0.processIdentifier) on "), "\(status.stdout)")
+        #expect(try lakes.objects()[".kb4-events.lock"] == nil, "released at the end")
+
+        // A lease another machine holds (not expired) stops a run; once expired it is taken over.
+        let now = Int(Date().timeIntervalSince1970)
+        func lease(expires: Int) throws {
+            let text = #"{"run_id":"r-other","host":"worker-7","pid":4242,"expires_unix":\#(expires)}"#
+            _ = try lakes.reader(["put", ".kb4-events.lock"], input: Array(text.utf8))
+        }
+        try lease(expires: now + 600)
+        let held = try Self.kb4(args, env: lakes.env)
+        #expect(held.status == 75)
+        #expect(held.stderr.contains("pid 4242 on worker-7, run r-other"), "\(held.stderr)")
+        try lease(expires: now - 1)
+        let takeover = try Self.kb4(args + ["--output", "json"], env: lakes.env)
+        #expect(takeover.status == 0, "\(takeover.stderr)")
+        #expect(try lakes.objects()[".kb4-events.lock"] == nil)
+    }
+
+    @Test func aRunKilledDuringItsUploadsIsFinishedExactlyByTheNext() async throws {
+        let lakes = try Lakes("cli-kill", server: try await Moto.main.server())
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline(latencyMs: 120, events: 3000, days: 12)
+        let args = ["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"]
+        let reference = try Self.kb4(args + ["--out", lakes.local], env: lakes.env)
+        #expect(reference.status == 0, "\(reference.stderr)")
+
+        let run = try Self.start(args, env: lakes.env)
+        let deadline = Date().addingTimeInterval(120)
+        var written = 0
+        while Date() < deadline && written < 3 {
+            written = ((try? lakes.objects()) ?? [:]).keys.filter { $0.hasSuffix(".gz") }.count
+            if written < 3 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        kill(run.0.processIdentifier, SIGKILL)
+        let killed = Self.finish(run)
+        #expect(killed.status == 9 || killed.status == SIGKILL, "killed, not finished (\(killed.status))")
+        #expect(written >= 3)
+
+        // Its lease outlives it until it expires: the next run is told who holds it …
+        let early = try Self.kb4(args, env: lakes.env)
+        #expect(early.status == 75)
+        #expect(early.stderr.contains("pid \(run.0.processIdentifier) on"), "\(early.stderr)")
+        // … and once it has expired (two minutes, played here by rewriting its expiry) finishes the lake exactly.
+        var lease = String(decoding: try lakes.reader(["get", ".kb4-events.lock"]), as: UTF8.self)
+        lease = lease.replacingOccurrences(
+            of: #""expires_unix":\d+"#, with: #""expires_unix":1"#, options: .regularExpression)
+        _ = try lakes.reader(["put", ".kb4-events.lock"], input: Array(lease.utf8))
+        let rerun = try Self.kb4(args, env: lakes.env)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        try lakes.expectSameDataAsLocal()
+        try lakes.expectReaderCountsMatchManifest(format: "ndjson")
+    }
+
+    @Test func aManifestChangedBehindTheRunsBackStopsItWithNothingLost() async throws {
+        let lakes = try Lakes("cli-cas", server: try await Moto.main.server())
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline(latencyMs: 150, events: 3000, days: 12)
+        let first = try Self.kb4(
+            ["backfill", "--pipeline", pipeline, "--from", "2026-11-08", "--to", "2026-11-09", "--today", Self.today, "--quiet"],
+            env: lakes.env)
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try lakes.objects().keys.filter { $0.hasSuffix(".gz") }.count
+
+        let run = try Self.start(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, ((try? lakes.objects()) ?? [:]).keys.filter({ $0.hasSuffix(".gz") }).count == before {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        // Another writer (an operator's edit, a second tool) replaces the manifest while the run goes on.
+        var manifest = try lakes.reader(["get", "_manifest.json"])
+        manifest += Array("\n".utf8)
+        _ = try lakes.reader(["put", "_manifest.json"], input: manifest)
+        let stopped = Self.finish(run)
+        #expect(stopped.status == 75, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("changed by another writer"), "\(stopped.stderr)")
+        #expect(try lakes.reader(["get", "_manifest.json"]) == manifest, "the other writer's manifest is not overwritten")
+
+        let rerun = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        try lakes.expectReaderCountsMatchManifest(format: "ndjson")
+    }
+
+    @Test func aWrongSecretIsAConfigurationErrorNamingTheBucketAndCodeButNeverTheSecret() async throws {
+        let server = try await Moto.main.server()
+        let lakes = try Lakes("cli-secret", server: server)
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline()
+        let wrong = "wRoNgSeCrEt0123456789abcdefWRONGsecret00"
+        let env = Self.environment(server, secret: wrong, home: lakes.dir)
+        for args in [["sync", "--today", Self.today], ["status"], ["verify"]] {
+            let result = try Self.kb4(args + ["--pipeline", pipeline], env: env)
+            #expect(result.status == 78, "\(args[0]): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains("SignatureDoesNotMatch"), "\(result.stderr)")
+            #expect(result.stderr.contains("kb4-lake"), "names the bucket: \(result.stderr)")
+            #expect(!result.stderr.contains(wrong) && !result.stderr.contains(server.secret))
+            #expect(!result.stdout.contains(wrong))
+        }
+        #expect(try lakes.objects().isEmpty, "nothing written")
+    }
+
+    @Test func webIdentityCredentialsThroughSTSWriteTheLake() async throws {
+        let server = try await Self.webIdentity.server()
+        let lakes = try Lakes("cli-pod", server: server, bucket: "kb4-pod-cli")
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline()
+        let token = lakes.dir + "/token"
+        try "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6a2I0In0.c2lnbmF0dXJl".write(
+            toFile: token, atomically: true, encoding: .utf8)
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        env["HOME"] = lakes.dir
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        env["AWS_ROLE_ARN"] = server.roleARN
+        env["AWS_WEB_IDENTITY_TOKEN_FILE"] = token
+        env["AWS_ENDPOINT_URL"] = server.endpoint  // STS (and S3, overridden by output.s3.endpoint)
+        env["AWS_REGION"] = "us-east-1"
+        let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet", "--output", "json"], env: env)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.json["days_written"] as? Int == 7)
+        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: env)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("verified 7 files, 0 problems"))
+    }
+}

@@ -1,0 +1,78 @@
+"""Reads and tampers with a lake in S3 as other tools would, for the Swift tests: pyarrow's S3FileSystem (the
+reader engines are built on) pointed at moto with endpoint_override.
+
+Usage: lake_reader.py ENDPOINT BUCKET/PREFIX COMMAND [ARG]
+  read FORMAT     the lake as a hive-partitioned pyarrow dataset: rows per dt, plus the manifest's events per day
+  objects         every object under the prefix: size, sha256, mtime (ns)
+  get KEY         the object's bytes to stdout
+  put KEY         stdin's bytes as the object
+  delete KEY      removes the object
+The credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Prints JSON (except get).
+"""
+import gzip
+import hashlib
+import json
+import os
+import sys
+
+import pyarrow.dataset as ds
+from pyarrow import fs
+
+endpoint, root, command = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
+arg = sys.argv[4] if len(sys.argv) > 4 else None
+scheme, _, host = endpoint.partition("://")
+s3 = fs.S3FileSystem(
+    endpoint_override=host, scheme=scheme, region="us-east-1",
+    access_key=os.environ["AWS_ACCESS_KEY_ID"], secret_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+
+
+def read_bytes(path):
+    with s3.open_input_stream(path, compression=None) as f:
+        return f.read()
+
+
+if command == "read":
+    fmt = "json" if arg == "ndjson" else "csv"
+    # Only complete partitions: the ones with _SUCCESS (a reader must never count a partial day; the tool writes
+    # none, and this check would see one).
+    infos = s3.get_file_info(fs.FileSelector(root + "/events", recursive=True))
+    complete = {i.path.rsplit("/", 2)[-2] for i in infos if i.path.endswith("/_SUCCESS")}
+    files = [i.path for i in infos if i.path.endswith(".gz") and i.path.rsplit("/", 2)[-2] in complete]
+    # A day without events is an empty NDJSON stream, from which no reader can infer a schema: count it as 0 rows.
+    days = {dt[3:]: 0 for dt in complete}
+    for i in infos:
+        if i.path in files and i.size < 64 and not gzip.decompress(read_bytes(i.path)):
+            days[i.path.rsplit("/", 2)[-2][3:]] = 0
+            files.remove(i.path)
+    dataset = ds.dataset(
+        files, filesystem=s3, format=fmt, partitioning=ds.HivePartitioning.discover(infer_dictionary=False),
+        partition_base_dir=root + "/events")
+    table = dataset.to_table()
+    for value in table.column("dt").to_pylist():
+        days[str(value)] = days.get(str(value), 0) + 1
+    manifest = json.loads(read_bytes(root + "/_manifest.json"))
+    print(json.dumps({
+        "days": days,
+        "manifest": {d: w["events"] for d, w in manifest["windows"].items()},
+        "columns": table.column_names,
+    }))
+elif command == "objects":
+    out = {}
+    for info in s3.get_file_info(fs.FileSelector(root, recursive=True, allow_not_found=True)):
+        if info.type != fs.FileType.File:
+            continue
+        data = read_bytes(info.path)
+        out[info.path[len(root) + 1:]] = {
+            "size": info.size, "sha256": hashlib.sha256(data).hexdigest(), "mtime_ns": info.mtime_ns}
+    print(json.dumps(out))
+elif command == "get":
+    sys.stdout.buffer.write(read_bytes(root + "/" + arg))
+elif command == "put":
+    with s3.open_output_stream(root + "/" + arg, compression=None) as f:
+        f.write(sys.stdin.buffer.read())
+    print("{}")
+elif command == "delete":
+    s3.delete_file(root + "/" + arg)
+    print("{}")
+else:
+    sys.exit(f"unknown command {command}")
