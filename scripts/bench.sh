@@ -3,6 +3,7 @@
 # usage: scripts/bench.sh            (about 6 minutes on 2 cores)
 #        BENCH_SMOKE=1 scripts/bench.sh   (a small, quick version)
 #        BENCH_ONLY=pacing scripts/bench.sh   (only the pacing rows, about 3 minutes)
+#        BENCH_ONLY=s3 scripts/bench.sh       (only the lake in S3 rows, against moto; needs .build-venv, see docs/S3.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C
@@ -45,6 +46,38 @@ echo
 echo "| measurement | result | target |"
 echo "|---|---|---|"
 if [ "${BENCH_ONLY:-}" = pacing ]; then PACING_ONLY=1; else PACING_ONLY=0; fi
+
+# 6. A lake in S3 (moto in server mode on loopback, every signature checked) against the same runs on disk: the
+#    time uploads add to a 300k-event backfill, and peak RSS with the 1M-event day's 60 MB object going up as a
+#    multipart upload.
+if [ "${BENCH_ONLY:-}" = s3 ]; then
+  PY=${KB4_EVENTS_MOTO_PYTHON:-$PWD/.build-venv/bin/python}
+  mkfifo "$W/moto.in"
+  "$PY" Tests/KB4EventsS3Tests/Python/moto_server.py main kb4-bench < "$W/moto.in" > "$W/moto.json" 2> "$W/moto.err" &
+  echo $! > "$W/moto.process"  # not *.pid: stop_sims stops simulators only
+  exec 9> "$W/moto.in"   # moto serves until this closes (at exit)
+  for _ in $(seq 1 300); do [ -s "$W/moto.json" ] && break; sleep 0.1; done
+  read -r ENDPOINT AK SK < <(python3 -c "import json,sys; o=json.load(open(sys.argv[1])); print(o['endpoint'], o['access_key'], o['secret'])" "$W/moto.json")
+  export AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK AWS_ENDPOINT_URL_S3=$ENDPOINT AWS_REGION=us-east-1
+  S3_EVENTS=300000; S3_BIG=1000000
+  if [ "$SMOKE" = 1 ]; then S3_EVENTS=30000; S3_BIG=100000; fi
+  URL=$(start_sim s3range --seed 9 --events $S3_EVENTS --days 31 --rps 0)
+  for out in "$W/s3disk" "s3://kb4-bench/range"; do
+    timed s3range "$BIN" backfill --base-url "$URL" --out "$out" --from 2026-10-22 --to 2026-11-21 --today $TODAY \
+      --requests-per-second 100000 --quiet
+    echo "| backfill of 31 days ($S3_EVENTS events generated) into $out | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | S3 within 15 % of disk |"
+  done
+  stop_sims
+  URL=$(start_sim s3big --seed 3 --events $S3_BIG --days 2 --rps 0)
+  for out in "$W/s3big" "s3://kb4-bench/big"; do
+    timed s3big "$BIN" backfill --base-url "$URL" --out "$out" --from 2026-11-21 --to 2026-11-21 --today $TODAY \
+      --requests-per-second 100000 --quiet
+    echo "| one ${S3_BIG}-event day into $out | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | ≤ 64 MB |"
+  done
+  stop_sims
+  kill "$(cat "$W/moto.process")" 2>/dev/null || true
+  exit 0
+fi
 
 if [ "$PACING_ONLY" = 0 ]; then
 # 1. Export over loopback, limits off, keeping raw pages.

@@ -250,7 +250,7 @@ public struct WebIdentityCredentialProvider: AWSCredentialProvider {
                 S3HTTP.Request(
                     method: "POST", url: url,
                     headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-                    body: Data(form.utf8)))
+                    body: .data(Data(form.utf8))))
         } catch {
             throw S3Error.credentials("STS AssumeRoleWithWebIdentity at \(endpoint): \(error.message)")
         }

@@ -69,13 +69,15 @@ public final class S3Client: Sendable {
         bucket: String, key: String, body: [UInt8], condition: Condition = .none,
         contentType: String = "application/octet-stream"
     ) async throws(S3Error) -> String {
-        try await put(bucket: bucket, key: key, body: Data(body), condition: condition, contentType: contentType)
+        try await put(
+            bucket: bucket, key: key, body: .data(Data(body)), digest: Array(SHA256.hash(data: body)), condition: condition,
+            contentType: contentType)
     }
 
-    private func put(bucket: String, key: String, body: Data, condition: Condition, contentType: String)
-        async throws(S3Error) -> String
-    {
-        let digest = Array(SHA256.hash(data: body))
+    /// One PUT of `body`, whose SHA-256 is `digest`.
+    private func put(
+        bucket: String, key: String, body: S3HTTP.Body, digest: [UInt8], condition: Condition, contentType: String
+    ) async throws(S3Error) -> String {
         var headers: [(name: String, value: String)] = [
             ("Content-Type", contentType), ("x-amz-sdk-checksum-algorithm", "SHA256"),
             ("x-amz-checksum-sha256", Data(digest).base64EncodedString()),
@@ -99,9 +101,10 @@ public final class S3Client: Sendable {
         return response.headers["etag"] ?? ""
     }
 
-    /// Uploads the local file at `path` under `key`: one PUT up to `multipartThreshold`, else a multipart upload
-    /// read `partSize` bytes at a time (memory stays at about one part). The object appears only when complete;
-    /// a failed multipart upload is aborted. Returns the new ETag.
+    /// Uploads the local file at `path` under `key`: one PUT up to `multipartThreshold`, else a multipart upload of
+    /// `partSize` parts. Bodies are streamed from disk (each part copied to `<path>.part` first), so memory does not
+    /// grow with the file or the part size. The object appears only when complete; a failed multipart upload is
+    /// aborted. Returns the new ETag.
     @discardableResult
     public func uploadFile(
         bucket: String, key: String, path: String, condition: Condition = .none,
@@ -110,8 +113,10 @@ public final class S3Client: Sendable {
         let file = try LocalFile(path: path)
         defer { file.close() }
         if file.size <= multipartThreshold {
-            let body = try file.read(count: file.size)
-            return try await put(bucket: bucket, key: key, body: body, condition: condition, contentType: contentType)
+            let digest = try file.sha256()
+            return try await put(
+                bucket: bucket, key: key, body: .file(path: path, size: file.size), digest: digest, condition: condition,
+                contentType: contentType)
         }
         let created = try await send(
             "POST", bucket: bucket, key: key, query: [("uploads", "")], headers: [("Content-Type", contentType)])
@@ -121,20 +126,21 @@ public final class S3Client: Sendable {
         do throws(S3Error) {
             var parts: [(number: Int, etag: String)] = []
             var number = 1
+            let partPath = path + ".part"
+            defer { unlink(partPath) }
             while true {
-                let chunk = try file.read(count: partSize)
-                if chunk.isEmpty && number > 1 { break }
-                let md5 = Data(Insecure.MD5.hash(data: chunk)).base64EncodedString()
+                let part = try file.copy(count: partSize, to: partPath)
+                if part.size == 0 && number > 1 { break }
                 let response = try await send(
                     "PUT", bucket: bucket, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                    headers: [("Content-MD5", md5)], body: chunk,
-                    payloadSHA256: SigV4Signer.hex(SHA256.hash(data: chunk)))
+                    headers: [("Content-MD5", Data(part.md5).base64EncodedString())],
+                    body: .file(path: partPath, size: part.size), payloadSHA256: SigV4Signer.hex(part.sha256))
                 guard response.status == 200, let etag = response.headers["etag"] else {
                     throw error(response, bucket: bucket, key: key)
                 }
                 parts.append((number, etag))
                 number += 1
-                if chunk.count < partSize { break }
+                if part.size < partSize { break }
             }
             let xml =
                 "<CompleteMultipartUpload>"
@@ -144,7 +150,7 @@ public final class S3Client: Sendable {
             let body = Data(xml.utf8)
             let completed = try await send(
                 "POST", bucket: bucket, key: key, query: [("uploadId", uploadID)],
-                headers: [("Content-Type", "application/xml")] + Self.headers(for: condition), body: body,
+                headers: [("Content-Type", "application/xml")] + Self.headers(for: condition), body: .data(body),
                 payloadSHA256: SigV4Signer.hex(SHA256.hash(data: body)))
             let text = String(decoding: completed.body, as: UTF8.self)
             // S3 may answer 200 and put an <Error> in the body of a CompleteMultipartUpload.
@@ -225,7 +231,7 @@ public final class S3Client: Sendable {
     /// Signs and sends one request, retrying `SlowDown`, 5xx and transport failures; returns the last answer.
     func send(
         _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
-        headers: [(name: String, value: String)] = [], body: Data? = nil,
+        headers: [(name: String, value: String)] = [], body: S3HTTP.Body? = nil,
         payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
     ) async throws(S3Error) -> S3HTTP.Response {
         try await sendCountingUnanswered(
@@ -237,7 +243,7 @@ public final class S3Client: Sendable {
     /// retried 5xx/SlowDown): a write among them may have been applied.
     func sendCountingUnanswered(
         _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
-        headers: [(name: String, value: String)] = [], body: Data? = nil,
+        headers: [(name: String, value: String)] = [], body: S3HTTP.Body? = nil,
         payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
     ) async throws(S3Error) -> (S3HTTP.Response, Int) {
         let address = endpoint.address(bucket: bucket, key: key)
@@ -338,9 +344,57 @@ private final class LocalFile {
         size = Int(st.st_size)
     }
 
-    /// Up to `count` bytes (fewer only at the end of the file).
-    func read(count: Int) throws(S3Error) -> Data {
-        var buffer = Data(count: count)
+    /// The SHA-256 of the whole file, read 1 MiB at a time (then back at its start).
+    func sha256() throws(S3Error) -> [UInt8] {
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = try read(into: &buffer, count: buffer.count)
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        lseek(fd, 0, SEEK_SET)
+        return Array(hasher.finalize())
+    }
+
+    /// Copies the next `count` bytes (fewer only at the end of the file) into a new file at `target`, 1 MiB at a
+    /// time, with their SHA-256 and MD5.
+    func copy(count: Int, to target: String) throws(S3Error) -> (size: Int, sha256: [UInt8], md5: [UInt8]) {
+        let out = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard out >= 0 else {
+            throw S3Error.configuration("cannot write \(target): \(String(cString: strerror(errno)))")
+        }
+        defer { _ = Glibc.close(out) }
+        var sha = SHA256()
+        var md5 = Insecure.MD5()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var copied = 0
+        while copied < count {
+            let n = try read(into: &buffer, count: min(buffer.count, count - copied))
+            if n == 0 { break }
+            let failure = buffer.withUnsafeBytes { (all: UnsafeRawBufferPointer) -> Int32? in
+                let chunk = UnsafeRawBufferPointer(rebasing: all[0..<n])
+                sha.update(bufferPointer: chunk)
+                md5.update(bufferPointer: chunk)
+                var written = 0
+                while written < n {
+                    let w = Glibc.write(out, chunk.baseAddress! + written, n - written)
+                    if w < 0 && errno == EINTR { continue }
+                    guard w > 0 else { return errno }
+                    written += w
+                }
+                return nil
+            }
+            if let failure {
+                throw S3Error.configuration("cannot write \(target): \(String(cString: strerror(failure)))")
+            }
+            copied += n
+        }
+        return (copied, Array(sha.finalize()), Array(md5.finalize()))
+    }
+
+    /// Reads up to `count` bytes into `buffer` (fewer only at the end of the file).
+    private func read(into buffer: inout [UInt8], count: Int) throws(S3Error) -> Int {
         var filled = 0
         while filled < count {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, count - filled) }
@@ -351,8 +405,7 @@ private final class LocalFile {
             if n == 0 { break }
             filled += n
         }
-        buffer.removeLast(count - filled)
-        return buffer
+        return filled
     }
 
     func close() {

@@ -7,15 +7,22 @@ public import Foundation
 /// arbitrary headers, a body of bytes, and redirects not followed (S3 answers a wrong region with a 301/307 that
 /// must surface as an error, and a signed request must never be replayed to another host).
 public final class S3HTTP: Sendable {
+    /// What a request sends.
+    public enum Body: Sendable {
+        /// Bytes in memory (`Data`: handed to URLSession as is).
+        case data(Data)
+        /// A local file, streamed by URLSession from disk (an upload's memory does not grow with its size).
+        case file(path: String, size: Int)
+    }
+
     /// A request: method, full URL (already encoded), headers, body.
     public struct Request: Sendable {
         public var method: String
         public var url: String
         public var headers: [(name: String, value: String)]
-        /// `Data`, not bytes: handed to URLSession as is (one copy less of an 8 MiB part).
-        public var body: Data?
+        public var body: Body?
 
-        public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: Data? = nil) {
+        public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: Body? = nil) {
             self.method = method
             self.url = url
             self.headers = headers
@@ -72,11 +79,19 @@ public final class S3HTTP: Sendable {
         urlRequest.httpMethod = request.method
         urlRequest.setValue("kb4-events", forHTTPHeaderField: "User-Agent")
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
-        if let body = request.body { urlRequest.httpBody = body }
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await session.data(for: urlRequest)
+            switch request.body {
+            case .data(let body):
+                urlRequest.httpBody = body
+                (data, response) = try await session.data(for: urlRequest)
+            case .file(let path, let size):
+                urlRequest.setValue(String(size), forHTTPHeaderField: "Content-Length")
+                (data, response) = try await session.upload(for: urlRequest, fromFile: URL(fileURLWithPath: path))
+            case nil:
+                (data, response) = try await session.data(for: urlRequest)
+            }
         } catch let error as URLError {
             throw Failure(code: Self.code(for: error), message: "\(request.method): \(Self.describe(error))")
         } catch {

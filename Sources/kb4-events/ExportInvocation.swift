@@ -3,6 +3,7 @@ import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
 import Logging
+import Synchronization
 
 /// Builds one export run from the flags and the pipeline file, runs it, prints the summary line and maps
 /// failures to the contract's exit codes.
@@ -23,6 +24,7 @@ struct ExportInvocation {
         let progress = ProgressLine.make(options.log)
         let interruption = Interruption.install()
         var lake: LakeLayout?
+        let recordVersion = RecordVersion()
         do {
             let today = options.today ?? .utcToday
             var overrides = options.overrides(window: window)
@@ -37,10 +39,13 @@ struct ExportInvocation {
                 settings: settings, client: opened.client, logger: Logger(label: "kb4.export"),
                 clock: RunClock(today: today, now: { Date().timeIntervalSince1970 }), runID: runID)
             if let progress { runner.onProgress = { progress.update($0) } }
+            runner.onLocked = { recordVersion.value = $0 }
             let summary = try await interruption.run { try await runner.run(request) }
             progress?.finish()
             await opened.close()
-            await report.record(exitCode: 0, summary: summary, error: nil, lake: lake, budget: opened.budget)
+            await report.record(
+                exitCode: 0, summary: summary, error: nil, lake: lake, recordVersion: recordVersion.value,
+                budget: opened.budget)
             runOptions.printSummary(summary, outcome: "success", exitCode: 0, error: nil)
             if opened.simulator != nil {
                 // The demo's hints go to stderr: stdout holds the one summary line (or the JSON summary).
@@ -69,7 +74,8 @@ struct ExportInvocation {
             }
             let recorded: (any Error)? = interruption.exitCode != nil ? RunInterrupted(signal: interruption.signalName) : cause
             await report.record(
-                exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake, budget: session?.budget)
+                exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake,
+                recordVersion: recordVersion.value, budget: session?.budget)
             if failure != nil || runOptions.output == .json {
                 runOptions.printSummary(
                     failure?.summary ?? .empty, outcome: RunRecord.outcome(exitCode: Int(exit.rawValue)), exitCode: exit.rawValue,
@@ -77,6 +83,15 @@ struct ExportInvocation {
             }
             throw exit
         }
+    }
+}
+
+/// The version of the lake's run record a run saw when it took the lock (`.unknown` until then), set from the run.
+final class RecordVersion: Sendable {
+    private let current = Mutex(RunRecord.Version.unknown)
+    var value: RunRecord.Version {
+        get { current.withLock { $0 } }
+        set { current.withLock { $0 = newValue } }
     }
 }
 

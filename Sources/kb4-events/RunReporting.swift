@@ -52,7 +52,8 @@ struct RunReport {
     let metricsFile: String?
 
     func record(
-        exitCode: Int32, summary: RunSummary?, error: (any Error)?, lake: LakeLayout?, budget: CallBudget?
+        exitCode: Int32, summary: RunSummary?, error: (any Error)?, lake: LakeLayout?, recordVersion: RunRecord.Version,
+        budget: CallBudget?
     ) async {
         let now = Date().timeIntervalSince1970
         var summary = summary ?? .empty
@@ -70,7 +71,7 @@ struct RunReport {
                 command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
                 exitCode: Int(exitCode),
                 error: error.map { "\($0)" }, summary: summary)
-            do { try await record.save(to: lake) } catch {
+            do { try await record.save(to: lake, replacing: recordVersion) } catch {
                 warn("cannot record the last run in \(lake.root)/\(LakeLayout.lastRunKey): \(error)")
             }
         }

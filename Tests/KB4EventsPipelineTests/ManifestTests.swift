@@ -20,12 +20,12 @@ import Testing
         return m
     }
 
-    @Test func roundTripsThroughAFile() throws {
+    @Test func roundTripsThroughAFile() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kb4-manifest-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let m = sample()
-        try m.save(to: dir + "/_manifest.json", tempTag: "t")
+        _ = try await m.save(to: LocalDirectoryStore(root: dir), replacing: nil)
         let back = try #require(try Manifest.load(from: dir + "/_manifest.json"))
         #expect(back == m)
         let text = try String(contentsOfFile: dir + "/_manifest.json", encoding: .utf8)

@@ -19,8 +19,16 @@ struct RunRecordTests {
             command: "backfill", runID: "r", startedAt: "2026-11-22T02:00:00Z", finishedAt: "2026-11-22T02:00:02Z",
             exitCode: 69, error: "day 2026-11-20: unavailable", summary: summary)
         let layout = LakeLayout(root: dir)
-        try await record.save(to: layout)
+        #expect(await RunRecord.version(in: layout) == .absent)
+        try await record.save(to: layout, replacing: .absent)
         #expect(await RunRecord.load(from: layout) == record)
+        // A record replaced since a run started is kept: the run's own is not written over it.
+        let seen = await RunRecord.version(in: layout)
+        var newer = record
+        newer.runID = "newer"
+        try await newer.save(to: layout, replacing: seen)
+        await #expect(throws: PipelineError.self) { try await record.save(to: layout, replacing: seen) }
+        #expect(await RunRecord.load(from: layout)?.runID == "newer")
         #expect(record.outcome == "failure")
         #expect(record.json["outcome"]?.stringValue == "failure")
     }
@@ -31,7 +39,7 @@ struct RunRecordTests {
             try await RunRecord(
                 command: "sync", runID: "r", startedAt: "", finishedAt: "", exitCode: 0, error: nil, summary: .empty
             )
-            .save(to: layout)
+            .save(to: layout, replacing: .unknown)
         }
         #expect(await RunRecord.load(from: layout) == nil)
     }

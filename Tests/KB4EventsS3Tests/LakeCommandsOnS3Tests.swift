@@ -86,7 +86,8 @@ import Testing
 
         /// Writes `pipeline.yaml` for the S3 lake; `--out` points a command at the local twin instead.
         func pipeline(
-            format: String = "ndjson", keepRaw: Bool = false, latencyMs: Int = 0, events: Int = 900, days: Int = 8
+            format: String = "ndjson", keepRaw: Bool = false, latencyMs: Int = 0, events: Int = 900, days: Int = 8,
+            maxInFlight: Int = 8
         ) throws -> String {
             let path = dir + "/pipeline.yaml"
             let text = """
@@ -99,6 +100,7 @@ import Testing
                     requests_per_second: 0
                     latency_ms: \(latencyMs)
                   requests_per_second: 200
+                  max_in_flight: \(maxInFlight)
                 window:
                   lookback_days: 2
                 output:
@@ -281,7 +283,8 @@ import Testing
     @Test func aSecondRunIsRefusedNamingTheHolderAndAnExpiredLeaseIsTakenOver() async throws {
         let lakes = try Lakes("cli-lease", server: try await Moto.main.server())
         defer { lakes.cleanup() }
-        let pipeline = try lakes.pipeline(latencyMs: 400)
+        // One request at a time, each answered after 500 ms: the first run lasts several seconds.
+        let pipeline = try lakes.pipeline(latencyMs: 500, maxInFlight: 1)
         let args = ["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"]
 
         // Two real runs at once: the second is turned away with 75, naming the first.
@@ -290,8 +293,9 @@ import Testing
         while Date() < deadline, (try? lakes.reader(["get", ".kb4-events.lock"]))?.isEmpty != false {
             try await Task.sleep(for: .milliseconds(100))
         }
-        let second = try Self.kb4(args, env: lakes.env)
         let status = try Self.kb4(["status", "--pipeline", pipeline, "--today", Self.today], env: lakes.env)
+        let second = try Self.kb4(args, env: lakes.env)
+        #expect(first.0.isRunning, "the first run outlived the second (else this test proves nothing)")
         let firstResult = Self.finish(first)
         #expect(firstResult.status == 0, "\(firstResult.stderr)")
         #expect(second.status == 75, "\(second.stderr)")
@@ -318,7 +322,7 @@ import Testing
     @Test func aRunKilledDuringItsUploadsIsFinishedExactlyByTheNext() async throws {
         let lakes = try Lakes("cli-kill", server: try await Moto.main.server())
         defer { lakes.cleanup() }
-        let pipeline = try lakes.pipeline(latencyMs: 120, events: 3000, days: 12)
+        let pipeline = try lakes.pipeline(latencyMs: 150, events: 3000, days: 12, maxInFlight: 1)
         let args = ["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"]
         let reference = try Self.kb4(args + ["--out", lakes.local], env: lakes.env)
         #expect(reference.status == 0, "\(reference.stderr)")
@@ -353,7 +357,7 @@ import Testing
     @Test func aManifestChangedBehindTheRunsBackStopsItWithNothingLost() async throws {
         let lakes = try Lakes("cli-cas", server: try await Moto.main.server())
         defer { lakes.cleanup() }
-        let pipeline = try lakes.pipeline(latencyMs: 150, events: 3000, days: 12)
+        let pipeline = try lakes.pipeline(latencyMs: 300, events: 3000, days: 12, maxInFlight: 1)
         let first = try Self.kb4(
             ["backfill", "--pipeline", pipeline, "--from", "2026-11-08", "--to", "2026-11-09", "--today", Self.today, "--quiet"],
             env: lakes.env)

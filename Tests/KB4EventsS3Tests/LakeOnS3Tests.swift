@@ -175,6 +175,9 @@ final class FailingStore: ObjectStore {
             let keys = try await f.store.list(prefix: "").map(\.key)
             #expect(keys.filter { !$0.hasPrefix("events/") } == ["_manifest.json"], "lease released: \(keys)")
             #expect(requests["put_data"] == 5, "one data object per day: \(requests)")
+            // Per written day: PUT data, LIST the partition, PUT _SUCCESS, PUT manifest; per run: GET manifest,
+            // PUT lease, HEAD + DELETE lease.
+            #expect(requests == ["put_data": 5, "list": 5, "put": 5 + 5 + 1, "get": 1, "head": 1, "delete": 1], "\(requests)")
             print("S3 requests, first sync of 5 days (\(format)): \(requests)")
 
             // A rerun re-checks the lookback days from the manifest and a HEAD each: no data object is written
@@ -185,6 +188,8 @@ final class FailingStore: ObjectStore {
             #expect(again.daysWritten == 0 && again.daysUnchanged == 2, "\(again.line)")
             let rerun = f.store.snapshot
             #expect(rerun["put_data"] == nil && rerun["get_data"] == nil, "\(rerun)")
+            // Per re-checked day: HEAD data, HEAD _SUCCESS, PUT manifest (the LIST is this test's own, above).
+            #expect(rerun == ["head": 2 * 2 + 1, "put": 2 + 1, "get": 1, "delete": 1, "list": 1], "\(rerun)")
             #expect(try await f.store.list(prefix: "events/").map(\.etag) == etags)
             print("S3 requests, rerun re-checking 2 days (\(format)): \(rerun)")
         }

@@ -96,27 +96,19 @@ public struct LakeLayout: Sendable {
     /// Spill runs of a day sorted from its raw pages.
     func spill(_ day: Day, tag: String) -> String { work(tag: tag) + "/spill-\(day)" }
 
-    // MARK: - Local paths (local lakes only)
+    // MARK: - Local paths (local lakes only: removing a crashed run's temporary files)
 
-    /// `_manifest.json`.
-    public var manifest: String { root + "/_manifest.json" }
     /// `events/`.
-    public var events: String { root + "/events" }
+    var events: String { root + "/events" }
     /// `_raw/`.
-    public var raw: String { root + "/_raw" }
+    var raw: String { root + "/_raw" }
     /// `_state/`: the call ledger and run records (not data).
-    public var state: String { root + "/_state" }
+    var state: String { root + "/_state" }
 
-    /// `events/dt=D`.
-    public func partition(_ day: Day) -> String { events + "/dt=\(day)" }
     /// Path of the day's data file relative to the root, as recorded in the manifest.
     public func dataFileRelative(_ day: Day, format: OutputFormat) -> String {
         "events/dt=\(day)/part-00000.\(format.rawValue).gz"
     }
-    /// `events/dt=D/_SUCCESS`.
-    public func successMarker(_ day: Day) -> String { partition(day) + "/_SUCCESS" }
-    /// `_raw/dt=D` (kept raw pages).
-    public func rawPartition(_ day: Day) -> String { raw + "/dt=\(day)" }
     /// Name of the raw page file number `page`.
     public static func rawPageName(_ page: Int) -> String {
         let s = String(page)

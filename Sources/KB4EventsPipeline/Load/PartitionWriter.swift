@@ -88,16 +88,17 @@ extension StagedPartition {
     func commit(layout: LakeLayout) async throws -> ObjectMeta {
         let store = layout.store
         let object = try await store.publish(tempPath, key: relativePath)
+        // One listing of the partition finds both the other format's objects and the marker.
+        let marker = layout.successKey(day)
+        var hasMarker = false
         for object in try await store.list(prefix: layout.partitionKey(day)) {
             let name = FileSystem.split(object.key).1
+            if object.key == marker { hasMarker = true }
             if object.key != relativePath && !name.hasPrefix(".") && !name.hasPrefix("_") && name.hasSuffix(".gz") {
                 try await store.delete(object.key)
             }
         }
-        let marker = layout.successKey(day)
-        if try await store.head(marker) == nil {
-            try await store.put([], key: marker, mode: .overwrite)
-        }
+        if !hasMarker { try await store.put([], key: marker, mode: .overwrite) }
         return object
     }
 

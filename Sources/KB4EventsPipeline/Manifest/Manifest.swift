@@ -118,16 +118,6 @@ extension Manifest {
         return out
     }
 
-    /// Writes the manifest atomically and durably (temp + fsync + rename + fsync dir).
-    public func save(to path: String, tempTag: String) throws {
-        var out: [UInt8] = []
-        json.writePretty(into: &out)
-        out.append(UInt8(ascii: "\n"))
-        do { try FileSystem.writeAtomically(out, to: path, tempTag: tempTag) } catch {
-            throw PipelineError(stage: .manifest, category: .output, code: "write", message: "\(error)")
-        }
-    }
-
     init(json: JSONValue) throws {
         func bad(_ key: String, _ why: String) -> PipelineError {
             PipelineError(

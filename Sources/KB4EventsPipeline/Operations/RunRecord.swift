@@ -91,17 +91,45 @@ public struct RunRecord: Sendable, Equatable {
         return RunRecord(json: json)
     }
 
-    /// Writes the record whole through the lake's store (a local lake: temp in `_state/` + rename), replacing the
-    /// last one: only the run holding the lake's lock writes it. A local lake whose directory does not exist gets
-    /// none (a run that never reached its lake leaves no trace).
-    public func save(to layout: LakeLayout) async throws {
+    /// The version of the lake's run record a run saw when it started: the run replaces only that version.
+    public enum Version: Sendable, Equatable {
+        /// No record yet: the run creates it (`If-None-Match: *`).
+        case absent
+        /// The record's ETag: the run replaces it only if it is still this one (`If-Match`).
+        case etag(String)
+        /// It could not be read (the store failed): the run overwrites it.
+        case unknown
+    }
+
+    /// The version of the lake's record now (one `head`).
+    public static func version(in layout: LakeLayout) async -> Version {
+        do { return try await layout.store.head(LakeLayout.lastRunKey).map { .etag($0.etag) } ?? .absent } catch {
+            return .unknown
+        }
+    }
+
+    /// Writes the record whole through the lake's store (a local lake: temp in `_state/` + rename) if the record
+    /// is still the `version` this run saw at its start: a run whose lease another run took over (it stalled past
+    /// the lease's expiry) does not overwrite the newer run's record (`PipelineError` code `run_record_changed`). A
+    /// local lake whose directory does not exist gets none (a run that never reached its lake leaves no trace).
+    public func save(to layout: LakeLayout, replacing version: Version) async throws {
         if let root = layout.localRoot, !FileSystem.isDirectory(root) {
             throw FileError(operation: "record the last run in", path: root, code: ENOENT)
         }
         var out: [UInt8] = []
         json.writePretty(into: &out)
         out.append(UInt8(ascii: "\n"))
-        do { try await layout.store.put(out, key: LakeLayout.lastRunKey, mode: .overwrite) } catch {
+        let mode: PutMode
+        switch version {
+        case .absent: mode = .create
+        case .etag(let etag): mode = .update(etag: etag)
+        case .unknown: mode = .overwrite
+        }
+        do { try await layout.store.put(out, key: LakeLayout.lastRunKey, mode: mode) } catch ObjectStoreError.preconditionFailed {
+            throw PipelineError(
+                stage: .run, category: .temporary, code: "run_record_changed",
+                message: "another run recorded itself in \(layout.root)/\(LakeLayout.lastRunKey) meanwhile; its record is kept")
+        } catch {
             throw PipelineError.store(error, stage: .run)
         }
     }

@@ -16,6 +16,9 @@ public final class ExportRunner {
     private let clock: RunClock
     /// Identifies this run in the manifest and in temporary file names.
     public let runID: String
+    /// Called once the run holds the lake's lock, with the version of the lake's run record then: the run's own
+    /// record replaces only that version.
+    public var onLocked: (@Sendable (RunRecord.Version) -> Void)?
     /// Called after every page and every finished day (for a progress line); never from two threads at once.
     public var onProgress: (@Sendable (RunProgress) -> Void)?
 
@@ -34,6 +37,7 @@ public final class ExportRunner {
     /// Runs `request`; completed days stay recorded even when a later day fails.
     public func run(_ request: RunRequest) async throws -> RunSummary {
         let lock = try await RunLock.acquire(settings.lake, runID: runID, now: clock.now, logger: logger)
+        onLocked?(await RunRecord.version(in: settings.lake))
         do {
             let summary = try await runLocked(request)
             await lock.release()
