@@ -65,14 +65,16 @@ if [ "${BENCH_ONLY:-}" = s3 ]; then
   for out in "$W/s3disk" "s3://kb4-bench/range"; do
     timed s3range "$BIN" backfill --base-url "$URL" --out "$out" --from 2026-10-22 --to 2026-11-21 --today $TODAY \
       --requests-per-second 100000 --quiet
-    echo "| backfill of 31 days ($S3_EVENTS events generated) into $out | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | S3 within 15 % of disk |"
+    [ "$out" = "$W/s3disk" ] && read -r N CALLS MIN < <(manifest_calls "$W/s3disk")
+    echo "| backfill of 31 days ($N events) into ${out/#$W\//disk: } | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | S3 within 15 % of disk |"
   done
   stop_sims
   URL=$(start_sim s3big --seed 3 --events $S3_BIG --days 2 --rps 0)
   for out in "$W/s3big" "s3://kb4-bench/big"; do
     timed s3big "$BIN" backfill --base-url "$URL" --out "$out" --from 2026-11-21 --to 2026-11-21 --today $TODAY \
       --requests-per-second 100000 --quiet
-    echo "| one ${S3_BIG}-event day into $out | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | ≤ 64 MB |"
+    [ "$out" = "$W/s3big" ] && read -r N CALLS MIN < <(manifest_calls "$W/s3big")
+    echo "| one $N-event day into ${out/#$W\//disk: } | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | ≤ 64 MB |"
   done
   stop_sims
   kill "$(cat "$W/moto.process")" 2>/dev/null || true

@@ -172,6 +172,15 @@ public final class S3Client: Sendable {
         return (response.body, response.headers["etag"] ?? "")
     }
 
+    /// GET an object into the local file `path` (streamed: memory does not grow with the object): its ETag, or nil
+    /// when there is no such key.
+    public func downloadObject(bucket: String, key: String, to path: String) async throws(S3Error) -> String? {
+        let response = try await send("GET", bucket: bucket, key: key, downloadTo: path)
+        if response.status == 404, errorCode(response) == "NoSuchKey" { return nil }
+        guard response.status == 200 else { throw error(response, bucket: bucket, key: key) }
+        return response.headers["etag"] ?? ""
+    }
+
     /// HEAD an object: size and ETag, or nil when there is no such key (a missing bucket is an error).
     public func headObject(bucket: String, key: String) async throws(S3Error) -> ObjectInfo? {
         let response = try await send("HEAD", bucket: bucket, key: key)
@@ -232,10 +241,11 @@ public final class S3Client: Sendable {
     func send(
         _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: S3HTTP.Body? = nil,
-        payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
+        payloadSHA256: String = SigV4Signer.emptyPayloadSHA256, downloadTo: String? = nil
     ) async throws(S3Error) -> S3HTTP.Response {
         try await sendCountingUnanswered(
-            method, bucket: bucket, key: key, query: query, headers: headers, body: body, payloadSHA256: payloadSHA256
+            method, bucket: bucket, key: key, query: query, headers: headers, body: body, payloadSHA256: payloadSHA256,
+            downloadTo: downloadTo
         ).0
     }
 
@@ -244,7 +254,7 @@ public final class S3Client: Sendable {
     func sendCountingUnanswered(
         _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
         headers: [(name: String, value: String)] = [], body: S3HTTP.Body? = nil,
-        payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
+        payloadSHA256: String = SigV4Signer.emptyPayloadSHA256, downloadTo: String? = nil
     ) async throws(S3Error) -> (S3HTTP.Response, Int) {
         let address = endpoint.address(bucket: bucket, key: key)
         let queryString = AWSURI.canonicalQuery(query)
@@ -263,7 +273,7 @@ public final class S3Client: Sendable {
             let lastFailure: S3HTTP.Failure?
             var response: S3HTTP.Response?
             do {
-                let answer = try await http.send(request)
+                let answer = try await http.send(request, downloadTo: downloadTo)
                 response = answer
                 lastFailure = nil
                 let code = errorCode(answer)

@@ -70,8 +70,9 @@ public final class S3HTTP: Sendable {
 
     deinit { session.finishTasksAndInvalidate() }
 
-    /// Sends one request (no retry here).
-    public func send(_ request: Request) async throws(Failure) -> Response {
+    /// Sends one request (no retry here). With `downloadTo`, a 2xx answer's body is streamed into that file (created
+    /// or replaced) instead of memory; other answers' bodies (S3's small XML errors) are returned as usual.
+    public func send(_ request: Request, downloadTo: String? = nil) async throws(Failure) -> Response {
         guard let url = URL(string: request.url) else {
             throw Failure(code: "other", message: "cannot form a URL")
         }
@@ -90,7 +91,20 @@ public final class S3HTTP: Sendable {
                 urlRequest.setValue(String(size), forHTTPHeaderField: "Content-Length")
                 (data, response) = try await session.upload(for: urlRequest, fromFile: URL(fileURLWithPath: path))
             case nil:
-                (data, response) = try await session.data(for: urlRequest)
+                if let downloadTo {
+                    let (file, answer) = try await session.download(for: urlRequest)
+                    response = answer
+                    defer { try? FileManager.default.removeItem(at: file) }
+                    if let http = answer as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
+                        try? FileManager.default.removeItem(atPath: downloadTo)
+                        try FileManager.default.moveItem(at: file, to: URL(fileURLWithPath: downloadTo))
+                        data = Data()
+                    } else {
+                        data = (try? Data(contentsOf: file)) ?? Data()
+                    }
+                } else {
+                    (data, response) = try await session.data(for: urlRequest)
+                }
             }
         } catch let error as URLError {
             throw Failure(code: Self.code(for: error), message: "\(request.method): \(Self.describe(error))")

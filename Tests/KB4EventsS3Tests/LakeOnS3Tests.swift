@@ -35,6 +35,10 @@ final class CountingStore: ObjectStore {
         count(key.hasPrefix("events/") ? "get_data" : "get")
         return try await inner.get(key)
     }
+    func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
+        count(key.hasPrefix("events/") ? "get_data" : "get")
+        return try await inner.download(key, to: localPath)
+    }
     func head(_ key: String) async throws -> ObjectMeta? {
         count("head")
         return try await inner.head(key)
@@ -70,6 +74,9 @@ final class FailingStore: ObjectStore {
         return try await inner.put(bytes, key: key, mode: mode)
     }
     func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? { try await inner.get(key) }
+    func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
+        try await inner.download(key, to: localPath)
+    }
     func head(_ key: String) async throws -> ObjectMeta? { try await inner.head(key) }
     func list(prefix: String) async throws -> [ObjectMeta] { try await inner.list(prefix: prefix) }
     func delete(_ key: String) async throws { try await inner.delete(key) }

@@ -54,6 +54,12 @@ import Testing
         let got = try #require(try await store.get(key))
         #expect(got.bytes == Array("{\"id\":1}\n{\"id\":2}\n".utf8))
         #expect(got.meta == meta)
+        let copy = local + ".download"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        #expect(try await store.download(key, to: copy) == meta)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data("{\"id\":1}\n{\"id\":2}\n".utf8))
+        #expect(try await store.download("events/none", to: copy + "-absent") == nil)
+        #expect(!FileManager.default.fileExists(atPath: copy + "-absent"))
         // Replacing changes the tag.
         let again = try await store.putFile(local, key: key)
         #expect(again.etag != meta.etag || kind == .s3, "local: a new version, a new tag")

@@ -28,9 +28,7 @@ struct RawPages {
         }
         let raw = try staging(layout.stagedRaw(day, tag: tag), durable: false)
         for object in objects {
-            guard let found = try await layout.store.get(object.key) else { continue }
-            try FileSystem.writeAtomically(
-                found.bytes, to: raw.directory + "/" + FileSystem.split(object.key).1, tempTag: tag, durable: false)
+            _ = try await layout.store.download(object.key, to: raw.directory + "/" + FileSystem.split(object.key).1)
         }
         return raw
     }

@@ -120,26 +120,10 @@ func hex(_ digest: some Sequence<UInt8>) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// SHA-256 of bytes in memory.
-func sha256Hex(_ bytes: [UInt8]) -> String {
-    var hasher = SHA256()
-    bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-    return hex(hasher.finalize())
-}
-
 /// SHA-256 of a file's bytes, streamed.
 func sha256Hex(ofFile path: String) throws -> String {
     var hasher = SHA256()
     try FileSystem.forEachChunk(path, size: 1 << 20) { hasher.update(bufferPointer: $0) }
-    return hex(hasher.finalize())
-}
-
-/// Lower-case hex sha256 of gzip bytes' decompressed content.
-func contentSHA256Hex(ofGzip bytes: [UInt8]) throws -> String {
-    var hasher = SHA256()
-    let reader = try GzipReader { hasher.update(bufferPointer: $0) }
-    try bytes.withUnsafeBytes { try reader.write($0) }
-    try reader.finish()
     return hex(hasher.finalize())
 }
 

@@ -120,12 +120,18 @@ public struct LakeVerifier: Sendable {
             if let local = layout.store as? LocalDirectoryStore {
                 try FileSystem.forEachChunk(local.root + "/" + file.path) { feed($0) }
             } else {
-                // The whole object in memory (a streaming get is left for later; data objects are tens of MB).
-                guard let object = try await layout.store.get(file.path) else {
+                // Downloaded into a local temporary file first, then read in chunks: memory stays flat.
+                try FileSystem.makeDirectories(layout.workRoot)
+                let copy = layout.workRoot + "/verify-\(UInt32.random(in: 0...UInt32.max))"
+                defer {
+                    FileSystem.remove(copy)
+                    FileSystem.removeIfEmpty(layout.workRoot)
+                }
+                guard try await layout.store.download(file.path, to: copy) != nil else {
                     problems.append(Problem(path: file.path, kind: .missingFile, detail: "deleted while verifying"))
                     return nil
                 }
-                object.bytes.withUnsafeBytes { feed($0) }
+                try FileSystem.forEachChunk(copy, size: 1 << 20) { feed($0) }
             }
             if gzipFailure == nil {
                 do { try reader.finish() } catch { gzipFailure = "\(error)" }

@@ -181,13 +181,15 @@ struct DayCommitter {
                     intact = true
                 } else {
                     intact = try await withStoreErrors(day) {
-                        guard let old = try await store.get(recorded.path), sha256Hex(old.bytes) == recorded.sha256 else {
-                            return false
-                        }
+                        // Read back into the work directory beside the staged file (streamed, memory stays flat).
+                        let old = staged.tempPath + ".lake-copy"
+                        defer { FileSystem.remove(old) }
+                        guard try await store.download(recorded.path, to: old) != nil,
+                            try sha256Hex(ofFile: old) == recorded.sha256
+                        else { return false }
                         if recorded.sha256 == staged.sha256 { return true }
                         guard recorded.rows == staged.rows else { return false }
-                        return (try? contentSHA256Hex(ofGzip: old.bytes))
-                            == (try? contentSHA256Hex(ofGzipFile: staged.tempPath))
+                        return (try? contentSHA256Hex(ofGzipFile: old)) == (try? contentSHA256Hex(ofGzipFile: staged.tempPath))
                     }
                 }
             }

@@ -95,6 +95,30 @@ public struct LocalDirectoryStore: ObjectStore {
         return (bytes, Self.meta(key: key, st))
     }
 
+    public func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
+        let source = try path(key)
+        let fd = open(source, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw FileSystem.fail("open", source)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw FileSystem.fail("stat", source) }
+        // Copy through the descriptor, so the bytes and the tag belong to the same version.
+        let out = try OutputFile(path: localPath)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw FileSystem.fail("read", source) }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { try out.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        out.closeWithoutSync()
+        return Self.meta(key: key, st)
+    }
+
     public func head(_ key: String) async throws -> ObjectMeta? {
         let target = try path(key)
         var st = stat()

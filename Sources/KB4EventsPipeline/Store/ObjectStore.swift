@@ -15,6 +15,10 @@ public protocol ObjectStore: Sendable, CustomStringConvertible {
     /// The bytes and metadata of `key`, or nil when absent.
     func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)?
 
+    /// Copies `key` into the local file `localPath` (created or replaced; streamed, whatever the object's size) and
+    /// returns its metadata, or nil when absent (then `localPath` is untouched).
+    func download(_ key: String, to localPath: String) async throws -> ObjectMeta?
+
     /// Size and ETag of `key`, or nil when absent (reads no data).
     func head(_ key: String) async throws -> ObjectMeta?
 

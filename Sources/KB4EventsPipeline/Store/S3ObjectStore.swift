@@ -76,6 +76,13 @@ public struct S3ObjectStore: ObjectStore {
         return (got.body, ObjectMeta(key: key, size: got.body.count, etag: got.etag))
     }
 
+    public func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
+        guard let etag = try await client.downloadObject(bucket: bucket, key: try objectKey(key), to: localPath) else {
+            return nil
+        }
+        return ObjectMeta(key: key, size: FileSystem.fileSize(localPath) ?? 0, etag: etag)
+    }
+
     public func head(_ key: String) async throws -> ObjectMeta? {
         guard let info = try await client.headObject(bucket: bucket, key: try objectKey(key)) else { return nil }
         return ObjectMeta(key: key, size: info.size, etag: info.etag)
