@@ -157,6 +157,30 @@ final class FailingStore: ObjectStore {
         }
     }
 
+    /// Two processes' ledgers on one lake in S3 (a run and an `api` command): each writes behind by compare-and-swap,
+    /// and the one that loses the swap adds its own calls to the other's counts.
+    @Test func twoLedgersOnOneLakeLoseNoCall() async throws {
+        try await Fixture.with { f in
+            let day = LakeOnS3Tests.today
+            let a = try await CallLedger.load(layout: f.s3Lake, tempTag: "a")
+            let b = try await CallLedger.load(layout: f.s3Lake, tempTag: "b")
+            for _ in 0..<5 { _ = try a.record(on: day) }
+            for _ in 0..<3 { _ = try b.record(on: day) }
+            _ = try b.record(on: day.previous)
+            #expect(f.store.snapshot["put"] == nil, "nothing written per call")
+            try await a.close()
+            try await b.close()  // loses the swap to a's write, merges, writes again
+            #expect(b.used(on: day) == 8 && b.used(on: day.previous) == 1)
+            for _ in 0..<2 { _ = try a.record(on: day) }
+            try await a.close()  // loses the swap to b's write
+            let reread = try await CallLedger.load(layout: f.s3Lake, tempTag: "c")
+            #expect(reread.used(on: day) == 10 && reread.used(on: day.previous) == 1)
+            let puts = f.store.snapshot["put"] ?? 0
+            try await reread.close()
+            #expect(f.store.snapshot["put"] ?? 0 == puts, "no call made, nothing written")
+        }
+    }
+
     @Test(arguments: [OutputFormat.ndjson, .csv]) func aSyncIntoS3GivesTheLocalLakesKeysAndBytes(_ format: OutputFormat)
         async throws
     {
