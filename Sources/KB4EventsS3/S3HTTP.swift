@@ -83,7 +83,33 @@ public final class S3HTTP: Sendable {
         let data: Data
         let response: URLResponse
         do {
-            switch request.body {
+            // In a task of its own, so the caller's cancellation (SIGINT/SIGTERM stopping a run) never reaches
+            // URLSession: cancelling a libcurl transfer mid-upload crashes FoundationNetworking on Linux
+            // (`EasyHandle` … `try!`), and a cancelled request could not release the lake's lease. A run stops at
+            // its next safe point instead, after this request has finished.
+            (data, response) = try await Task { try await self.exchange(urlRequest, request.body, downloadTo) }.value
+        } catch let error as URLError {
+            throw Failure(code: Self.code(for: error), message: "\(request.method): \(Self.describe(error))")
+        } catch {
+            throw Failure(code: "other", message: "\(request.method): \(type(of: error))")
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw Failure(code: "other", message: "\(request.method): not an HTTP response")
+        }
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let n = name as? String, let v = value as? String { headers[n.lowercased()] = v }
+        }
+        return Response(status: http.statusCode, headers: headers, body: [UInt8](data))
+    }
+
+    /// One exchange with URLSession: the body from memory or a file, the answer into memory or a file.
+    private func exchange(_ request: URLRequest, _ body: Body?, _ downloadTo: String?) async throws -> (Data, URLResponse) {
+        var urlRequest = request
+        let data: Data
+        let response: URLResponse
+        do {
+            switch body {
             case .data(let body):
                 urlRequest.httpBody = body
                 (data, response) = try await session.data(for: urlRequest)
@@ -106,19 +132,8 @@ public final class S3HTTP: Sendable {
                     (data, response) = try await session.data(for: urlRequest)
                 }
             }
-        } catch let error as URLError {
-            throw Failure(code: Self.code(for: error), message: "\(request.method): \(Self.describe(error))")
-        } catch {
-            throw Failure(code: "other", message: "\(request.method): \(type(of: error))")
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw Failure(code: "other", message: "\(request.method): not an HTTP response")
-        }
-        var headers: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            if let n = name as? String, let v = value as? String { headers[n.lowercased()] = v }
-        }
-        return Response(status: http.statusCode, headers: headers, body: [UInt8](data))
+        return (data, response)
     }
 
     private static func code(for error: URLError) -> String {

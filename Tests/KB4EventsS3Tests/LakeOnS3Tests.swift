@@ -53,24 +53,30 @@ final class CountingStore: ObjectStore {
     }
 }
 
-/// A store whose `n`-th put (of any kind) fails, as a connection lost mid-run would.
+/// A store whose `n`-th put (of any kind, or of keys starting with `prefix`) fails, as a connection lost mid-run
+/// would.
 final class FailingStore: ObjectStore {
     let inner: any ObjectStore
     let failAt: Int
+    let prefix: String
     let puts = Mutex(0)
-    init(_ inner: any ObjectStore, failAt: Int) {
+    init(_ inner: any ObjectStore, failAt: Int, prefix: String = "") {
         self.inner = inner
         self.failAt = failAt
+        self.prefix = prefix
     }
     var description: String { inner.description }
     struct Injected: Error {}
-    func check() throws { if puts.withLock({ $0 += 1; return $0 }) == failAt { throw Injected() } }
+    func check(_ key: String) throws {
+        guard key.hasPrefix(prefix) else { return }
+        if puts.withLock({ $0 += 1; return $0 }) == failAt { throw Injected() }
+    }
     func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
-        try check()
+        try check(key)
         return try await inner.putFile(localPath, key: key)
     }
     func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
-        try check()
+        try check(key)
         return try await inner.put(bytes, key: key, mode: mode)
     }
     func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? { try await inner.get(key) }
@@ -257,6 +263,35 @@ final class FailingStore: ObjectStore {
                 #expect(try await Manifest.load(from: store)?.manifest.windows.keys.sorted() == expectedDays)
                 #expect(try await store.head(LakeLease.key) == nil)
             }
+        }
+    }
+
+    /// keep_raw: a day's raw pages are in the lake before the manifest records it, so a run stopped while putting
+    /// them never leaves a recorded day without its pages; a re-checked unchanged day keeps its pages (no PUT).
+    @Test func aDayIsRecordedOnlyOnceItsRawPagesAreInTheLake() async throws {
+        try await Fixture.with { f in
+            f.keepRaw = true
+            let url = "s3://kb4-lake/\(uniquePrefix("raw-order"))"
+            let store = try LakeLocation(url).makeStore(environment: Fixture.environment(f.server))
+            let work = NSTemporaryDirectory() + "kb4-work-\(UUID().uuidString)"
+            let failing = LakeLayout(root: url, store: FailingStore(store, failAt: 3, prefix: "_raw/"), workRoot: work)
+            do {
+                _ = try await f.runner(failing).run(.sync(force: false))
+                Issue.record("the third raw page's put did not stop the run")
+            } catch {}
+            let recorded = try await Manifest.load(from: store)?.manifest.windows.keys.sorted() ?? []
+            let rawDays = Set(try await store.list(prefix: "_raw/dt=").compactMap { Day(String($0.key.dropFirst(8).prefix(10))) })
+            #expect(recorded.count < 5, "the failed put stopped the run before its last day")
+            #expect(Set(recorded).isSubset(of: rawDays), "recorded \(recorded), raw pages for \(rawDays.sorted())")
+
+            let counting = CountingStore(store)
+            let lake = LakeLayout(root: url, store: counting, workRoot: work)
+            _ = try await f.runner(lake).run(.sync(force: false))
+            #expect(Set(try await store.list(prefix: "_raw/dt=").compactMap { Day(String($0.key.dropFirst(8).prefix(10))) }).count == 5)
+            counting.reset()
+            let again = try await f.runner(lake).run(.sync(force: false))
+            #expect(again.daysUnchanged == 2)
+            #expect(counting.snapshot["put_file"] == nil, "unchanged days keep their raw pages: \(counting.snapshot)")
         }
     }
 

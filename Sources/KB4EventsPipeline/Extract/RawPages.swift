@@ -104,6 +104,15 @@ struct RawPages {
         FileSystem.removeTree(old)
     }
 
+    /// Whether the lake's kept pages `objects` are these staged pages: the same page names with the same sizes.
+    func matches(_ objects: [ObjectMeta]) -> Bool {
+        let staged = pages.map { LakeLayout.rawPageName($0) }
+        let kept = objects.map { FileSystem.split($0.key).1 }
+        guard staged.sorted() == kept.sorted() else { return false }
+        let sizes = Dictionary(objects.map { (FileSystem.split($0.key).1, $0.size) }, uniquingKeysWith: { a, _ in a })
+        return staged.allSatisfy { FileSystem.fileSize(directory + "/" + $0) == sizes[$0] }
+    }
+
     /// Deletes the staged pages.
     func remove() {
         FileSystem.removeTree(directory)

@@ -155,9 +155,11 @@ struct DayCommitter {
     enum Outcome { case written, revised, unchanged }
 
     /// `etag`: the version of the manifest this run read (nil: none yet); moved to the version it writes.
+    /// `beforeRecording` runs after the day's objects are in the lake and before the manifest records it (the export
+    /// puts the day's raw pages there, so a recorded day always has them).
     func commit(
         day: Day, result: DayTransformer.Summary, staged: StagedPartition, apiCalls: Int?, manifest: inout Manifest,
-        etag: inout String?, logger: Logger
+        etag: inout String?, logger: Logger, beforeRecording: (Outcome) async throws -> Void = { _ in }
     ) async throws -> Outcome {
         let lake = settings.lake
         let store = lake.store
@@ -237,6 +239,7 @@ struct DayCommitter {
                     metadata: ["events": "\(result.events)", "duplicates_dropped": "\(result.duplicatesDropped)"])
             }
         }
+        try await beforeRecording(outcome)
         etag = try await manifest.save(to: store, replacing: etag)
         return outcome
     }

@@ -202,15 +202,27 @@ public final class ExportRunner {
         log[metadataKey: "pages"] = "\(pages)"
         log[metadataKey: "calls"] = "\(calls)"
         let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
+        // keep_raw (only at +00:00, checked at the start: the day's pages are its own): the pages go into the lake
+        // before the manifest records the day. An unchanged day keeps the pages it has when they are these pages
+        // (same names and sizes: gzip of the same answers); else (missing, or left by an older version) they are
+        // replaced.
+        let keptRaw = settings.keepRaw ? staged[day]?.raw : nil
+        let runID = runID
         let outcome = try await committer.commit(
             day: day, result: result, staged: file, apiCalls: calls, manifest: &manifest, etag: &manifestETag,
-            logger: log)
-        summary.add(outcome, day: day, result: result)
-        if settings.keepRaw, let fetched = staged[day] {
-            // Only at +00:00 (checked at the start): the day's pages are its own.
-            try await withStoreErrors(day) { try await fetched.raw.promote(to: lake, day: day, tempTag: runID) }
-            staged[day] = nil
+            logger: log
+        ) { outcome in
+            guard let raw = keptRaw else { return }
+            try await withStoreErrors(day) {
+                if outcome == .unchanged, try await raw.matches(lake.store.list(prefix: lake.rawPartitionKey(day))) {
+                    raw.remove()
+                } else {
+                    try await raw.promote(to: lake, day: day, tempTag: runID)
+                }
+            }
         }
+        summary.add(outcome, day: day, result: result)
+        if keptRaw != nil { staged[day] = nil }
     }
 
     /// One API day fetched page by page: its pages staged raw on disk, what arrived, and the total the last page
