@@ -57,6 +57,12 @@ enum ExitStatus {
         printError("\(underlying)\(hint)")
     }
 
+    /// `kb4-events: warning: …` on stderr: something went wrong that does not change the outcome.
+    static func printWarning(_ message: String) {
+        ProgressLine.clear()
+        FileHandle.standardError.write(Data("kb4-events: warning: \(message)\n".utf8))
+    }
+
     static func printError(_ message: String) {
         ProgressLine.clear()
         FileHandle.standardError.write(Data("kb4-events: error: \(message)\n".utf8))

@@ -40,12 +40,30 @@ struct ExportInvocation {
                 clock: RunClock(today: today, now: { Date().timeIntervalSince1970 }), runID: runID)
             if let progress { runner.onProgress = { progress.update($0) } }
             runner.onLocked = { recordVersion.value = $0 }
+            // The run is recorded while it still holds the lake's lock (its calls first), and not at all by a run
+            // whose lease another run took over: that run records itself.
+            let budget = opened.budget
+            runner.beforeRelease = { result, stillHeld in
+                recordVersion.recorded = true
+                try? await budget?.ledger.flush()
+                guard stillHeld else {
+                    ExitStatus.printWarning(
+                        "this run's lease on \(settings.lake.root) was taken over by another run while it stalled; that run records itself, this one does not")
+                    return
+                }
+                let (code, summary, error) = Self.outcome(result, interruption: interruption)
+                await report.record(
+                    exitCode: code, summary: summary, error: error, lake: settings.lake,
+                    recordVersion: recordVersion.value, budget: budget)
+            }
             let summary = try await interruption.run { try await runner.run(request) }
             progress?.finish()
             await opened.close()
-            await report.record(
-                exitCode: 0, summary: summary, error: nil, lake: lake, recordVersion: recordVersion.value,
-                budget: opened.budget)
+            if !recordVersion.recorded {
+                await report.record(
+                    exitCode: 0, summary: summary, error: nil, lake: lake, recordVersion: recordVersion.value,
+                    budget: opened.budget)
+            }
             runOptions.printSummary(summary, outcome: "success", exitCode: 0, error: nil)
             if opened.simulator != nil {
                 // The demo's hints go to stderr: stdout holds the one summary line (or the JSON summary).
@@ -73,9 +91,11 @@ struct ExportInvocation {
                 ExitStatus.printError(cause)
             }
             let recorded: (any Error)? = interruption.exitCode != nil ? RunInterrupted(signal: interruption.signalName) : cause
-            await report.record(
-                exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake,
-                recordVersion: recordVersion.value, budget: session?.budget)
+            if !recordVersion.recorded {
+                await report.record(
+                    exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake,
+                    recordVersion: recordVersion.value, budget: session?.budget)
+            }
             if failure != nil || runOptions.output == .json {
                 runOptions.printSummary(
                     failure?.summary ?? .empty, outcome: RunRecord.outcome(exitCode: Int(exit.rawValue)), exitCode: exit.rawValue,
@@ -86,12 +106,35 @@ struct ExportInvocation {
     }
 }
 
-/// The version of the lake's run record a run saw when it took the lock (`.unknown` until then), set from the run.
+extension ExportInvocation {
+    /// The exit code, summary and error a run's record holds: a signal wins over whatever the run threw.
+    static func outcome(_ result: Result<RunSummary, any Error>, interruption: Interruption)
+        -> (Int32, RunSummary?, (any Error)?)
+    {
+        switch result {
+        case .success(let summary): return (0, summary, nil)
+        case .failure(let error):
+            let failure = error as? RunFailure
+            if let code = interruption.exitCode {
+                return (code, failure?.summary, RunInterrupted(signal: interruption.signalName))
+            }
+            let cause = failure?.error ?? error
+            return (ExitStatus.exitCode(for: cause).rawValue, failure?.summary, cause)
+        }
+    }
+}
+
+/// The version of the lake's run record a run saw when it took the lock (`.unknown` until then), and whether the
+/// run was recorded while holding the lock; set from the run.
 final class RecordVersion: Sendable {
-    private let current = Mutex(RunRecord.Version.unknown)
+    private let current = Mutex((version: RunRecord.Version.unknown, recorded: false))
     var value: RunRecord.Version {
-        get { current.withLock { $0 } }
-        set { current.withLock { $0 = newValue } }
+        get { current.withLock { $0.version } }
+        set { current.withLock { $0.version = newValue } }
+    }
+    var recorded: Bool {
+        get { current.withLock { $0.recorded } }
+        set { current.withLock { $0.recorded = newValue } }
     }
 }
 

@@ -86,9 +86,7 @@ struct RunReport {
         }
     }
 
-    private func warn(_ text: String) {
-        FileHandle.standardError.write(Data("kb4-events: warning: \(text)\n".utf8))
-    }
+    private func warn(_ text: String) { ExitStatus.printWarning(text) }
 
     private func iso(_ t: Double) -> String { isoSeconds(t) }
 }

@@ -65,7 +65,7 @@ struct SourceSession {
     /// was started. A ledger that cannot be written is a warning: the calls were made, the lake is intact.
     func close() async {
         do { try await budget?.ledger.close() } catch {
-            FileHandle.standardError.write(Data("kb4-events: warning: cannot record the calls made: \(error)\n".utf8))
+            ExitStatus.printWarning("cannot record the calls made: \(error)")
         }
         try? await simulator?.stop()
     }

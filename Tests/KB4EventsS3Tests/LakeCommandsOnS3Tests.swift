@@ -354,6 +354,30 @@ import Testing
         try lakes.expectReaderCountsMatchManifest(format: "ndjson")
     }
 
+    /// SIGINT or SIGTERM mid-run (requests to the store in flight): the run stops at a safe point with 130/143,
+    /// records itself as interrupted, releases its lease at once, and the next run finishes the lake.
+    @Test(arguments: [SIGINT, SIGTERM]) func anInterruptedRunRecordsItselfAndReleasesItsLease(signal: Int32) async throws {
+        let lakes = try Lakes("cli-signal", server: try await Moto.main.server())
+        defer { lakes.cleanup() }
+        let pipeline = try lakes.pipeline(latencyMs: 150, events: 3000, days: 12, maxInFlight: 1)
+        let args = ["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"]
+        let run = try Self.start(args, env: lakes.env)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, ((try? lakes.objects()) ?? [:]).keys.filter({ $0.hasSuffix(".gz") }).count < 2 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        kill(run.0.processIdentifier, signal)
+        let stopped = Self.finish(run)
+        #expect(stopped.status == 128 + signal, "\(stopped.status): \(stopped.stderr.suffix(2000))")
+        let objects = try lakes.objects()
+        #expect(objects[".kb4-events.lock"] == nil, "the lease is released")
+        let record = String(decoding: try lakes.reader(["get", "_state/last_run.json"]), as: UTF8.self)
+        #expect(record.contains("\"outcome\": \"interrupted\""), "\(record)")
+        let rerun = try Self.kb4(args, env: lakes.env)
+        #expect(rerun.status == 0, "at once, no lease in the way: \(rerun.stderr)")
+        try lakes.expectReaderCountsMatchManifest(format: "ndjson")
+    }
+
     @Test func aManifestChangedBehindTheRunsBackStopsItWithNothingLost() async throws {
         let lakes = try Lakes("cli-cas", server: try await Moto.main.server())
         defer { lakes.cleanup() }

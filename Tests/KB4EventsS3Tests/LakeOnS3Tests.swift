@@ -348,9 +348,11 @@ final class FailingStore: ObjectStore {
             #expect(after.meta.etag != before.meta.etag)
             #expect(String(decoding: after.bytes, as: UTF8.self).contains("\"run_id\":\"renewing\""))
             #expect(after.bytes != before.bytes, "the expiry moved")
-            // Another run takes the lease over (as after an expiry): this run's next renewal fails, and its release
-            // leaves the other run's lease alone.
+            #expect(await lease.isHeld())
+            // Another run takes the lease over (as after an expiry): this run no longer holds it (so it does not
+            // record itself), its next renewal fails, and its release leaves the other run's lease alone.
             _ = try await f.store.put(Array("{}".utf8), key: LakeLease.key, mode: .update(etag: after.meta.etag))
+            #expect(await !lease.isHeld())
             await #expect(throws: PipelineError.self) { try await lease.renew() }
             #expect(await lease.lost)
             await lease.release()

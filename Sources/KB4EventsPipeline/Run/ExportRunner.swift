@@ -19,6 +19,10 @@ public final class ExportRunner {
     /// Called once the run holds the lake's lock, with the version of the lake's run record then: the run's own
     /// record replaces only that version.
     public var onLocked: (@Sendable (RunRecord.Version) -> Void)?
+    /// Called at the end of a run that took the lake's lock, while it still holds it, with the summary or the
+    /// failure, and whether the lock is still this run's (false: its lease was taken over by another run while it
+    /// stalled). Where the run's record and call counts are written, so that only the lock's holder writes them.
+    public var beforeRelease: (@Sendable (Result<RunSummary, any Error>, _ stillHeld: Bool) async -> Void)?
     /// Called after every page and every finished day (for a progress line); never from two threads at once.
     public var onProgress: (@Sendable (RunProgress) -> Void)?
 
@@ -38,14 +42,11 @@ public final class ExportRunner {
     public func run(_ request: RunRequest) async throws -> RunSummary {
         let lock = try await RunLock.acquire(settings.lake, runID: runID, now: clock.now, logger: logger)
         onLocked?(await RunRecord.version(in: settings.lake))
-        do {
-            let summary = try await runLocked(request)
-            await lock.release()
-            return summary
-        } catch {
-            await lock.release()
-            throw error
-        }
+        let result: Result<RunSummary, any Error>
+        do { result = .success(try await runLocked(request)) } catch { result = .failure(error) }
+        if let beforeRelease { await beforeRelease(result, await lock.isHeld()) }
+        await lock.release()
+        return try result.get()
     }
 
     /// `run` with the lake's lock held.

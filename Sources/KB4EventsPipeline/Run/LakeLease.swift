@@ -135,6 +135,12 @@ public actor LakeLease {
         }
     }
 
+    /// Whether the lease is still this run's (one HEAD).
+    public func isHeld() async -> Bool {
+        guard !lost, let current = try? await store.head(Self.key) else { return false }
+        return current.etag == etag
+    }
+
     /// Stops renewing and deletes the lease if it is still this run's (a lease another run took over stays).
     public func release() async {
         renewer?.cancel()
@@ -166,6 +172,14 @@ public enum RunLock {
         }
         await lease.startRenewing(logger: logger)
         return .lease(lease)
+    }
+
+    /// Whether the lock is still this run's: an `flock` always is; a lease may have been taken over.
+    public func isHeld() async -> Bool {
+        switch self {
+        case .local: return true
+        case .lease(let lease): return await lease.isHeld()
+        }
     }
 
     /// Frees the lock.
