@@ -33,14 +33,19 @@ let package = Package(
         .target(
             name: "KB4EventsAPI",
             dependencies: [
+                "KB4EventsNet",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What a failed network request means to an operator (host, port, the operating system's cause): shared by
+        // the API client and the S3 client.
+        .target(name: "KB4EventsNet"),
         // S3 over HTTP: SigV4 signer, the AWS credential chain, the few object requests a lake needs. Knows
         // nothing of lakes.
         .target(
             name: "KB4EventsS3",
             dependencies: [
+                "KB4EventsNet",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,4 +1,5 @@
 public import Foundation
+import KB4EventsNet
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -110,8 +111,9 @@ public final class URLSessionTransport: HTTPTransport {
         do {
             (data, response) = try await session.data(for: urlRequest)
         } catch let error as URLError {
-            let cause = TransportCause.describe(error, host: baseURL, requestTimeout: requestTimeout)
-            throw TransportError(code: Self.code(for: error), message: cause)
+            let cause = TransportCause.describe(
+                error, target: baseURL.networkTarget, requestTimeout: requestTimeout, check: "the region or base URL")
+            throw TransportError(code: TransportCause.code(for: error), message: cause)
         } catch {
             throw TransportError(code: "other", message: "\(request.method) \(request.path) to \(baseURL.hostAndPort): \(type(of: error))")
         }
@@ -123,22 +125,6 @@ public final class URLSessionTransport: HTTPTransport {
             if let n = name as? String, let v = value as? String { headers[n.lowercased()] = v }
         }
         return HTTPResponse(status: http.statusCode, headers: headers, body: [UInt8](data))
-    }
-
-    private static func code(for error: URLError) -> String {
-        switch error.code {
-        case .timedOut: return "timeout"
-        case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed,
-            .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-            return "connect"
-        case .networkConnectionLost:
-            return "connection"
-        case .cannotParseResponse, .badServerResponse, .cannotDecodeRawData, .cannotDecodeContentData,
-            .zeroByteResource:
-            return "truncated"
-        default: return "other"
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+public import KB4EventsNet
 /// A KnowBe4 data region and the User Event API host that serves it.
 public enum Region: String, Sendable, CaseIterable {
     case us, eu, ca, uk, de
@@ -96,4 +97,11 @@ public struct BaseURLError: Error, Sendable, CustomStringConvertible {
     /// Why it was refused.
     public let reason: String
     public var description: String { "base URL '\(text)': \(reason)" }
+}
+
+extension BaseURL {
+    /// The scheme, host and port requests go to.
+    public var networkTarget: NetworkTarget { NetworkTarget(scheme: scheme, host: host, port: port) }
+    /// `host:port` (the scheme's port when none is given).
+    public var hostAndPort: String { networkTarget.hostAndPort }
 }

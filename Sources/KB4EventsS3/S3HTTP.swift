@@ -1,4 +1,5 @@
 public import Foundation
+import KB4EventsNet
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -53,9 +54,11 @@ public final class S3HTTP: Sendable {
     }
 
     private let session: URLSession
+    private let requestTimeout: TimeInterval
 
     /// `requestTimeout`: idle limit while waiting for bytes; `resourceTimeout`: the whole exchange.
     public init(requestTimeout: TimeInterval = 60, resourceTimeout: TimeInterval = 600) {
+        self.requestTimeout = max(1, requestTimeout.rounded(.up))
         let config = URLSessionConfiguration.ephemeral
         // Whole seconds: on Linux a fraction below one second times out at once.
         config.timeoutIntervalForRequest = max(1, requestTimeout.rounded(.up))
@@ -89,7 +92,13 @@ public final class S3HTTP: Sendable {
             // its next safe point instead, after this request has finished.
             (data, response) = try await Task { try await self.exchange(urlRequest, request.body, downloadTo) }.value
         } catch let error as URLError {
-            throw Failure(code: Self.code(for: error), message: "\(request.method): \(Self.describe(error))")
+            let target = NetworkTarget(scheme: url.scheme ?? "https", host: url.host ?? "?", port: url.port)
+            throw Failure(
+                code: TransportCause.code(for: error),
+                message: "\(request.method): "
+                    + TransportCause.describe(
+                        error, target: target, requestTimeout: requestTimeout,
+                        check: "the bucket's region and the endpoint (output.s3, AWS_ENDPOINT_URL_S3)"))
         } catch {
             throw Failure(code: "other", message: "\(request.method): \(type(of: error))")
         }
@@ -134,28 +143,5 @@ public final class S3HTTP: Sendable {
             }
         }
         return (data, response)
-    }
-
-    private static func code(for error: URLError) -> String {
-        switch error.code {
-        case .timedOut: return "timeout"
-        case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed: return "connect"
-        case .networkConnectionLost: return "connection"
-        case .cannotParseResponse, .badServerResponse, .cannotDecodeRawData, .cannotDecodeContentData,
-            .zeroByteResource:
-            return "truncated"
-        default: return "other"
-        }
-    }
-
-    private static func describe(_ error: URLError) -> String {
-        switch error.code {
-        case .timedOut: return "timed out"
-        case .networkConnectionLost: return "connection lost"
-        case .cannotConnectToHost: return "cannot connect"
-        case .cannotFindHost, .dnsLookupFailed: return "host not found"
-        case .badServerResponse, .cannotParseResponse: return "bad or cut-off response"
-        default: return "URL error \(error.code.rawValue)"
-        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import KB4EventsAPI
+import KB4EventsNet
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -12,7 +13,8 @@ import Testing
     let eu = try! BaseURL(parsing: "https://api-eu.events.knowbe4.com")
 
     func describe(_ code: URLError.Code, _ url: BaseURL? = nil) -> String {
-        TransportCause.describe(URLError(code), host: url ?? eu, requestTimeout: 30)
+        TransportCause.describe(
+            URLError(code), target: (url ?? eu).networkTarget, requestTimeout: 30, check: "the region or base URL")
     }
 
     @Test func namesTheHostAndTheCause() {

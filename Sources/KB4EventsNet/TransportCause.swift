@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -8,7 +8,20 @@ import Foundation
     import Darwin
 #endif
 
-extension BaseURL {
+/// Where a request goes, as a network sees it: scheme, host and port.
+public struct NetworkTarget: Sendable, Equatable {
+    public let scheme: String
+    public let host: String
+    public let port: Int?
+
+    public init(scheme: String, host: String, port: Int?) {
+        self.scheme = scheme
+        var h = host
+        if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
+        self.host = h
+        self.port = port
+    }
+
     /// `host:port` as a person would type it into `nc` or a firewall rule (the scheme's port when none is given).
     public var hostAndPort: String {
         let h = host.contains(":") ? "[\(host)]" : host
@@ -17,15 +30,19 @@ extension BaseURL {
 }
 
 /// Turns a URLSession failure into a sentence that names the host and the operating system's cause
-/// (connection refused, host not found, TLS failure, timed out after N s), so an operator can act on it.
-enum TransportCause {
-    static func describe(_ error: URLError, host url: BaseURL, requestTimeout: TimeInterval) -> String {
+/// (connection refused, host not found, TLS failure, timed out after N s), so an operator can act on it. Shared by
+/// the API client and the S3 client.
+public enum TransportCause {
+    /// `check`: what to look at when the host is not found (`the region or base URL`, `the S3 endpoint`).
+    public static func describe(_ error: URLError, target url: NetworkTarget, requestTimeout: TimeInterval, check: String)
+        -> String
+    {
         let target = url.hostAndPort
         switch error.code {
         case .timedOut:
             return "no answer from \(target): timed out after \(Int(requestTimeout.rounded())) s"
         case .cannotFindHost, .dnsLookupFailed:
-            return "host not found: \(url.host) (DNS lookup failed; check the region or base URL and the resolver)"
+            return "host not found: \(url.host) (DNS lookup failed; check \(check) and the resolver)"
         case .notConnectedToInternet:
             return "cannot reach \(target): no network"
         case .cannotConnectToHost:
@@ -43,6 +60,24 @@ enum TransportCause {
         }
     }
 
+    /// A low-cardinality code for a failure: `timeout`, `connect` (no connection, TLS included), `connection`
+    /// (lost mid-way), `truncated` (a cut-off or unparsable answer), `other`.
+    public static func code(for error: URLError) -> String {
+        switch error.code {
+        case .timedOut: return "timeout"
+        case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed,
+            .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
+            return "connect"
+        case .networkConnectionLost:
+            return "connection"
+        case .cannotParseResponse, .badServerResponse, .cannotDecodeRawData, .cannotDecodeContentData,
+            .zeroByteResource:
+            return "truncated"
+        default: return "other"
+        }
+    }
+
     private static func tlsReason(_ code: URLError.Code) -> String {
         switch code {
         case .serverCertificateUntrusted, .serverCertificateHasUnknownRoot: return "certificate not trusted"
@@ -54,7 +89,7 @@ enum TransportCause {
 
     /// libcurl folds every connect failure into one code; one TCP connect of our own (at most 3 s) tells
     /// the operating system's reason: `Connection refused`, `No route to host`, `Network is unreachable`….
-    static func connectCause(_ url: BaseURL) -> String? {
+    static func connectCause(_ url: NetworkTarget) -> String? {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
