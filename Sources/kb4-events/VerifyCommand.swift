@@ -22,10 +22,17 @@ struct VerifyCommand: AsyncParsableCommand {
             guard let manifest = try await Manifest.load(from: layout.store)?.manifest else {
                 throw NoLake(root: layout.root)
             }
+            // A run writing the lake now (or killed less than a lease ago) has objects the manifest does not list yet.
+            if let holder = await RunLock.holder(layout, now: Date().timeIntervalSince1970) {
+                ExitStatus.printWarning(
+                    "a run holds the lake's lock (\(holder.text)): the days it is writing show as extra files until it records them; verify again when it has ended")
+            }
             let report = try await LakeVerifier(layout: layout).verify(manifest)
             let target = lake.pipeline.map { "--pipeline \($0)" } ?? "--out \(layout.root)"
             var repairs: [String] = []
-            for problem in report.problems { repairs.append(await Self.repair(problem, layout: layout, target: target)) }
+            for problem in report.problems {
+                repairs.append(await Self.repair(problem, layout: layout, manifest: manifest, target: target))
+            }
             if output.output == .json {
                 var o = JSONObject()
                 o.append("files_checked", .number(String(report.filesChecked)))
@@ -55,13 +62,21 @@ struct VerifyCommand: AsyncParsableCommand {
 
     /// The command that repairs `problem`: `rebuild` when the day's raw pages were kept (no API call),
     /// else `backfill --force`; an extra file is removed by hand.
-    static func repair(_ problem: LakeVerifier.Problem, layout: LakeLayout, target: String) async -> String {
+    static func repair(_ problem: LakeVerifier.Problem, layout: LakeLayout, manifest: Manifest, target: String) async
+        -> String
+    {
+        let range = problem.path.range(of: "dt=")
+        let day = range.flatMap { Day(String(problem.path[$0.upperBound...].prefix(10))) }
         if problem.kind == .extraFile {
+            // A day the manifest does not record at all: a run stopped after putting it (the next sync or this
+            // backfill records it). Beside a recorded day's file: a stray (another format, a copy) to remove.
+            if let day, manifest.windows[day] == nil {
+                return "kb4-events backfill \(target) --from \(day) --to \(day)  (a run stopped before recording this day)"
+            }
             let remove = layout.localRoot == nil ? "aws s3 rm" : "rm"
             return "\(remove) \(layout.root)/\(problem.path)  (not in the manifest; check it first)"
         }
-        guard let range = problem.path.range(of: "dt="), let day = Day(String(problem.path[range.upperBound...].prefix(10)))
-        else { return "kb4-events backfill \(target) --from D --to D --force" }
+        guard let day else { return "kb4-events backfill \(target) --from D --to D --force" }
         if let pages = try? await layout.store.list(prefix: layout.rawPartitionKey(day)), !pages.isEmpty {
             return "kb4-events rebuild \(target) --from \(day) --to \(day)"
         }

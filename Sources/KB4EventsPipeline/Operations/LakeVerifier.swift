@@ -147,7 +147,8 @@ public struct LakeVerifier: Sendable {
         if size != file.bytes {
             problems.append(
                 Problem(
-                    path: file.path, kind: .sizeMismatch, detail: "\(size) bytes on disk, \(file.bytes) in the manifest"
+                    path: file.path, kind: .sizeMismatch,
+                    detail: "\(size) bytes \(layout.localRoot == nil ? "in the store" : "on disk"), \(file.bytes) in the manifest"
                 ))
         }
         if digest != file.sha256 {

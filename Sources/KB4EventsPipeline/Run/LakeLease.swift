@@ -19,12 +19,15 @@ public actor LakeLease {
         public var pid: Int
         /// Unix seconds.
         public var expires: Double
+        /// Where `pid` means something: the kernel's boot id and the process's pid namespace (empty when unknown).
+        public var pidSpace: String
 
         var json: [UInt8] {
             var out: [UInt8] = []
             JSONValue.object(
                 JSONObject([
                     ("run_id", .string(runID)), ("host", .string(host)), ("pid", .number(String(pid))),
+                    ("pid_space", .string(pidSpace)),
                     ("expires_at", .string(isoSeconds(expires))), ("expires_unix", .number(String(Int(expires.rounded(.up))))),
                 ])
             ).write(into: &out)
@@ -32,11 +35,12 @@ public actor LakeLease {
             return out
         }
 
-        init(runID: String, host: String, pid: Int, expires: Double) {
+        init(runID: String, host: String, pid: Int, expires: Double, pidSpace: String = "") {
             self.runID = runID
             self.host = host
             self.pid = pid
             self.expires = expires
+            self.pidSpace = pidSpace
         }
 
         /// Parses a stored lease; a lease that cannot be read counts as expired (it protects nothing).
@@ -46,9 +50,20 @@ public actor LakeLease {
             host = json?["host"]?.stringValue ?? "?"
             pid = json?["pid"]?.numberText.flatMap { Int($0) } ?? 0
             expires = json?["expires_unix"]?.numberText.flatMap { Double($0) } ?? 0
+            pidSpace = json?["pid_space"]?.stringValue ?? ""
         }
 
         var described: String { "pid \(pid) on \(host), run \(runID), lease until \(isoSeconds(expires))" }
+
+        /// The holder ran on this machine, in this pid namespace (same kernel boot, same namespace: a hostname
+        /// alone can repeat across containers), and its process is gone (`kill -9`, a crash): its lease protects
+        /// nothing, so the next run here need not wait for it to expire. (A pid reused by another process only
+        /// makes the run wait, as for a live holder.)
+        var isDeadHere: Bool {
+            let here = LakeLease.pidSpace()
+            return !here.isEmpty && pidSpace == here && pid > 0 && pid != Int(getpid()) && kill(pid_t(pid), 0) != 0
+                && errno == ESRCH
+        }
     }
 
     private let store: any ObjectStore
@@ -78,7 +93,7 @@ public actor LakeLease {
         store: any ObjectStore, lakeName: String, runID: String, ttl: Double = 120,
         now: @escaping @Sendable () -> Double
     ) async throws -> LakeLease {
-        var me = Holder(runID: runID, host: hostName(), pid: Int(getpid()), expires: now() + ttl)
+        var me = Holder(runID: runID, host: hostName(), pid: Int(getpid()), expires: now() + ttl, pidSpace: pidSpace())
         for _ in 0..<3 {
             me.expires = now() + ttl
             do {
@@ -87,7 +102,7 @@ public actor LakeLease {
             } catch ObjectStoreError.preconditionFailed {}
             guard let current = try await store.get(key) else { continue }  // released meanwhile: create again
             let other = Holder(bytes: current.bytes)
-            guard other.expires < now() else { throw locked(other, lakeName) }
+            guard other.expires < now() || other.isDeadHere else { throw locked(other, lakeName) }
             do {
                 let meta = try await store.put(me.json, key: key, mode: .update(etag: current.meta.etag))
                 return LakeLease(store: store, lakeName: lakeName, ttl: ttl, now: now, holder: me, etag: meta.etag)
@@ -147,6 +162,17 @@ public actor LakeLease {
         renewer = nil
         guard let current = try? await store.head(Self.key), current.etag == etag else { return }
         try? await store.delete(Self.key)
+    }
+
+    /// This process's pid space: `<kernel boot id>/<pid namespace>` (Linux), empty when either is unknown.
+    static func pidSpace() -> String {
+        guard let bytes = try? FileSystem.read("/proc/sys/kernel/random/boot_id") else { return "" }
+        let boot = String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespaceAndNewlines()
+        guard !boot.isEmpty else { return "" }
+        var buffer = [CChar](repeating: 0, count: 128)
+        let n = readlink("/proc/self/ns/pid", &buffer, buffer.count - 1)
+        guard n > 0 else { return "" }
+        return boot + "/" + String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func hostName() -> String {
@@ -219,7 +245,7 @@ extension RunLock {
         }
         guard let found = try? await lake.store.get(LakeLease.key) else { return nil }
         let lease = LakeLease.Holder(bytes: found.bytes)
-        guard lease.expires >= now else { return nil }
+        guard lease.expires >= now, !lease.isDeadHere else { return nil }
         return Holder(pid: lease.pid, host: lease.host, since: nil, until: lease.expires)
     }
 }
