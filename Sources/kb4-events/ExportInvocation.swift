@@ -71,9 +71,13 @@ struct ExportInvocation {
                 // The format the run wrote: the lake's own when none was asked for.
                 let format = ((try? await Manifest.load(from: settings.lake.store)) ?? nil)?.manifest.format ?? settings.format
                 logger.info("lake: \(root)")
-                logger.info(
+                if settings.lake.localRoot == nil {
+                    logger.info("query: kb4-events ddl --engine duckdb --out \(root)  (a DuckDB view; reading s3:// needs httpfs and a secret)")
+                } else {
+                    logger.info(
                     "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
-                )
+                    )
+                }
             }
         } catch {
             progress?.finish()

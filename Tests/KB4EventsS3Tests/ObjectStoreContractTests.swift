@@ -143,7 +143,7 @@ import Testing
         #expect(try LakeLocation("s3://kb4-lake/") == .s3(bucket: "kb4-lake", prefix: ""))
         #expect(try LakeLocation("s3://kb4-lake/a/b/") == .s3(bucket: "kb4-lake", prefix: "a/b"))
         #expect(try LakeLocation("s3://kb4-lake/a/b").description == "s3://kb4-lake/a/b")
-        for bad in ["s3://", "s3://Upper/x", "s3://ab", "s3://-x-/y", "s3://b_k/x", "gs://bucket/x", "", "s3://kb4/a//b"] {
+        for bad in ["s3://", "s3://Upper/x", "s3://ab", "s3://-x-/y", "s3://b_k/x", "gs://bucket/x", "", "s3://kb4/a//b", "s3://kb4-lake//a"] {
             #expect(throws: (any Error).self, "\(bad)") { try LakeLocation(bad) }
         }
     }

@@ -30,7 +30,7 @@ public enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
             let rest = text.dropFirst(5)
             let bucket = String(rest.prefix { $0 != "/" })
             var prefix = String(rest.dropFirst(bucket.count))
-            while prefix.hasPrefix("/") { prefix.removeFirst() }
+            if prefix.hasPrefix("/") { prefix.removeFirst() }  // the separator; a second one is an empty segment
             while prefix.hasSuffix("/") { prefix.removeLast() }
             let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.-")
             guard (3...63).contains(bucket.count), bucket.allSatisfy(allowed.contains),
