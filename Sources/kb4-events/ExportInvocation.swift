@@ -57,6 +57,9 @@ struct ExportInvocation {
                     recordVersion: recordVersion.value, budget: budget)
             }
             let summary = try await interruption.run { try await runner.run(request) }
+            // A signal that arrived while the last day was being committed: the run finished its work, but it was
+            // asked to stop, and a stop is reported as one (130/143), with nothing left to do for the next run.
+            if interruption.exitCode != nil { throw RunFailure(error: CancellationError(), summary: summary) }
             progress?.finish()
             await opened.close()
             if !recordVersion.recorded {
@@ -89,7 +92,7 @@ struct ExportInvocation {
                 // Stopped by a signal: whatever the await threw, the run was interrupted.
                 exit = ExitCode(code)
                 ExitStatus.printError(
-                    "interrupted by \(interruption.signalName): completed days are recorded, the day in progress was discarded; run the same command again to continue")
+                    "interrupted by \(interruption.signalName): the days completed so far are recorded; run the same command again to continue")
             } else {
                 exit = ExitStatus.exitCode(for: cause)
                 ExitStatus.printError(cause)
@@ -116,7 +119,9 @@ extension ExportInvocation {
         -> (Int32, RunSummary?, (any Error)?)
     {
         switch result {
-        case .success(let summary): return (0, summary, nil)
+        case .success(let summary):
+            if let code = interruption.exitCode { return (code, summary, RunInterrupted(signal: interruption.signalName)) }
+            return (0, summary, nil)
         case .failure(let error):
             let failure = error as? RunFailure
             if let code = interruption.exitCode {

@@ -70,7 +70,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if problem.kind == .extraFile {
             // A day the manifest does not record at all: a run stopped after putting it (the next sync or this
             // backfill records it). Beside a recorded day's file: a stray (another format, a copy) to remove.
-            if let day, manifest.windows[day] == nil {
+            if let day, manifest.windows[day] == nil, problem.path.split(separator: "/").last?.hasPrefix("part-") == true {
                 return "kb4-events backfill \(target) --from \(day) --to \(day)  (a run stopped before recording this day)"
             }
             let remove = layout.localRoot == nil ? "aws s3 rm" : "rm"

@@ -81,6 +81,14 @@ import Testing
         #expect(report.problems.first?.kind == .extraFile)
     }
 
+    @Test func aStrayFileThatReadersWouldReadIsCaught() async throws {
+        let report = try await verify { f, _ in
+            try Data("notes".utf8).write(to: URL(fileURLWithPath: f.dir + "/events/dt=2026-11-18/notes.txt"))
+        }
+        #expect(report.problems.map(\.path) == ["events/dt=2026-11-18/notes.txt"], "\(report.problems)")
+        #expect(report.problems.first?.kind == .extraFile)
+    }
+
     @Test func aMissingSuccessMarkerIsCaught() async throws {
         let report = try await verify { f, _ in
             try FileManager.default.removeItem(atPath: f.dir + "/events/dt=2026-11-18/_SUCCESS")

@@ -361,6 +361,42 @@ final class FailingStore: ObjectStore {
         }
     }
 
+    /// `ensureHeld`, checked before every manifest swap: a lease still this run's is renewed when it nears its
+    /// expiry; one taken over (while the run stalled) stops the run with `lease_lost`.
+    @Test func aRunThatLostItsLeaseIsStoppedBeforeItsNextManifestSwap() async throws {
+        try await Fixture.with { f in
+            let clock = Mutex(Date().timeIntervalSince1970)
+            let now: @Sendable () -> Double = { clock.withLock { $0 } }
+            let lease = try await LakeLease.acquire(store: f.store, lakeName: f.url, runID: "mine", ttl: 120, now: now)
+            try await lease.ensureHeld()
+            let first = try #require(try await f.store.head(LakeLease.key))
+            clock.withLock { $0 += 115 }  // near its expiry (a stall): renewed, still ours
+            try await lease.ensureHeld()
+            let renewed = try #require(try await f.store.head(LakeLease.key))
+            #expect(renewed.etag != first.etag)
+            clock.withLock { $0 += 200 }  // stalled past its expiry, and another run took it over meanwhile
+            _ = try await f.store.put(Array(#"{"run_id":"theirs"}"#.utf8), key: LakeLease.key, mode: .update(etag: renewed.etag))
+            await #expect(throws: PipelineError.self) { try await lease.ensureHeld() }
+            #expect(await lease.lost)
+            try await f.store.delete(LakeLease.key)
+        }
+    }
+
+    /// A crafted or damaged lease (a pid beyond pid_t, an absurd expiry) is read without crashing.
+    @Test func aCraftedLeaseIsReadSafely() async throws {
+        try await Fixture.with { f in
+            let far = #"{"run_id":"x","host":"h","pid":99999999999,"expires_unix":1e300}"#
+            _ = try await f.store.put(Array(far.utf8), key: LakeLease.key, mode: .overwrite)
+            let holder = await RunLock.holder(f.s3Lake, now: Date().timeIntervalSince1970)
+            #expect(holder?.pid == 0 && holder?.host == "h")
+            await #expect(throws: PipelineError.self) {
+                _ = try await LakeLease.acquire(
+                    store: f.store, lakeName: f.url, runID: "mine", now: { Date().timeIntervalSince1970 })
+            }
+            try await f.store.delete(LakeLease.key)
+        }
+    }
+
     @Test func verifyCatchesACorruptedAndAMissingObject() async throws {
         try await Fixture.with { f in
             _ = try await f.runner(f.s3Lake).run(.sync(force: false))

@@ -92,11 +92,12 @@ public struct LakeVerifier: Sendable {
         return report
     }
 
-    /// Whether a reader would take `key` as data: a `.gz` object under `events/dt=…/` (folders included: engines such
-    /// as Athena read a partition's prefix recursively), no part of its path after `events/` starting with `_` or `.`.
+    /// Whether a reader would take `key` as data: any object under `events/dt=…/` (folders included: engines such
+    /// as Athena read a partition's prefix recursively; Spark and Athena read a stray `notes.txt` too), no part of its
+    /// path after `events/` starting with `_` or `.` (which readers skip).
     private func isData(_ key: String) -> Bool {
         let parts = key.split(separator: "/").dropFirst()
-        guard parts.count >= 2, parts.first!.hasPrefix("dt="), key.hasSuffix(".gz") else { return false }
+        guard parts.count >= 2, parts.first!.hasPrefix("dt=") else { return false }
         return parts.dropFirst().allSatisfy { !$0.hasPrefix("_") && !$0.hasPrefix(".") }
     }
 

@@ -150,6 +150,9 @@ struct DayCommitter {
     let settings: ExportSettings
     let runID: String
     let now: String
+    /// The run's lock on the lake: checked before every manifest swap (a run whose lease was taken over records
+    /// nothing more).
+    let lock: RunLock?
 
     /// What happened to the day.
     enum Outcome { case written, revised, unchanged }
@@ -240,6 +243,7 @@ struct DayCommitter {
             }
         }
         try await beforeRecording(outcome)
+        try await lock?.ensureHeld()
         etag = try await manifest.save(to: store, replacing: etag)
         return outcome
     }

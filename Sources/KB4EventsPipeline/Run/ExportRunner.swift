@@ -42,6 +42,8 @@ public final class ExportRunner {
     public func run(_ request: RunRequest) async throws -> RunSummary {
         let lock = try await RunLock.acquire(settings.lake, runID: runID, now: clock.now, logger: logger)
         onLocked?(await RunRecord.version(in: settings.lake))
+        self.lock = lock
+        defer { self.lock = nil }
         let result: Result<RunSummary, any Error>
         do { result = .success(try await runLocked(request)) } catch { result = .failure(error) }
         if let beforeRelease { await beforeRelease(result, await lock.isHeld()) }
@@ -141,6 +143,9 @@ public final class ExportRunner {
         return summary
     }
 
+    /// The lake's lock while the run holds it (every manifest swap checks it is still held).
+    private var lock: RunLock?
+
     /// The version of the manifest this run read or last wrote (nil: none yet): the next save's compare-and-swap.
     private var manifestETag: String?
     private var progress = RunProgress(daysTotal: 0)
@@ -202,7 +207,7 @@ public final class ExportRunner {
         }
         log[metadataKey: "pages"] = "\(pages)"
         log[metadataKey: "calls"] = "\(calls)"
-        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
+        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()), lock: lock)
         // keep_raw (only at +00:00, checked at the start: the day's pages are its own): the pages go into the lake
         // before the manifest records the day. An unchanged day keeps the pages it has when they are these pages
         // (same names and sizes: gzip of the same answers); else (missing, or left by an older version) they are
@@ -451,4 +456,10 @@ public struct RunFailure: Error, Sendable, CustomStringConvertible {
     /// What it did first.
     public let summary: RunSummary
     public var description: String { "\(error)" }
+
+    /// A failure with what was done first.
+    public init(error: any Error, summary: RunSummary) {
+        self.error = error
+        self.summary = summary
+    }
 }

@@ -48,8 +48,11 @@ public actor LakeLease {
             let json = try? JSONParser.parse(bytes)
             runID = json?["run_id"]?.stringValue ?? "?"
             host = json?["host"]?.stringValue ?? "?"
-            pid = json?["pid"]?.numberText.flatMap { Int($0) } ?? 0
-            expires = json?["expires_unix"]?.numberText.flatMap { Double($0) } ?? 0
+            // Whatever another writer put there: a pid outside pid_t's range names no process, an expiry beyond
+            // year 5000 is clamped (a crafted or damaged lease must not crash the reader).
+            pid = json?["pid"]?.numberText.flatMap { Int32($0) }.map(Int.init) ?? 0
+            let until = json?["expires_unix"]?.numberText.flatMap { Double($0) } ?? 0
+            expires = until.isFinite ? min(max(until, 0), 1e11) : 0
             pidSpace = json?["pid_space"]?.stringValue ?? ""
         }
 
@@ -130,9 +133,7 @@ public actor LakeLease {
             etag = meta.etag
         } catch ObjectStoreError.preconditionFailed {
             lost = true
-            throw PipelineError(
-                stage: .run, category: .temporary, code: "lease_lost",
-                message: "the lock on \(lakeName) was taken over by another run (this run's lease had expired)")
+            throw Self.lostError(lakeName)
         }
     }
 
@@ -148,6 +149,23 @@ public actor LakeLease {
                 }
             }
         }
+    }
+
+    /// Throws `lease_lost` (temporary: exit 75) when this run no longer holds the lease: a renewal found it taken,
+    /// or it is about to expire (the run stalled: a suspended machine, a stopped process) and another run has taken
+    /// it since. A lease still this run's is renewed at once. Called before every manifest swap, so a run that lost
+    /// its lease writes no manifest, whichever run swaps first.
+    public func ensureHeld() async throws {
+        if lost { throw Self.lostError(lakeName) }
+        guard now() > holder.expires - 10 else { return }
+        try await renew()
+    }
+
+    static func lostError(_ lakeName: String) -> PipelineError {
+        PipelineError(
+            stage: .run, category: .temporary, code: "lease_lost",
+            message:
+                "the lock on \(lakeName) was taken over by another run (this run's lease had expired: it stalled); stopping without recording anything more")
     }
 
     /// Whether the lease is still this run's (one HEAD).
@@ -198,6 +216,11 @@ public enum RunLock {
         }
         await lease.startRenewing(logger: logger)
         return .lease(lease)
+    }
+
+    /// Throws `lease_lost` when the lock is no longer this run's (see `LakeLease.ensureHeld`); an `flock` always is.
+    public func ensureHeld() async throws {
+        if case .lease(let lease) = self { try await lease.ensureHeld() }
     }
 
     /// Whether the lock is still this run's: an `flock` always is; a lease may have been taken over.

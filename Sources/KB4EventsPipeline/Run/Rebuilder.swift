@@ -43,7 +43,7 @@ public final class Rebuilder {
         }
         let lock = try await RunLock.acquire(lake, runID: runID, now: clock.now, logger: logger)
         do {
-            let summary = try await runLocked(from: from, to: to)
+            let summary = try await runLocked(from: from, to: to, lock: lock)
             await lock.release()
             return summary
         } catch {
@@ -53,7 +53,7 @@ public final class Rebuilder {
     }
 
     /// `run` with the lake's lock held.
-    private func runLocked(from: Day?, to: Day?) async throws -> RunSummary {
+    private func runLocked(from: Day?, to: Day?, lock: RunLock) async throws -> RunSummary {
         let started = clock.now()
         let lake = settings.lake
         FileSystem.removeTree(lake.work(tag: runID))
@@ -98,7 +98,7 @@ public final class Rebuilder {
             )
         }
         var summary = RunSummary()
-        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()))
+        let committer = DayCommitter(settings: settings, runID: runID, now: isoSeconds(clock.now()), lock: lock)
         for day in days {
             var log = logger
             log[metadataKey: "day"] = "\(day)"
