@@ -61,25 +61,22 @@ if [ "${BENCH_ONLY:-}" = s3 ]; then
   export AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK AWS_ENDPOINT_URL_S3=$ENDPOINT AWS_REGION=us-east-1
   S3_EVENTS=430000; S3_BIG=1000000  # about 300k events land in the 30 exported days
   if [ "$SMOKE" = 1 ]; then S3_EVENTS=30000; S3_BIG=100000; fi
-  URL=$(start_sim s3range --seed 9 --events $S3_EVENTS --days 31 --rps 0)
-  # A first run warms the simulator (it builds its pages on first request), so disk and S3 are timed alike.
-  for out in "$W/s3warm" "$W/s3disk" "s3://kb4-bench/range"; do
-    timed s3range "$BIN" backfill --base-url "$URL" --out "$out" --from 2026-10-22 --to 2026-11-21 --today $TODAY \
-      --requests-per-second 100000 --quiet
-    [ "$out" = "$W/s3warm" ] && continue
-    [ "$out" = "$W/s3disk" ] && read -r N CALLS MIN < <(manifest_calls "$W/s3disk")
-    echo "| backfill of 31 days ($N events) into ${out/#$W\//disk: } | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | S3 within 15 % of disk |"
-  done
-  stop_sims
-  URL=$(start_sim s3big --seed 3 --events $S3_BIG --days 2 --rps 0)
-  for out in "$W/s3bigwarm" "$W/s3big" "s3://kb4-bench/big"; do
-    timed s3big "$BIN" backfill --base-url "$URL" --out "$out" --from 2026-11-21 --to 2026-11-21 --today $TODAY \
-      --requests-per-second 100000 --quiet
-    [ "$out" = "$W/s3bigwarm" ] && continue
-    [ "$out" = "$W/s3big" ] && read -r N CALLS MIN < <(manifest_calls "$W/s3big")
-    echo "| one $N-event day into ${out/#$W\//disk: } | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | ≤ 64 MB |"
-  done
-  stop_sims
+  # One scenario: a first run warms the simulator (it builds its pages on first request), so disk and S3 are
+  # timed alike; then the same backfill into a directory and into the bucket.
+  s3_pair() { # name, seed, events, days, from, to, row label (%N: events exported), target
+    local name=$1 seed=$2 events=$3 days=$4 from=$5 to=$6 label=$7 target=$8 out
+    URL=$(start_sim "$name" --seed "$seed" --events "$events" --days "$days" --rps 0)
+    for out in "$W/$name-warm" "$W/$name" "s3://kb4-bench/$name"; do
+      timed "$name" "$BIN" backfill --base-url "$URL" --out "$out" --from "$from" --to "$to" --today $TODAY \
+        --requests-per-second 100000 --quiet
+      [ "$out" = "$W/$name-warm" ] && continue
+      [ "$out" = "$W/$name" ] && read -r N CALLS MIN < <(manifest_calls "$W/$name")
+      echo "| ${label//%N/$N} into ${out/#$W\//disk: } | ${SECS} s, peak RSS $((RSS_KB / 1024)) MB | $target |"
+    done
+    stop_sims
+  }
+  s3_pair s3range 9 $S3_EVENTS 31 2026-10-22 2026-11-21 "backfill of 31 days (%N events)" "S3 within 15 % of disk"
+  s3_pair s3big 3 $S3_BIG 2 2026-11-21 2026-11-21 "one %N-event day" "≤ 64 MB"
   kill "$(cat "$W/moto.process")" 2>/dev/null || true
   exit 0
 fi

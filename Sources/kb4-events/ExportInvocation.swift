@@ -86,18 +86,15 @@ struct ExportInvocation {
             progress?.finish()
             await session?.close()
             let failure = error as? RunFailure
-            let cause = failure?.error ?? error
-            let exit: ExitCode
-            if let code = interruption.exitCode {
-                // Stopped by a signal: whatever the await threw, the run was interrupted.
-                exit = ExitCode(code)
+            // Stopped by a signal: whatever the await threw, the run was interrupted.
+            let (code, _, recorded) = Self.outcome(.failure(error), interruption: interruption)
+            let exit = ExitCode(code)
+            if interruption.exitCode != nil {
                 ExitStatus.printError(
                     "interrupted by \(interruption.signalName): the days completed so far are recorded; run the same command again to continue")
             } else {
-                exit = ExitStatus.exitCode(for: cause)
-                ExitStatus.printError(cause)
+                ExitStatus.printError(failure?.error ?? error)
             }
-            let recorded: (any Error)? = interruption.exitCode != nil ? RunInterrupted(signal: interruption.signalName) : cause
             if !recordVersion.recorded {
                 await report.record(
                     exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake,

@@ -71,6 +71,28 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     public func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
+        var bytes: [UInt8] = []
+        guard let meta = try readThrough(key, bufferSize: 1 << 16, { bytes.append(contentsOf: $0) }) else { return nil }
+        return (bytes, meta)
+    }
+
+    public func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
+        var out: OutputFile?
+        let meta = try readThrough(key, bufferSize: 1 << 20) { chunk in
+            if out == nil { out = try OutputFile(path: localPath) }
+            try out!.write(chunk)
+        }
+        guard let meta else { return nil }
+        if out == nil { out = try OutputFile(path: localPath) }  // an empty object: an empty file
+        out!.closeWithoutSync()
+        return meta
+    }
+
+    /// Reads `key` through one descriptor, `body` getting each chunk, so the bytes and the tag (from the same
+    /// descriptor's `fstat`) belong to the same version even if the object is replaced meanwhile; nil when absent.
+    private func readThrough(_ key: String, bufferSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+        -> ObjectMeta?
+    {
         let target = try path(key)
         let fd = open(target, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -80,9 +102,7 @@ public struct LocalDirectoryStore: ObjectStore {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileSystem.fail("stat", target) }
-        // Read through the descriptor so bytes and tag belong to the same version even if it is replaced meanwhile.
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var buffer = [UInt8](repeating: 0, count: bufferSize)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -90,32 +110,8 @@ public struct LocalDirectoryStore: ObjectStore {
                 throw FileSystem.fail("read", target)
             }
             if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
-        return (bytes, Self.meta(key: key, st))
-    }
-
-    public func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
-        let source = try path(key)
-        let fd = open(source, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw FileSystem.fail("open", source)
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FileSystem.fail("stat", source) }
-        // Copy through the descriptor, so the bytes and the tag belong to the same version.
-        let out = try OutputFile(path: localPath)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw FileSystem.fail("read", source) }
-            if n == 0 { break }
-            try buffer.withUnsafeBytes { try out.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        }
-        out.closeWithoutSync()
         return Self.meta(key: key, st)
     }
 
