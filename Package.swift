@@ -9,9 +9,9 @@ let strictness: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Linux only: the code calls Glibc (flock, fsync, st_mtim) directly; no Apple platform is claimed.
 let package = Package(
     name: "kb4-events",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kb4-events", targets: ["kb4-events"]),
     ],
@@ -29,10 +29,14 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        // The User Event API: models, endpoints, paging, pacing, an HTTP transport seam. No files, no windows.
+        // The shared vocabulary every module speaks: the UTC calendar (`Day`), UTC instants as text, JSON values with
+        // their reader and writer. Depends on nothing.
+        .target(name: "KB4EventsCore"),
+        // The User Event API: models, endpoints, paging, pacing, an HTTP transport seam. No files, no days.
         .target(
             name: "KB4EventsAPI",
             dependencies: [
+                "KB4EventsCore",
                 "KB4EventsNet",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -45,6 +49,7 @@ let package = Package(
         .target(
             name: "KB4EventsS3",
             dependencies: [
+                "KB4EventsCore",
                 "KB4EventsNet",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -54,6 +59,7 @@ let package = Package(
             name: "KB4EventsPipeline",
             dependencies: [
                 "CZlib",
+                "KB4EventsCore",
                 "KB4EventsAPI",
                 "KB4EventsS3",
                 .product(name: "Logging", package: "swift-log"),
@@ -65,6 +71,7 @@ let package = Package(
         .target(
             name: "KB4EventsSimulator",
             dependencies: [
+                "KB4EventsCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,6 +82,7 @@ let package = Package(
         .executableTarget(
             name: "kb4-events",
             dependencies: [
+                "KB4EventsCore",
                 "KB4EventsAPI",
                 "KB4EventsPipeline",
                 "KB4EventsSimulator",
@@ -82,27 +90,37 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What several test targets share: running the built binary, the simulator set up for tests.
+        .target(
+            name: "KB4EventsTestSupport",
+            dependencies: ["KB4EventsSimulator"],
+            path: "Tests/Support"
+        ),
+        .testTarget(
+            name: "KB4EventsCoreTests",
+            dependencies: ["KB4EventsCore"]
+        ),
         .testTarget(
             name: "KB4EventsAPITests",
-            dependencies: ["KB4EventsAPI", "KB4EventsSimulator"]
+            dependencies: ["KB4EventsCore", "KB4EventsAPI", "KB4EventsSimulator", "KB4EventsTestSupport"]
         ),
         .testTarget(
             name: "KB4EventsPipelineTests",
-            dependencies: ["KB4EventsPipeline", "KB4EventsAPI", "KB4EventsSimulator"]
+            dependencies: ["KB4EventsCore", "KB4EventsPipeline", "KB4EventsAPI", "KB4EventsSimulator", "KB4EventsTestSupport"]
         ),
         .testTarget(
             name: "KB4EventsSimulatorTests",
-            dependencies: ["KB4EventsSimulator"]
+            dependencies: ["KB4EventsCore", "KB4EventsSimulator", "KB4EventsTestSupport"]
         ),
         // The signer against botocore, the S3 client and the object-store contract against moto in server mode.
         .testTarget(
             name: "KB4EventsS3Tests",
-            dependencies: ["KB4EventsS3", "KB4EventsPipeline", "KB4EventsAPI", "KB4EventsSimulator"],
+            dependencies: ["KB4EventsCore", "KB4EventsS3", "KB4EventsPipeline", "KB4EventsAPI", "KB4EventsSimulator", "KB4EventsTestSupport"],
             exclude: ["Python"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["KB4EventsSimulator"]
+            dependencies: ["KB4EventsSimulator", "KB4EventsTestSupport"]
         ),
     ]
 )

@@ -1,7 +1,7 @@
 /// Why an API call failed, with enough context to act on it and nothing secret.
-public struct APIError: Error, Sendable, CustomStringConvertible {
+package struct APIError: Error, Sendable, CustomStringConvertible {
     /// The class of failure; low-cardinality, fit for a metric label.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         /// 401/403, or a 500 on the first call of a run: key or region wrong.
         case authentication
         /// 429 with `Limit Exceeded`: the daily quota is used up.
@@ -23,22 +23,22 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The class of failure.
-    public let kind: Kind
+    package let kind: Kind
     /// The HTTP status when there was one.
-    public let status: Int?
+    package let status: Int?
     /// Method and path of the call (no headers, no key).
-    public let request: String
+    package let request: String
     /// What went wrong.
-    public let message: String
+    package let message: String
     /// Creates an error.
-    public init(kind: Kind, status: Int? = nil, request: String, message: String) {
+    package init(kind: Kind, status: Int? = nil, request: String, message: String) {
         self.kind = kind
         self.status = status
         self.request = request
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         let code = status.map { "HTTP \($0), " } ?? ""
         return "\(request): \(message) (\(code)\(kind.rawValue))"
     }

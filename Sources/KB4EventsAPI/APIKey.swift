@@ -1,9 +1,9 @@
 /// The API's bearer secret. It never prints: `description` and `debugDescription` are redacted.
-public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     let value: String
 
     /// Wraps a key; surrounding whitespace and newlines (from files) are trimmed. Returns nil when empty.
-    public init?(_ raw: String) {
+    package init?(_ raw: String) {
         let trimmed = raw.trimmingASCIIWhitespace()
         guard !trimmed.isEmpty else { return nil }
         value = trimmed
@@ -12,8 +12,8 @@ public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConver
     /// The `Authorization` header value (`Bearer <key>`, no colon).
     var authorizationHeader: String { "Bearer \(value)" }
 
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
+    package var description: String { "<redacted>" }
+    package var debugDescription: String { "<redacted>" }
 }
 
 extension String {

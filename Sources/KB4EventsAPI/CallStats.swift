@@ -2,7 +2,7 @@ import Synchronization
 
 /// Counters of what a client spent: calls sent (every attempt counts against the quota), retries, 429s, and
 /// how long the API takes to answer (what decides how many requests may usefully wait for answers at once).
-public final class CallStats: Sendable {
+package final class CallStats: Sendable {
     private struct Counts {
         var calls = 0
         var retries = 0
@@ -12,18 +12,18 @@ public final class CallStats: Sendable {
     private let counts = Mutex(Counts())
 
     /// Creates zeroed counters.
-    public init() {}
+    package init() {}
 
     /// Requests sent, including retries and failed ones.
-    public var calls: Int { counts.withLock { $0.calls } }
+    package var calls: Int { counts.withLock { $0.calls } }
     /// Attempts that were retries of an earlier one.
-    public var retries: Int { counts.withLock { $0.retries } }
+    package var retries: Int { counts.withLock { $0.retries } }
     /// 429 answers received.
-    public var throttled: Int { counts.withLock { $0.throttled } }
+    package var throttled: Int { counts.withLock { $0.throttled } }
 
     /// A smoothed answer time of the calls so far (nil before the first answer): each new answer moves it
     /// 30 % of the way, and a slower answer than the estimate moves it at once, so a slow spell is covered quickly.
-    public var answerSeconds: Double? { counts.withLock { $0.answerSeconds } }
+    package var answerSeconds: Double? { counts.withLock { $0.answerSeconds } }
 
     func recordAnswer(seconds: Double) {
         counts.withLock {

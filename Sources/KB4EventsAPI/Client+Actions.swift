@@ -1,4 +1,5 @@
 import Logging
+package import KB4EventsCore
 
 /// The User Event API's single actions: one event, event types, request statuses, creating and deleting.
 ///
@@ -6,13 +7,13 @@ import Logging
 /// a 400/422 is `.badRequest` carrying the server's own message. Ids are percent-encoded into the path.
 extension Client {
     /// `GET /events/{id}`: one event, as the API sent it.
-    public func getEvent(id: String) async throws -> JSONObject {
+    package func getEvent(id: String) async throws -> JSONObject {
         let request = HTTPRequest(method: "GET", path: "/events/" + percentEncode(id))
         return try await dataObject(of: request, describe: "event \(id)")
     }
 
     /// `GET /events?…`: one page of events for `query`.
-    public func listEvents(_ query: EventQuery) async throws -> EventsPage {
+    package func listEvents(_ query: EventQuery) async throws -> EventsPage {
         var pager = EventPager(client: self, query: query, label: "events")
         guard let page = try await pager.next() else {
             throw APIError(kind: .invalidResponse, request: "GET /events", message: "events: no page was fetched")
@@ -24,7 +25,7 @@ extension Client {
     ///
     /// Nothing is sent when validation fails (`CreateEventRequest.Invalid` is thrown). Creation is asynchronous:
     /// follow the returned id with `getStatus(id:)` or `waitForStatus(id:timeout:interval:)`.
-    public func createEvent(_ event: CreateEventRequest) async throws -> String {
+    package func createEvent(_ event: CreateEventRequest) async throws -> String {
         try event.validate()
         let request = HTTPRequest(method: "POST", path: "/events", body: event.json.compactBytes)
         let data = try await dataValue(of: request, expecting: [200, 201], describe: "new event")
@@ -36,26 +37,26 @@ extension Client {
     }
 
     /// `DELETE /events/{id}`: removes one event (the API answers 204).
-    public func deleteEvent(id: String) async throws {
+    package func deleteEvent(id: String) async throws {
         let request = HTTPRequest(method: "DELETE", path: "/events/" + percentEncode(id))
         _ = try await perform(request, expecting: [200, 202, 204], describe: "event \(id)")
     }
 
     /// `GET /event_types[?name=…]`: every event type, or those with exactly that name.
-    public func listEventTypes(name: String? = nil) async throws -> [JSONObject] {
+    package func listEventTypes(name: String? = nil) async throws -> [JSONObject] {
         let request = HTTPRequest(method: "GET", path: "/event_types", query: name.map { [("name", $0)] } ?? [])
         let json = try await performJSON(request, expecting: [200], describe: "event types")
         return try ListPage(page: 1, json: json, request: "GET /event_types", describe: "event types").items
     }
 
     /// `GET /event_types/{id}`: one event type.
-    public func getEventType(id: String) async throws -> JSONObject {
+    package func getEventType(id: String) async throws -> JSONObject {
         let request = HTTPRequest(method: "GET", path: "/event_types/" + percentEncode(id))
         return try await dataObject(of: request, describe: "event type \(id)")
     }
 
     /// `GET /statuses`: one page of request statuses, optionally only those processed on day `processed` (YYYY-MM-DD).
-    public func listStatuses(processed: String? = nil, page: Int? = nil, perPage: Int? = nil) async throws -> ListPage {
+    package func listStatuses(processed: String? = nil, page: Int? = nil, perPage: Int? = nil) async throws -> ListPage {
         var pager = statusPages(processed: processed, startPage: page, perPage: perPage)
         guard let result = try await pager.next() else {
             throw APIError(kind: .invalidResponse, request: "GET /statuses", message: "statuses: no page was fetched")
@@ -64,14 +65,14 @@ extension Client {
     }
 
     /// A pager over every page of `GET /statuses`, following `next_page` like `EventPager`.
-    public func statusPages(processed: String? = nil, startPage: Int? = nil, perPage: Int? = nil) -> ListPager {
+    package func statusPages(processed: String? = nil, startPage: Int? = nil, perPage: Int? = nil) -> ListPager {
         ListPager(
             client: self, path: "/statuses", parameters: processed.map { [("processed", $0)] } ?? [],
             startPage: startPage, perPage: perPage, label: "statuses")
     }
 
     /// `GET /statuses/{id}`: what became of one `POST /events` request.
-    public func getStatus(id: String) async throws -> RequestStatus {
+    package func getStatus(id: String) async throws -> RequestStatus {
         let request = HTTPRequest(method: "GET", path: "/statuses/" + percentEncode(id))
         let describe = "request status \(id)"
         return try RequestStatus(.object(try await dataObject(of: request, describe: describe)), describe: describe)
@@ -82,7 +83,7 @@ extension Client {
     /// Polls start half a second apart and double up to `interval`; each one is paced like any other call.
     /// A 404 counts as "not visible yet" (creation is asynchronous), so a wrong id ends in the timeout. The
     /// timeout also bounds a poll that is still retrying server errors: it is cancelled at the deadline.
-    public func waitForStatus(id: String, timeout: Duration, interval: Duration = .seconds(5)) async throws
+    package func waitForStatus(id: String, timeout: Duration, interval: Duration = .seconds(5)) async throws
         -> RequestStatus
     {
         let clock = ContinuousClock()

@@ -1,15 +1,16 @@
-public import Logging
+package import Logging
 import Synchronization
+package import KB4EventsCore
 
 /// A client of the KnowBe4 User Event API: one base URL, one key, one pace and retry policy for all calls.
 ///
 /// It knows nothing of windows, files or manifests. Every attempt counts as a call in `stats`
 /// (the API's quota counts failed calls too).
-public final class Client: Sendable {
+package final class Client: Sendable {
     /// Where requests go.
-    public let baseURL: BaseURL
+    package let baseURL: BaseURL
     /// What this client has spent.
-    public let stats = CallStats()
+    package let stats = CallStats()
     let key: APIKey
     let transport: any HTTPTransport
     let pacer: Pacer
@@ -19,10 +20,10 @@ public final class Client: Sendable {
     private let firstCallDone = Atomic<Bool>(false)
 
     /// The requests per second the client's pacer allows now (nil when it does not pace).
-    public var requestsPerSecond: Double? { pacer.currentRate }
+    package var requestsPerSecond: Double? { pacer.currentRate }
 
     /// Creates a client. `gate`, when given, runs before every attempt and may throw to refuse it (a call budget).
-    public init(
+    package init(
         baseURL: BaseURL, key: APIKey, transport: any HTTPTransport, pacer: Pacer, retry: RetryPolicy = RetryPolicy(),
         logger: Logger, gate: (@Sendable () throws -> Void)? = nil
     ) {
@@ -37,7 +38,7 @@ public final class Client: Sendable {
 
     /// Sends a request, retrying transient failures within the retry budget, and returns a response with an
     /// expected status. Other statuses become an `APIError` of the matching kind.
-    public func send(_ request: HTTPRequest, expecting expected: Set<Int>) async throws -> HTTPResponse {
+    package func send(_ request: HTTPRequest, expecting expected: Set<Int>) async throws -> HTTPResponse {
         try await send(request, expecting: expected, isRetry: false)
     }
 
@@ -164,7 +165,7 @@ public final class Client: Sendable {
 
     /// Sends and parses a JSON body, retrying (within the budget) a body that does not parse, since a cut-off
     /// or garbled response is usually transient. `describe` names the thing for errors (e.g. "day 2026-11-21 page 3").
-    public func sendJSON(_ request: HTTPRequest, expecting: Set<Int> = [200], describe: String)
+    package func sendJSON(_ request: HTTPRequest, expecting: Set<Int> = [200], describe: String)
         async throws -> (JSONValue, HTTPResponse)
     {
         let clock = ContinuousClock()

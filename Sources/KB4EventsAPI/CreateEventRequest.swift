@@ -1,55 +1,57 @@
+package import KB4EventsCore
+
 /// The body of `POST /events`: one event for one user, checked against the API's limits before it is sent.
 ///
 /// Optional fields left nil are not sent; a zero `riskLevel` or `riskDecayMode` is sent as `0`, never dropped.
-public struct CreateEventRequest: Sendable, Equatable {
+package struct CreateEventRequest: Sendable, Equatable {
     /// The user's e-mail address (required).
-    public var targetUser: String
+    package var targetUser: String
     /// The event type's name (required); an unknown name creates a new type.
-    public var eventType: String
+    package var eventType: String
     /// The caller's own id for the event, at most 64 characters.
-    public var externalID: String?
+    package var externalID: String?
     /// Where the event came from (free text).
-    public var source: String?
+    package var source: String?
     /// What happened, at most 255 characters.
-    public var description: String?
+    package var description: String?
     /// `YYYY-MM-DD`; the API uses the day of processing when absent.
-    public var occurredDate: String?
+    package var occurredDate: String?
     /// An integer from −10 to 10; 0 is a value and is sent.
-    public var riskLevel: Int?
+    package var riskLevel: Int?
     /// 0 or 1.
-    public var riskDecayMode: Int?
+    package var riskDecayMode: Int?
     /// `YYYY-MM-DD`; the API uses the occurred date plus one month when absent.
-    public var riskExpireDate: String?
+    package var riskExpireDate: String?
 
     /// The longest `external_id` the API accepts, in characters.
-    public static let maxExternalIDLength = 64
+    package static let maxExternalIDLength = 64
     /// The longest `description` the API accepts, in characters.
-    public static let maxDescriptionLength = 255
+    package static let maxDescriptionLength = 255
 
     /// Creates a request with the two required fields; set the others as needed.
-    public init(targetUser: String, eventType: String) {
+    package init(targetUser: String, eventType: String) {
         self.targetUser = targetUser
         self.eventType = eventType
     }
 
     /// Why a request was not sent: the field (as named in the body) and what is wrong with it.
-    public struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
+    package struct Invalid: Error, Sendable, Equatable, CustomStringConvertible {
         /// The body field, e.g. `risk_level`.
-        public let field: String
+        package let field: String
         /// What is wrong, e.g. `must be an integer from -10 to 10, got 11`.
-        public let reason: String
+        package let reason: String
 
         /// Creates a validation failure.
-        public init(field: String, reason: String) {
+        package init(field: String, reason: String) {
             self.field = field
             self.reason = reason
         }
 
-        public var description: String { "\(field): \(reason)" }
+        package var description: String { "\(field): \(reason)" }
     }
 
     /// Checks every field; throws the first problem found, in body order.
-    public func validate() throws(Invalid) {
+    package func validate() throws(Invalid) {
         if !Self.looksLikeEmail(targetUser) {
             throw Invalid(field: "target_user", reason: "'\(targetUser)' is not an e-mail address (name@domain.tld)")
         }
@@ -84,7 +86,7 @@ public struct CreateEventRequest: Sendable, Equatable {
     }
 
     /// The JSON body: the set fields in a fixed order, integers as numbers (0 included).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var body = JSONObject()
         body.append("target_user", .string(targetUser))
         body.append("event_type", .string(eventType))

@@ -2,14 +2,14 @@
 ///
 /// A short page is not taken as the end (the server clamps `per_page`); an empty page is. Page numbers must
 /// move forward one at a time; anything else is an invalid response rather than a loop.
-public struct EventPager: Sendable {
+package struct EventPager: Sendable {
     private let client: Client
     private let query: EventQuery
     private let label: String
     private var nextPage: Int?
 
     /// Starts at `query.page` (default 1). `label` names the query in errors and logs (e.g. "day 2026-11-21").
-    public init(client: Client, query: EventQuery, label: String) {
+    package init(client: Client, query: EventQuery, label: String) {
         self.client = client
         self.query = query
         self.label = label
@@ -17,7 +17,7 @@ public struct EventPager: Sendable {
     }
 
     /// Fetches the next page, or returns nil when the previous page said there is none.
-    public mutating func next() async throws -> EventsPage? {
+    package mutating func next() async throws -> EventsPage? {
         guard let page = nextPage else { return nil }
         let result = try await Self.fetch(page: page, of: query, client: client, label: label)
         nextPage = try Self.following(result, label: label)
@@ -26,7 +26,7 @@ public struct EventPager: Sendable {
 
     /// Fetches page `page` of `query` (one call, with the client's retries). Shared with the exporter, which
     /// requests pages ahead of the one it reads.
-    public static func fetch(page: Int, of query: EventQuery, client: Client, label: String) async throws -> EventsPage {
+    package static func fetch(page: Int, of query: EventQuery, client: Client, label: String) async throws -> EventsPage {
         var query = query
         query.page = page
         let describe = "\(label) page \(page)"
@@ -36,7 +36,7 @@ public struct EventPager: Sendable {
     }
 
     /// The page after `page` (`PageMeta.pageAfter`), or nil when the query ends there.
-    public static func following(_ page: EventsPage, label: String) throws -> Int? {
+    package static func following(_ page: EventsPage, label: String) throws -> Int? {
         try page.meta.pageAfter(
             page.page, rows: page.events.count, request: "GET /events", describe: "\(label) page \(page.page)")
     }

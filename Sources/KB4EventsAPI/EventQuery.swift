@@ -1,31 +1,31 @@
 /// The filters, order and paging of `GET /events`; every field optional, sent only when set.
-public struct EventQuery: Sendable, Equatable {
+package struct EventQuery: Sendable, Equatable {
     /// Sort field accepted by the API.
-    public enum OrderBy: String, Sendable, CaseIterable { case id, eventType = "event_type", occurredDate = "occurred_date" }
+    package enum OrderBy: String, Sendable, CaseIterable { case id, eventType = "event_type", occurredDate = "occurred_date" }
     /// Sort direction.
-    public enum Direction: String, Sendable, CaseIterable { case asc, desc }
+    package enum Direction: String, Sendable, CaseIterable { case asc, desc }
 
-    public var eventType: String?
-    public var targetUser: String?
-    public var externalID: String?
-    public var source: String?
+    package var eventType: String?
+    package var targetUser: String?
+    package var externalID: String?
+    package var source: String?
     /// `YYYY-MM-DD`: events that occurred on that (UTC) day.
-    public var occurredDate: String?
-    public var riskLevel: Int?
-    public var riskDecayMode: Int?
-    public var riskExpireDate: String?
-    public var orderBy: OrderBy?
-    public var orderDirection: Direction?
+    package var occurredDate: String?
+    package var riskLevel: Int?
+    package var riskDecayMode: Int?
+    package var riskExpireDate: String?
+    package var orderBy: OrderBy?
+    package var orderDirection: Direction?
     /// 1-based page.
-    public var page: Int?
+    package var page: Int?
     /// Requested page size; the server may clamp it (read `PageMeta.limitValue`).
-    public var perPage: Int?
+    package var perPage: Int?
 
     /// Creates an empty query.
-    public init() {}
+    package init() {}
 
     /// The query for one whole day in ascending time order, the way the exporter pages.
-    public static func day(_ day: String, perPage: Int = 100) -> EventQuery {
+    package static func day(_ day: String, perPage: Int = 100) -> EventQuery {
         var q = EventQuery()
         q.occurredDate = day
         q.orderBy = .occurredDate
@@ -36,7 +36,7 @@ public struct EventQuery: Sendable, Equatable {
     }
 
     /// The query parameters in a stable order. Zero values are sent (never dropped as "falsy").
-    public var parameters: [(name: String, value: String)] {
+    package var parameters: [(name: String, value: String)] {
         var p: [(name: String, value: String)] = []
         if let eventType { p.append(("event_type", eventType)) }
         if let targetUser { p.append(("target_user", targetUser)) }
@@ -53,7 +53,7 @@ public struct EventQuery: Sendable, Equatable {
         return p
     }
 
-    public static func == (a: EventQuery, b: EventQuery) -> Bool {
+    package static func == (a: EventQuery, b: EventQuery) -> Bool {
         a.parameters.map { "\($0.name)=\($0.value)" } == b.parameters.map { "\($0.name)=\($0.value)" }
     }
 }

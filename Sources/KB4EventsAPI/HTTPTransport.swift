@@ -1,22 +1,22 @@
-public import Foundation
+package import Foundation
 import KB4EventsNet
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
 
 /// One HTTP request to the API, relative to its base URL.
-public struct HTTPRequest: Sendable {
+package struct HTTPRequest: Sendable {
     /// `GET`, `POST` or `DELETE`.
-    public var method: String
+    package var method: String
     /// Path starting with `/`, unescaped segments already joined (ids are escaped by the caller).
-    public var path: String
+    package var path: String
     /// Query parameters in order; values are percent-encoded when the URL is built.
-    public var query: [(name: String, value: String)]
+    package var query: [(name: String, value: String)]
     /// JSON body for POST.
-    public var body: [UInt8]?
+    package var body: [UInt8]?
 
     /// Creates a request.
-    public init(method: String, path: String, query: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
+    package init(method: String, path: String, query: [(name: String, value: String)] = [], body: [UInt8]? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -24,23 +24,23 @@ public struct HTTPRequest: Sendable {
     }
 
     /// Path and query as they go on the wire, e.g. `/events?occurred_date=2026-11-21&page=2`.
-    public var target: String {
+    package var target: String {
         guard !query.isEmpty else { return path }
         return path + "?" + query.map { "\(percentEncode($0.name))=\(percentEncode($0.value))" }.joined(separator: "&")
     }
 }
 
 /// An HTTP response: status, lower-cased header names, and the body bytes as received.
-public struct HTTPResponse: Sendable {
+package struct HTTPResponse: Sendable {
     /// The status code.
-    public var status: Int
+    package var status: Int
     /// Header fields with lower-cased names.
-    public var headers: [String: String]
+    package var headers: [String: String]
     /// The body as received.
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     /// Creates a response.
-    public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
+    package init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -48,34 +48,34 @@ public struct HTTPResponse: Sendable {
 }
 
 /// A failure below HTTP: no connection, a timeout, a reset or a cut-off body. Always worth retrying.
-public struct TransportError: Error, Sendable, CustomStringConvertible {
+package struct TransportError: Error, Sendable, CustomStringConvertible {
     /// A short low-cardinality code: `connect` (nothing was sent), `timeout`, `connection` (lost mid-way),
     /// `truncated`, `other`.
-    public let code: String
+    package let code: String
     /// What happened, without secrets.
-    public let message: String
-    public var description: String { "\(code): \(message)" }
+    package let message: String
+    package var description: String { "\(code): \(message)" }
 
     /// Creates a transport error.
-    public init(code: String, message: String) {
+    package init(code: String, message: String) {
         self.code = code
         self.message = message
     }
 }
 
 /// The seam between the client and the network, so the client can run over any HTTP stack.
-public protocol HTTPTransport: Sendable {
+package protocol HTTPTransport: Sendable {
     /// Sends `request` to `baseURL` with the given `Authorization` header value.
     func send(_ request: HTTPRequest, to baseURL: BaseURL, authorization: String) async throws(TransportError) -> HTTPResponse
 }
 
 /// The transport over Foundation's URLSession (libcurl on Linux), with request and resource timeouts.
-public final class URLSessionTransport: HTTPTransport {
+package final class URLSessionTransport: HTTPTransport {
     private let session: URLSession
     private let requestTimeout: TimeInterval
 
     /// Creates a transport; `requestTimeout` is the idle limit while waiting for bytes, `resourceTimeout` the whole call.
-    public init(requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120) {
+    package init(requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120) {
         self.requestTimeout = requestTimeout
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = requestTimeout
@@ -91,7 +91,7 @@ public final class URLSessionTransport: HTTPTransport {
 
     deinit { session.finishTasksAndInvalidate() }
 
-    public func send(_ request: HTTPRequest, to baseURL: BaseURL, authorization: String) async throws(TransportError)
+    package func send(_ request: HTTPRequest, to baseURL: BaseURL, authorization: String) async throws(TransportError)
         -> HTTPResponse
     {
         guard let url = URL(string: baseURL.description + request.target) else {

@@ -1,15 +1,17 @@
+package import KB4EventsCore
+
 /// One page of a list endpoint other than `/events` (`/statuses`): the rows as JSON objects and the paging block.
-public struct ListPage: Sendable {
+package struct ListPage: Sendable {
     /// The page number that was requested.
-    public let page: Int
+    package let page: Int
     /// The rows in the order the server sent them.
-    public let items: [JSONObject]
+    package let items: [JSONObject]
     /// The paging block (fields the server did not send stay nil).
-    public let meta: PageMeta
+    package let meta: PageMeta
     private let request: String
 
     /// Decodes a `{"data":[…],"meta":{…}}` body; `request` and `describe` name the call in errors.
-    public init(page: Int, json: JSONValue, request: String, describe: String) throws {
+    package init(page: Int, json: JSONValue, request: String, describe: String) throws {
         guard case .array(let data)? = json["data"] else {
             throw APIError(
                 kind: .invalidResponse, request: request, message: "\(describe): no \"data\" array in the body")
@@ -30,13 +32,13 @@ public struct ListPage: Sendable {
     }
 
     /// The page after this one (`PageMeta.pageAfter`), or nil at the end.
-    public func following() throws -> Int? {
+    package func following() throws -> Int? {
         try meta.pageAfter(page, rows: items.count, request: request, describe: "page \(page)")
     }
 }
 
 /// Walks every page of a list endpoint by following `meta.next_page`, one page in memory at a time.
-public struct ListPager: Sendable {
+package struct ListPager: Sendable {
     private let client: Client
     private let path: String
     private let parameters: [(name: String, value: String)]
@@ -45,7 +47,7 @@ public struct ListPager: Sendable {
     private var nextPage: Int?
 
     /// Starts at `startPage` (default 1); `parameters` are the filters (without `page`/`per_page`).
-    public init(
+    package init(
         client: Client, path: String, parameters: [(name: String, value: String)] = [], startPage: Int? = nil,
         perPage: Int? = nil, label: String
     ) {
@@ -58,7 +60,7 @@ public struct ListPager: Sendable {
     }
 
     /// Fetches the next page, or returns nil when the previous page said there is none.
-    public mutating func next() async throws -> ListPage? {
+    package mutating func next() async throws -> ListPage? {
         guard let page = nextPage else { return nil }
         var query = parameters
         query.append(("page", String(page)))

@@ -7,7 +7,7 @@ import Synchronization
 /// A small safety margin keeps latency noise between client and server from causing 429s; when the server
 /// throttles anyway (more jitter on the way than the margin covers), `slowDown()` widens the margin for the
 /// rest of the run, so one 429 is not followed by more.
-public final class Pacer: Sendable {
+package final class Pacer: Sendable {
     private struct State {
         var margin: Double
         var next: ContinuousClock.Instant?
@@ -18,12 +18,12 @@ public final class Pacer: Sendable {
     private let sleep: @Sendable (ContinuousClock.Instant) async throws -> Void
 
     /// The margin a run starts with, what one throttled answer adds, and the most it can reach.
-    public static let initialMargin = 0.03
-    public static let marginStep = 0.03
-    public static let maximumMargin = 0.20
+    package static let initialMargin = 0.03
+    package static let marginStep = 0.03
+    package static let maximumMargin = 0.20
 
     /// Creates a pacer for `requestsPerSecond` (nil or ≤ 0: no pacing); `margin` widens each interval (0.02 = 2 %).
-    public convenience init(requestsPerSecond: Double?, margin: Double = Pacer.initialMargin) {
+    package convenience init(requestsPerSecond: Double?, margin: Double = Pacer.initialMargin) {
         self.init(requestsPerSecond: requestsPerSecond, margin: margin) { try await ContinuousClock().sleep(until: $0) }
     }
 
@@ -45,7 +45,7 @@ public final class Pacer: Sendable {
     private func interval(_ margin: Double) -> Duration { base * (1 + margin) }
 
     /// The requests per second the pacer now allows (nil when it does not pace).
-    public var currentRate: Double? {
+    package var currentRate: Double? {
         guard base > .zero else { return nil }
         let interval = interval(state.withLock { $0.margin })
         let (s, atto) = interval.components
@@ -55,7 +55,7 @@ public final class Pacer: Sendable {
     /// Widens the margin by one step (up to the maximum) after the server throttled a paced call; returns
     /// whether it changed.
     @discardableResult
-    public func slowDown() -> Bool {
+    package func slowDown() -> Bool {
         guard base > .zero else { return false }
         return state.withLock { s in
             let margin = min(Self.maximumMargin, s.margin + Self.marginStep)
@@ -66,7 +66,7 @@ public final class Pacer: Sendable {
     }
 
     /// Waits for the next slot.
-    public func wait() async throws {
+    package func wait() async throws {
         guard base > .zero else { return }
         let clock = ContinuousClock()
         let slot: ContinuousClock.Instant = state.withLock { s in

@@ -1,20 +1,22 @@
+package import KB4EventsCore
+
 /// The paging block of a list response (Rails Kaminari names). Only what is present is trusted.
-public struct PageMeta: Sendable, Equatable {
+package struct PageMeta: Sendable, Equatable {
     /// Rows on this page, if sent.
-    public var count: Int?
+    package var count: Int?
     /// The page size the server actually used (it clamps `per_page` silently).
-    public var limitValue: Int?
-    public var totalPages: Int?
-    public var currentPage: Int?
+    package var limitValue: Int?
+    package var totalPages: Int?
+    package var currentPage: Int?
     /// The next page number; nil at the end, and also on an out-of-range page (e.g. page 1 of an empty day).
-    public var nextPage: Int?
+    package var nextPage: Int?
     /// Whether the `next_page` key was present at all.
-    public var hasNextPageKey: Bool
-    public var isLastPage: Bool?
-    public var isOutOfRange: Bool?
+    package var hasNextPageKey: Bool
+    package var isLastPage: Bool?
+    package var isOutOfRange: Bool?
 
     /// Reads `meta` from a list body; absent or wrongly typed fields stay nil.
-    public init(_ meta: JSONValue?) {
+    package init(_ meta: JSONValue?) {
         func int(_ key: String) -> Int? {
             if case .number(let text)? = meta?[key] { return Int(text) }
             return nil
@@ -39,7 +41,7 @@ extension PageMeta {
     /// be `page + 1`; anything else is an invalid response rather than a loop), then the other Kaminari fields,
     /// then "a full page means maybe more". An empty page ends the query; a short one does not (the server
     /// clamps `per_page`). `request` and `describe` name the call in errors.
-    public func pageAfter(_ page: Int, rows: Int, request: String, describe: String) throws -> Int? {
+    package func pageAfter(_ page: Int, rows: Int, request: String, describe: String) throws -> Int? {
         if rows == 0 { return nil }
         if hasNextPageKey {
             guard let next = nextPage else { return nil }
@@ -59,7 +61,7 @@ extension PageMeta {
     /// The query's total implied by its last page (Kaminari: full pages before it, plus the rows that arrived on
     /// it), or nil when this is not a usable last page. `count` is not used: that it means "rows on this page"
     /// is a guess, and the rows that arrived are a fact.
-    public func impliedTotal(rowsOnPage rows: Int, page: Int) -> Int? {
+    package func impliedTotal(rowsOnPage rows: Int, page: Int) -> Int? {
         guard isOutOfRange != true, nextPage == nil, let limit = limitValue, limit > 0 else { return nil }
         let current = currentPage ?? page
         return (current - 1) * limit + rows
@@ -67,18 +69,18 @@ extension PageMeta {
 }
 
 /// One page of `GET /events`: the events as ordered JSON objects, the paging block, and the body as received.
-public struct EventsPage: Sendable {
+package struct EventsPage: Sendable {
     /// The page number that was requested.
-    public let page: Int
+    package let page: Int
     /// The events in the order the server sent them.
-    public let events: [JSONObject]
+    package let events: [JSONObject]
     /// The paging block.
-    public let meta: PageMeta
+    package let meta: PageMeta
     /// The response body exactly as received (for a raw zone).
-    public let body: [UInt8]
+    package let body: [UInt8]
 
     /// Decodes a list body; `describe` names the page in errors.
-    public init(page: Int, json: JSONValue, body: [UInt8], describe: String) throws {
+    package init(page: Int, json: JSONValue, body: [UInt8], describe: String) throws {
         guard case .object(let root) = json else {
             throw APIError(kind: .invalidResponse, request: "GET /events", message: "\(describe): the body is not a JSON object")
         }

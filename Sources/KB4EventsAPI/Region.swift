@@ -1,10 +1,10 @@
-public import KB4EventsNet
+package import KB4EventsNet
 /// A KnowBe4 data region and the User Event API host that serves it.
-public enum Region: String, Sendable, CaseIterable {
+package enum Region: String, Sendable, CaseIterable {
     case us, eu, ca, uk, de
 
     /// The API's base URL for this region (no path prefix, no version segment).
-    public var baseURL: BaseURL {
+    package var baseURL: BaseURL {
         let host: String
         switch self {
         case .us: host = "api.events.knowbe4.com"
@@ -18,13 +18,13 @@ public enum Region: String, Sendable, CaseIterable {
 }
 
 /// A validated API base URL: `https://host[:port]`, or `http://` only for a loopback host.
-public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
+package struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     /// `http` or `https`.
-    public let scheme: String
+    package let scheme: String
     /// Host name or IP literal (IPv6 without brackets).
-    public let host: String
+    package let host: String
     /// Explicit port, if any.
-    public let port: Int?
+    package let port: Int?
 
     init(scheme: String, host: String, port: Int?) {
         self.scheme = scheme
@@ -33,7 +33,7 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses and checks a base URL; plain `http` is refused unless the host is loopback.
-    public init(parsing text: String) throws(BaseURLError) {
+    package init(parsing text: String) throws(BaseURLError) {
         let pieces = text.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
         guard pieces.count == 2 else { throw BaseURLError(text: text, reason: "expected scheme://host") }
         let scheme = pieces[0].lowercased()
@@ -77,31 +77,31 @@ public struct BaseURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether the host is on this machine (127.0.0.0/8, ::1 or localhost).
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// The URL text without a trailing slash, e.g. `https://api.events.knowbe4.com`.
-    public var description: String {
+    package var description: String {
         let h = host.contains(":") ? "[\(host)]" : host
         return port.map { "\(scheme)://\(h):\($0)" } ?? "\(scheme)://\(h)"
     }
 }
 
 /// A base URL that cannot be used, with the reason.
-public struct BaseURLError: Error, Sendable, CustomStringConvertible {
+package struct BaseURLError: Error, Sendable, CustomStringConvertible {
     /// The text as given.
-    public let text: String
+    package let text: String
     /// Why it was refused.
-    public let reason: String
-    public var description: String { "base URL '\(text)': \(reason)" }
+    package let reason: String
+    package var description: String { "base URL '\(text)': \(reason)" }
 }
 
 extension BaseURL {
     /// The scheme, host and port requests go to.
-    public var networkTarget: NetworkTarget { NetworkTarget(scheme: scheme, host: host, port: port) }
+    package var networkTarget: NetworkTarget { NetworkTarget(scheme: scheme, host: host, port: port) }
     /// `host:port` (the scheme's port when none is given).
-    public var hostAndPort: String { networkTarget.hostAndPort }
+    package var hostAndPort: String { networkTarget.hostAndPort }
 }

@@ -1,21 +1,23 @@
+package import KB4EventsCore
+
 /// What became of one `POST /events` request: pending until `processed` is set, then the created ids and failures.
-public struct RequestStatus: Sendable, Equatable {
+package struct RequestStatus: Sendable, Equatable {
     /// The request id that `POST /events` returned.
-    public let id: String
+    package let id: String
     /// When the API processed the request; nil while it is pending.
-    public let processed: String?
+    package let processed: String?
     /// The ids of the events the request created (`details.events`).
-    public let eventIDs: [String]
+    package let eventIDs: [String]
     /// What went wrong (`details.failures`), as the API sent it.
-    public let failures: [JSONValue]
+    package let failures: [JSONValue]
     /// The whole status object as received.
-    public let json: JSONObject
+    package let json: JSONObject
 
     /// Whether the API has processed the request.
-    public var isProcessed: Bool { processed != nil }
+    package var isProcessed: Bool { processed != nil }
 
     /// Reads a status object; `describe` names it in errors.
-    public init(_ value: JSONValue, describe: String) throws {
+    package init(_ value: JSONValue, describe: String) throws {
         guard case .object(let object) = value, let id = object["id"]?.stringValue else {
             throw APIError(
                 kind: .invalidResponse, request: "GET /statuses", message: "\(describe): not a status object with an id"
@@ -31,22 +33,22 @@ public struct RequestStatus: Sendable, Equatable {
 }
 
 /// `waitForStatus` gave up: the request was accepted but not processed within the time allowed.
-public struct StatusWaitTimeout: Error, Sendable, CustomStringConvertible {
+package struct StatusWaitTimeout: Error, Sendable, CustomStringConvertible {
     /// The request id, to look up later with `get-status`.
-    public let requestID: String
+    package let requestID: String
     /// How long the wait lasted, in seconds.
-    public let waitedSeconds: Double
+    package let waitedSeconds: Double
     /// How many times the status was read.
-    public let polls: Int
+    package let polls: Int
 
     /// Creates the error.
-    public init(requestID: String, waitedSeconds: Double, polls: Int) {
+    package init(requestID: String, waitedSeconds: Double, polls: Int) {
         self.requestID = requestID
         self.waitedSeconds = waitedSeconds
         self.polls = polls
     }
 
-    public var description: String {
+    package var description: String {
         let waited = (waitedSeconds * 10).rounded() / 10
         return
             "request \(requestID) was not processed after \(waited) s (\(polls) status reads); check it later with get-status"

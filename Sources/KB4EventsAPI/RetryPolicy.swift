@@ -1,22 +1,22 @@
 /// How long and how often the client retries a call that failed for a transient reason.
-public struct RetryPolicy: Sendable {
+package struct RetryPolicy: Sendable {
     /// First backoff; doubles each attempt up to `maxBackoff`, with ±25 % jitter.
-    public var initialBackoff: Duration
+    package var initialBackoff: Duration
     /// Largest single wait.
-    public var maxBackoff: Duration
+    package var maxBackoff: Duration
     /// Total time one call may spend retrying 5xx, timeouts, bad bodies and throttling before giving up.
-    public var budget: Duration
+    package var budget: Duration
     /// How often a 500 on the very first call of a client is retried before it is reported as a key/region problem.
-    public var firstCallServerErrorRetries: Int
+    package var firstCallServerErrorRetries: Int
     /// How long 429s may persist without one success before they are taken as the daily quota being gone
     /// (the quota's 429 body is not documented; `Limit Exceeded` is only what has been seen).
-    public var throttleSpan: Duration
+    package var throttleSpan: Duration
     /// How long the first call keeps retrying while the host has never been reached (refused, not found, TLS
     /// failure): a wrong host or a firewall rather than a blip, so not the whole `budget`.
-    public var unreachableBudget: Duration = .seconds(300)
+    package var unreachableBudget: Duration = .seconds(300)
 
     /// Creates a policy; the defaults follow the product contract (90 minutes of retries).
-    public init(
+    package init(
         initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(60), budget: Duration = .seconds(5400),
         firstCallServerErrorRetries: Int = 2, throttleSpan: Duration = .seconds(900)
     ) {

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -9,12 +9,12 @@ public import Foundation
 #endif
 
 /// Where a request goes, as a network sees it: scheme, host and port.
-public struct NetworkTarget: Sendable, Equatable {
-    public let scheme: String
-    public let host: String
-    public let port: Int?
+package struct NetworkTarget: Sendable, Equatable {
+    package let scheme: String
+    package let host: String
+    package let port: Int?
 
-    public init(scheme: String, host: String, port: Int?) {
+    package init(scheme: String, host: String, port: Int?) {
         self.scheme = scheme
         var h = host
         if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
@@ -23,7 +23,7 @@ public struct NetworkTarget: Sendable, Equatable {
     }
 
     /// `host:port` as a person would type it into `nc` or a firewall rule (the scheme's port when none is given).
-    public var hostAndPort: String {
+    package var hostAndPort: String {
         let h = host.contains(":") ? "[\(host)]" : host
         return "\(h):\(port ?? (scheme == "https" ? 443 : 80))"
     }
@@ -32,9 +32,9 @@ public struct NetworkTarget: Sendable, Equatable {
 /// Turns a URLSession failure into a sentence that names the host and the operating system's cause
 /// (connection refused, host not found, TLS failure, timed out after N s), so an operator can act on it. Shared by
 /// the API client and the S3 client.
-public enum TransportCause {
+package enum TransportCause {
     /// `check`: what to look at when the host is not found (`the region or base URL`, `the S3 endpoint`).
-    public static func describe(_ error: URLError, target url: NetworkTarget, requestTimeout: TimeInterval, check: String)
+    package static func describe(_ error: URLError, target url: NetworkTarget, requestTimeout: TimeInterval, check: String)
         -> String
     {
         let target = url.hostAndPort
@@ -62,7 +62,7 @@ public enum TransportCause {
 
     /// A low-cardinality code for a failure: `timeout`, `connect` (no connection, TLS included), `connection`
     /// (lost mid-way), `truncated` (a cut-off or unparsable answer), `other`.
-    public static func code(for error: URLError) -> String {
+    package static func code(for error: URLError) -> String {
         switch error.code {
         case .timedOut: return "timeout"
         case .cannotConnectToHost, .notConnectedToInternet, .cannotFindHost, .dnsLookupFailed,

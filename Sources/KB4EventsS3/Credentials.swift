@@ -1,24 +1,25 @@
-public import Foundation
+package import Foundation
+package import KB4EventsCore
 
 /// An access key pair, with a session token and an expiry for temporary credentials. Its description, debug
 /// description and mirror never show the secret or the token (only the key id's last four characters), so a
 /// credential that reaches a log line, an error or `dump` leaks nothing.
-public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
+package struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible,
     CustomReflectable
 {
     /// The access key id (`AKIA…`, `ASIA…`).
-    public let accessKeyID: String
+    package let accessKeyID: String
     /// The secret access key.
-    public let secretAccessKey: String
+    package let secretAccessKey: String
     /// The session token of temporary credentials.
-    public let sessionToken: String?
+    package let sessionToken: String?
     /// When temporary credentials stop working; nil for long-term keys.
-    public let expiration: Date?
+    package let expiration: Date?
     /// Where they came from: `environment`, `shared files (profile x)`, `web identity`, `container`, `imds`.
-    public let source: String
+    package let source: String
 
     /// Creates credentials.
-    public init(
+    package init(
         accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil,
         source: String = "static"
     ) {
@@ -29,18 +30,18 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
         self.source = source
     }
 
-    public var description: String {
+    package var description: String {
         var text = "AWSCredentials(\(source), key id …\(accessKeyID.suffix(4)), secret redacted"
         if sessionToken != nil { text += ", session token redacted" }
-        if let expiration { text += ", expires \(ISO8601DateFormatter().string(from: expiration))" }
+        if let expiration { text += ", expires \(UTCTime.seconds(expiration.timeIntervalSince1970))" }
         return text + ")"
     }
 
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: ["redacted": description]) }
+    package var debugDescription: String { description }
+    package var customMirror: Mirror { Mirror(self, children: ["redacted": description]) }
 
     /// True when they expire within `margin` of `now` (always false for long-term keys).
-    public func expires(within margin: TimeInterval, of now: Date = Date()) -> Bool {
+    package func expires(within margin: TimeInterval, of now: Date = Date()) -> Bool {
         guard let expiration else { return false }
         return expiration.timeIntervalSince(now) <= margin
     }
@@ -48,27 +49,27 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
 
 /// Something that can produce credentials. `nil` means "not configured here, ask the next provider"; an error means
 /// configured but broken (the chain stops, as the AWS tools do, instead of silently using other credentials).
-public protocol AWSCredentialProvider: Sendable {
+package protocol AWSCredentialProvider: Sendable {
     /// Loads credentials, fresh (no cache).
     func load() async throws(S3Error) -> AWSCredentials?
 }
 
 /// The AWS tools' order: environment, shared files, web identity, container, EC2 instance metadata. The provider
 /// that answered first is remembered; temporary credentials are reloaded `refreshMargin` before they expire.
-public actor AWSCredentialChain {
+package actor AWSCredentialChain {
     private let providers: [any AWSCredentialProvider]
     private let refreshMargin: TimeInterval
     private var cached: AWSCredentials?
     private var answering: (any AWSCredentialProvider)?
 
     /// A chain over explicit providers (tests, or fixed credentials).
-    public init(providers: [any AWSCredentialProvider], refreshMargin: TimeInterval = 300) {
+    package init(providers: [any AWSCredentialProvider], refreshMargin: TimeInterval = 300) {
         self.providers = providers
         self.refreshMargin = refreshMargin
     }
 
     /// The standard chain, reading `environment` (the process environment by default).
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, refreshMargin: TimeInterval = 300) {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment, refreshMargin: TimeInterval = 300) {
         self.init(
             providers: [
                 EnvironmentCredentialProvider(environment: environment),
@@ -80,7 +81,7 @@ public actor AWSCredentialChain {
     }
 
     /// Credentials valid for at least `refreshMargin` (or long-term ones).
-    public func credentials() async throws(S3Error) -> AWSCredentials {
+    package func credentials() async throws(S3Error) -> AWSCredentials {
         if let cached, !cached.expires(within: refreshMargin) { return cached }
         if let answering, let fresh = try await answering.load() {
             cached = fresh
@@ -99,24 +100,24 @@ public actor AWSCredentialChain {
     }
 
     /// Forgets the cached credentials (after the store rejected them as expired).
-    public func invalidate() { cached = nil }
+    package func invalidate() { cached = nil }
 }
 
 /// Fixed credentials.
-public struct StaticCredentialProvider: AWSCredentialProvider {
+package struct StaticCredentialProvider: AWSCredentialProvider {
     let credentials: AWSCredentials
     /// Always answers with `credentials`.
-    public init(_ credentials: AWSCredentials) { self.credentials = credentials }
-    public func load() async throws(S3Error) -> AWSCredentials? { credentials }
+    package init(_ credentials: AWSCredentials) { self.credentials = credentials }
+    package func load() async throws(S3Error) -> AWSCredentials? { credentials }
 }
 
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (or the older `AWS_SECURITY_TOKEN`).
-public struct EnvironmentCredentialProvider: AWSCredentialProvider {
+package struct EnvironmentCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     /// Reads `environment`.
-    public init(environment: [String: String]) { self.environment = environment }
+    package init(environment: [String: String]) { self.environment = environment }
 
-    public func load() async throws(S3Error) -> AWSCredentials? {
+    package func load() async throws(S3Error) -> AWSCredentials? {
         let id = environment["AWS_ACCESS_KEY_ID"].flatMap(nonEmpty)
         let secret = environment["AWS_SECRET_ACCESS_KEY"].flatMap(nonEmpty)
         switch (id, secret) {
@@ -132,14 +133,14 @@ public struct EnvironmentCredentialProvider: AWSCredentialProvider {
 
 /// `~/.aws/credentials` (`[name]`) then `~/.aws/config` (`[profile name]`, `[default]`), profile `AWS_PROFILE` or
 /// `default`; `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE` move the files.
-public struct SharedFilesCredentialProvider: AWSCredentialProvider {
+package struct SharedFilesCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     /// Reads `environment` (and `HOME`).
-    public init(environment: [String: String]) { self.environment = environment }
+    package init(environment: [String: String]) { self.environment = environment }
 
     var profile: String { environment["AWS_PROFILE"].flatMap(nonEmpty) ?? environment["AWS_DEFAULT_PROFILE"].flatMap(nonEmpty) ?? "default" }
 
-    public func load() async throws(S3Error) -> AWSCredentials? {
+    package func load() async throws(S3Error) -> AWSCredentials? {
         let files = SharedConfigFiles(environment: environment)
         let profile = profile
         for (section, values) in [
@@ -164,14 +165,14 @@ public struct SharedFilesCredentialProvider: AWSCredentialProvider {
 }
 
 /// The two shared files, parsed: profile name → lower-cased key → value.
-public struct SharedConfigFiles: Sendable {
+package struct SharedConfigFiles: Sendable {
     /// Sections of the credentials file.
-    public let credentials: [String: [String: String]]
+    package let credentials: [String: [String: String]]
     /// Sections of the config file, `profile ` prefix removed.
-    public let config: [String: [String: String]]
+    package let config: [String: [String: String]]
 
     /// Reads the files the environment points at (missing files are empty).
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         let home = environment["HOME"] ?? NSHomeDirectory()
         func expand(_ path: String) -> String { path.hasPrefix("~/") ? home + path.dropFirst(1) : path }
         let credentialsPath = expand(environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "~/.aws/credentials")
@@ -212,22 +213,22 @@ public struct SharedConfigFiles: Sendable {
     }
 
     /// The region of a profile in the config file.
-    public func region(profile: String) -> String? { config[profile]?["region"].flatMap(nonEmpty) }
+    package func region(profile: String) -> String? { config[profile]?["region"].flatMap(nonEmpty) }
 }
 
 /// `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` (+ `AWS_ROLE_SESSION_NAME`) → STS `AssumeRoleWithWebIdentity`
 /// (unsigned: the token is the proof). STS is `https://sts.<region>.amazonaws.com` or `AWS_ENDPOINT_URL_STS` /
 /// `AWS_ENDPOINT_URL`. The token file is re-read on every refresh (Kubernetes rotates it).
-public struct WebIdentityCredentialProvider: AWSCredentialProvider {
+package struct WebIdentityCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     let http: S3HTTP
     /// Reads `environment`.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         self.environment = environment
         http = S3HTTP(requestTimeout: 10, resourceTimeout: 30)
     }
 
-    public func load() async throws(S3Error) -> AWSCredentials? {
+    package func load() async throws(S3Error) -> AWSCredentials? {
         guard let roleARN = environment["AWS_ROLE_ARN"].flatMap(nonEmpty),
             let tokenFile = environment["AWS_WEB_IDENTITY_TOKEN_FILE"].flatMap(nonEmpty)
         else { return nil }
@@ -272,16 +273,16 @@ public struct WebIdentityCredentialProvider: AWSCredentialProvider {
 /// ECS/EKS Pod Identity: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (on `http://169.254.170.2`) or
 /// `AWS_CONTAINER_CREDENTIALS_FULL_URI` (https, or http to a loopback or the ECS/EKS link-local hosts), with
 /// `AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)` as the `Authorization` header.
-public struct ContainerCredentialProvider: AWSCredentialProvider {
+package struct ContainerCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     let http: S3HTTP
     /// Reads `environment`.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         self.environment = environment
         http = S3HTTP(requestTimeout: 5, resourceTimeout: 10)
     }
 
-    public func load() async throws(S3Error) -> AWSCredentials? {
+    package func load() async throws(S3Error) -> AWSCredentials? {
         let url: String
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"].flatMap(nonEmpty) {
             url = "http://169.254.170.2" + relative
@@ -322,16 +323,16 @@ public struct ContainerCredentialProvider: AWSCredentialProvider {
 
 /// EC2 instance metadata, IMDSv2 only (a session token first): the instance profile's role credentials.
 /// `AWS_EC2_METADATA_DISABLED=true` turns it off; `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it.
-public struct InstanceMetadataCredentialProvider: AWSCredentialProvider {
+package struct InstanceMetadataCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     let http: S3HTTP
     /// Reads `environment`.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         self.environment = environment
         http = S3HTTP(requestTimeout: 1, resourceTimeout: 2)
     }
 
-    public func load() async throws(S3Error) -> AWSCredentials? {
+    package func load() async throws(S3Error) -> AWSCredentials? {
         if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return nil }
         var base = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"].flatMap(nonEmpty) ?? "http://169.254.169.254"
         while base.hasSuffix("/") { base.removeLast() }
@@ -389,13 +390,9 @@ func decodeCredentialJSON(_ body: [UInt8], source: String) throws(S3Error) -> AW
         expiration: answer.Expiration.flatMap(parseISO8601), source: source)
 }
 
-/// `2026-11-30T23:00:00Z`, with or without fractional seconds.
+/// `2026-11-30T23:00:00Z`, with or without fractional seconds or an offset.
 func parseISO8601(_ text: String) -> Date? {
-    let plain = ISO8601DateFormatter()
-    if let d = plain.date(from: text) { return d }
-    let fractional = ISO8601DateFormatter()
-    fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return fractional.date(from: text)
+    parseTimestampMillis(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
 }
 
 func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Crypto
 
 #if canImport(Glibc)
@@ -11,33 +11,33 @@ import Crypto
 /// GET, HEAD, DELETE, ListObjectsV2. Every request is SigV4-signed with a payload hash; every upload carries a
 /// checksum (`x-amz-checksum-sha256` on a PUT, `Content-MD5` on each part); `SlowDown`, 5xx and timeouts are
 /// retried with exponential backoff and jitter.
-public final class S3Client: Sendable {
+package final class S3Client: Sendable {
     /// Where requests go.
-    public let endpoint: S3Endpoint
+    package let endpoint: S3Endpoint
     /// Files up to this size go up in one PUT; larger ones as a multipart upload.
-    public let multipartThreshold: Int
+    package let multipartThreshold: Int
     /// Multipart part size (S3: at least 5 MiB except the last); the memory an upload holds.
-    public let partSize: Int
+    package let partSize: Int
     /// Attempts per request (1 = no retry).
-    public let maxAttempts: Int
+    package let maxAttempts: Int
     /// First backoff delay; doubles per attempt, full jitter, capped at 5 s.
-    public let baseDelay: TimeInterval
+    package let baseDelay: TimeInterval
 
     private let credentials: AWSCredentialChain
     private let signer: SigV4Signer
     private let http: S3HTTP
 
     /// What a HEAD or a listing says about an object.
-    public struct ObjectInfo: Sendable, Equatable {
-        public let key: String
-        public let size: Int
+    package struct ObjectInfo: Sendable, Equatable {
+        package let key: String
+        package let size: Int
         /// As S3 sends it, quotes included (`"…"`); pass it back unchanged to `If-Match`.
-        public let etag: String
-        public let lastModified: String?
+        package let etag: String
+        package let lastModified: String?
     }
 
     /// The write precondition of a PUT.
-    public enum Condition: Sendable, Equatable {
+    package enum Condition: Sendable, Equatable {
         /// Unconditional.
         case none
         /// `If-None-Match: *`: only if no object has the key.
@@ -47,7 +47,7 @@ public final class S3Client: Sendable {
     }
 
     /// Creates a client.
-    public init(
+    package init(
         endpoint: S3Endpoint, credentials: AWSCredentialChain, multipartThreshold: Int = 16 << 20,
         partSize: Int = 8 << 20, maxAttempts: Int = 5, baseDelay: TimeInterval = 0.2, requestTimeout: TimeInterval = 60
     ) {
@@ -65,7 +65,7 @@ public final class S3Client: Sendable {
 
     /// PUT `body` under `key`; returns the new ETag. `.ifNoneMatch`/`.ifMatch` failing → `.preconditionFailed`.
     @discardableResult
-    public func putObject(
+    package func putObject(
         bucket: String, key: String, body: [UInt8], condition: Condition = .none,
         contentType: String = "application/octet-stream"
     ) async throws(S3Error) -> String {
@@ -106,7 +106,7 @@ public final class S3Client: Sendable {
     /// grow with the file or the part size. The object appears only when complete; a failed multipart upload is
     /// aborted. Returns the new ETag.
     @discardableResult
-    public func uploadFile(
+    package func uploadFile(
         bucket: String, key: String, path: String, condition: Condition = .none,
         contentType: String = "application/octet-stream"
     ) async throws(S3Error) -> String {
@@ -165,7 +165,7 @@ public final class S3Client: Sendable {
     }
 
     /// GET an object: its bytes and ETag, or nil when there is no such key.
-    public func getObject(bucket: String, key: String) async throws(S3Error) -> (body: [UInt8], etag: String)? {
+    package func getObject(bucket: String, key: String) async throws(S3Error) -> (body: [UInt8], etag: String)? {
         let response = try await send("GET", bucket: bucket, key: key)
         if response.status == 404, errorCode(response) == "NoSuchKey" { return nil }
         guard response.status == 200 else { throw error(response, bucket: bucket, key: key) }
@@ -174,7 +174,7 @@ public final class S3Client: Sendable {
 
     /// GET an object into the local file `path` (streamed: memory does not grow with the object): its ETag, or nil
     /// when there is no such key.
-    public func downloadObject(bucket: String, key: String, to path: String) async throws(S3Error) -> String? {
+    package func downloadObject(bucket: String, key: String, to path: String) async throws(S3Error) -> String? {
         let response = try await send("GET", bucket: bucket, key: key, downloadTo: path)
         if response.status == 404, errorCode(response) == "NoSuchKey" { return nil }
         guard response.status == 200 else { throw error(response, bucket: bucket, key: key) }
@@ -182,7 +182,7 @@ public final class S3Client: Sendable {
     }
 
     /// HEAD an object: size and ETag, or nil when there is no such key (a missing bucket is an error).
-    public func headObject(bucket: String, key: String) async throws(S3Error) -> ObjectInfo? {
+    package func headObject(bucket: String, key: String) async throws(S3Error) -> ObjectInfo? {
         let response = try await send("HEAD", bucket: bucket, key: key)
         if response.status == 404 {
             // HEAD has no body: tell a missing key from a missing bucket with a listing-free probe.
@@ -197,14 +197,14 @@ public final class S3Client: Sendable {
     }
 
     /// DELETE an object (deleting a missing key succeeds, as in S3).
-    public func deleteObject(bucket: String, key: String) async throws(S3Error) {
+    package func deleteObject(bucket: String, key: String) async throws(S3Error) {
         let response = try await send("DELETE", bucket: bucket, key: key)
         guard (200..<300).contains(response.status) || response.status == 404 && errorCode(response) == "NoSuchKey"
         else { throw error(response, bucket: bucket, key: key) }
     }
 
     /// Every object whose key starts with `prefix`, in key order (ListObjectsV2, following continuation tokens).
-    public func listObjects(bucket: String, prefix: String, pageSize: Int = 1000) async throws(S3Error) -> [ObjectInfo] {
+    package func listObjects(bucket: String, prefix: String, pageSize: Int = 1000) async throws(S3Error) -> [ObjectInfo] {
         var all: [ObjectInfo] = []
         var token: String?
         repeat {

@@ -1,23 +1,23 @@
-public import Foundation
+package import Foundation
 
 /// Where a bucket's requests go: AWS (`https://<bucket>.s3.<region>.amazonaws.com`) or a custom endpoint (MinIO,
 /// Ceph, R2, B2, GCS XML API, moto). Path-style (`https://host/<bucket>/<key>`) is used when asked, for an IP-address
 /// or `localhost` endpoint, and for a bucket name with dots over https (its certificate cannot match). Plain `http`
 /// only for a loopback endpoint.
-public struct S3Endpoint: Sendable, Equatable, CustomStringConvertible {
+package struct S3Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// The signing region.
-    public let region: String
+    package let region: String
     /// `https` (or `http` for loopback).
-    public let scheme: String
+    package let scheme: String
     /// The custom endpoint's host (no port, IPv6 in brackets), nil for AWS.
-    public let customHost: String?
+    package let customHost: String?
     /// The custom endpoint's port when not the scheme's default.
-    public let port: Int?
+    package let port: Int?
     /// Path-style forced.
-    public let forcePathStyle: Bool
+    package let forcePathStyle: Bool
 
     /// Resolves an endpoint. `endpoint` is a URL (`https://minio.internal:9000`); nil means AWS in `region`.
-    public init(region: String, endpoint: String? = nil, pathStyle: Bool? = nil) throws(S3Error) {
+    package init(region: String, endpoint: String? = nil, pathStyle: Bool? = nil) throws(S3Error) {
         self.region = region
         guard let endpoint else {
             scheme = "https"
@@ -55,7 +55,7 @@ public struct S3Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// The endpoint the environment describes, as the AWS tools read it: `explicitRegion`, else `AWS_REGION`,
     /// `AWS_DEFAULT_REGION`, the profile's `region` in the config file, `us-east-1`; `explicitEndpoint`, else
     /// `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS.
-    public static func resolve(
+    package static func resolve(
         environment: [String: String] = ProcessInfo.processInfo.environment, region explicitRegion: String? = nil,
         endpoint explicitEndpoint: String? = nil, pathStyle: Bool? = nil
     ) throws(S3Error) -> S3Endpoint {
@@ -84,13 +84,13 @@ public struct S3Endpoint: Sendable, Equatable, CustomStringConvertible {
         return ("\(scheme)://\(host)", host, keyPath ?? "/")
     }
 
-    public var description: String {
+    package var description: String {
         guard let customHost else { return "AWS S3 \(region)" }
         return "\(scheme)://\(customHost)\(port.map { ":\($0)" } ?? "") (\(region)\(forcePathStyle ? ", path-style" : ""))"
     }
 
     /// `localhost`, `127.0.0.0/8`, `::1`.
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         let h = host.lowercased()
         if h == "localhost" || h == "::1" || h == "[::1]" { return true }
         let parts = h.split(separator: ".", omittingEmptySubsequences: false)

@@ -1,5 +1,5 @@
 /// What went wrong talking to S3, naming the bucket, the key and S3's error code; never a secret.
-public enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
+package enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
     /// `412 Precondition Failed`: `If-Match`/`If-None-Match` did not hold (another writer was first), or (on
     /// `If-Match`) the object is gone.
     case preconditionFailed(bucket: String, key: String)
@@ -14,7 +14,7 @@ public enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
     case configuration(String)
 
     /// S3's error code, `PreconditionFailed`, or the transport code.
-    public var code: String {
+    package var code: String {
         switch self {
         case .preconditionFailed: return "PreconditionFailed"
         case .service(_, let code, _, _, _, _): return code
@@ -25,7 +25,7 @@ public enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     /// True for errors a retry cannot fix because the setup is wrong (credentials, region, bucket, permissions).
-    public var isConfiguration: Bool {
+    package var isConfiguration: Bool {
         switch self {
         case .credentials, .configuration: return true
         case .service(_, let code, _, _, _, _):
@@ -37,7 +37,7 @@ public enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
         }
     }
 
-    public var description: String {
+    package var description: String {
         func object(_ bucket: String, _ key: String?) -> String {
             key.map { "s3://\(bucket)/\($0)" } ?? "bucket \(bucket)"
         }

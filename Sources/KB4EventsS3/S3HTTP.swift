@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import KB4EventsNet
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -7,9 +7,9 @@ import KB4EventsNet
 /// HTTP over Foundation's URLSession (libcurl on Linux), as `KB4EventsAPI`'s `URLSessionTransport`, but with
 /// arbitrary headers, a body of bytes, and redirects not followed (S3 answers a wrong region with a 301/307 that
 /// must surface as an error, and a signed request must never be replayed to another host).
-public final class S3HTTP: Sendable {
+package final class S3HTTP: Sendable {
     /// What a request sends.
-    public enum Body: Sendable {
+    package enum Body: Sendable {
         /// Bytes in memory (`Data`: handed to URLSession as is).
         case data(Data)
         /// A local file, streamed by URLSession from disk (an upload's memory does not grow with its size).
@@ -17,13 +17,13 @@ public final class S3HTTP: Sendable {
     }
 
     /// A request: method, full URL (already encoded), headers, body.
-    public struct Request: Sendable {
-        public var method: String
-        public var url: String
-        public var headers: [(name: String, value: String)]
-        public var body: Body?
+    package struct Request: Sendable {
+        package var method: String
+        package var url: String
+        package var headers: [(name: String, value: String)]
+        package var body: Body?
 
-        public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: Body? = nil) {
+        package init(method: String, url: String, headers: [(name: String, value: String)] = [], body: Body? = nil) {
             self.method = method
             self.url = url
             self.headers = headers
@@ -32,16 +32,16 @@ public final class S3HTTP: Sendable {
     }
 
     /// A response: status, lower-cased header names, body.
-    public struct Response: Sendable {
-        public var status: Int
-        public var headers: [String: String]
-        public var body: [UInt8]
+    package struct Response: Sendable {
+        package var status: Int
+        package var headers: [String: String]
+        package var body: [UInt8]
     }
 
     /// No answer: `connect`, `timeout`, `connection`, `truncated`, `other`.
-    public struct Failure: Error, Sendable {
-        public let code: String
-        public let message: String
+    package struct Failure: Error, Sendable {
+        package let code: String
+        package let message: String
     }
 
     private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
@@ -57,7 +57,7 @@ public final class S3HTTP: Sendable {
     private let requestTimeout: TimeInterval
 
     /// `requestTimeout`: idle limit while waiting for bytes; `resourceTimeout`: the whole exchange.
-    public init(requestTimeout: TimeInterval = 60, resourceTimeout: TimeInterval = 600) {
+    package init(requestTimeout: TimeInterval = 60, resourceTimeout: TimeInterval = 600) {
         self.requestTimeout = max(1, requestTimeout.rounded(.up))
         let config = URLSessionConfiguration.ephemeral
         // Whole seconds: on Linux a fraction below one second times out at once.
@@ -75,7 +75,7 @@ public final class S3HTTP: Sendable {
 
     /// Sends one request (no retry here). With `downloadTo`, a 2xx answer's body is streamed into that file (created
     /// or replaced) instead of memory; other answers' bodies (S3's small XML errors) are returned as usual.
-    public func send(_ request: Request, downloadTo: String? = nil) async throws(Failure) -> Response {
+    package func send(_ request: Request, downloadTo: String? = nil) async throws(Failure) -> Response {
         guard let url = URL(string: request.url) else {
             throw Failure(code: "other", message: "cannot form a URL")
         }

@@ -1,5 +1,6 @@
-public import Foundation
+package import Foundation
 import Crypto
+package import KB4EventsCore
 
 #if canImport(Glibc)
     import Glibc
@@ -11,44 +12,44 @@ import Crypto
 /// `s3`: the path is signed as sent, never encoded twice, and `x-amz-content-sha256` is added) and `SigV4Auth` (other
 /// services: the path is encoded once more for the canonical request). Proven byte for byte against botocore by
 /// `SigV4SignerTests`.
-public struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     /// The region in the credential scope, e.g. `eu-west-1`.
-    public let region: String
+    package let region: String
     /// The service in the credential scope: `s3` or `sts`.
-    public let service: String
+    package let service: String
 
     /// Headers never signed (hop-by-hop or rewritten by proxies): botocore's `SIGNED_HEADERS_BLACKLIST`.
-    public static let unsignedHeaders: Set<String> = [
+    package static let unsignedHeaders: Set<String> = [
         "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
         "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id", "authorization",
     ]
 
     /// The hex SHA-256 of an empty payload.
-    public static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    package static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     /// Creates a signer for one region and service.
-    public init(region: String, service: String) {
+    package init(region: String, service: String) {
         self.region = region
         self.service = service
     }
 
     /// What the canonical request is made of.
-    public struct Request: Sendable {
+    package struct Request: Sendable {
         /// `GET`, `PUT`, …
-        public var method: String
+        package var method: String
         /// The `Host` header as sent: lower-case host, `:port` only when not the scheme's default.
-        public var host: String
+        package var host: String
         /// The path exactly as on the wire, already URI-encoded (see `AWSURI.encodePath`).
-        public var encodedPath: String
+        package var encodedPath: String
         /// Query parameters, not encoded; a parameter without a value has the value `""`.
-        public var query: [(name: String, value: String)]
+        package var query: [(name: String, value: String)]
         /// Headers to sign besides `host`, `x-amz-date`, `x-amz-security-token` and (S3) `x-amz-content-sha256`.
-        public var headers: [(name: String, value: String)]
+        package var headers: [(name: String, value: String)]
         /// Hex SHA-256 of the body.
-        public var payloadSHA256: String
+        package var payloadSHA256: String
 
         /// Creates a request description.
-        public init(
+        package init(
             method: String, host: String, encodedPath: String, query: [(name: String, value: String)] = [],
             headers: [(name: String, value: String)] = [], payloadSHA256: String = SigV4Signer.emptyPayloadSHA256
         ) {
@@ -63,7 +64,7 @@ public struct SigV4Signer: Sendable {
 
     /// The headers to add to the request: `x-amz-date`, `x-amz-content-sha256` (S3), `x-amz-security-token` (with a
     /// session token) and `Authorization`.
-    public func sign(_ request: Request, credentials: AWSCredentials, date: Date) -> [(name: String, value: String)] {
+    package func sign(_ request: Request, credentials: AWSCredentials, date: Date) -> [(name: String, value: String)] {
         let timestamp = Self.timestamp(date)
         var added: [(name: String, value: String)] = [("X-Amz-Date", timestamp)]
         if service == "s3" { added.append(("X-Amz-Content-SHA256", request.payloadSHA256)) }
@@ -117,17 +118,7 @@ public struct SigV4Signer: Sendable {
     }
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.
-    public static func timestamp(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return pad(parts.tm_year + 1900, 4) + pad(parts.tm_mon + 1, 2) + pad(parts.tm_mday, 2) + "T"
-            + pad(parts.tm_hour, 2) + pad(parts.tm_min, 2) + pad(parts.tm_sec, 2) + "Z"
-    }
+    package static func timestamp(_ date: Date) -> String { UTCTime.compactSeconds(date.timeIntervalSince1970) }
 
     /// Lower-case hex of a digest or MAC.
     static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
@@ -142,9 +133,9 @@ public struct SigV4Signer: Sendable {
 }
 
 /// URI encoding as SigV4 defines it: every byte but `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).
-public enum AWSURI {
+package enum AWSURI {
     /// Encodes `text`; `/` is kept when `keepSlash` (object keys in a path), encoded otherwise (query values).
-    public static func encode(_ text: String, keepSlash: Bool) -> String {
+    package static func encode(_ text: String, keepSlash: Bool) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
@@ -166,11 +157,11 @@ public enum AWSURI {
     }
 
     /// The path of an object: `/` + the key encoded with its slashes kept (an S3 key is never normalised).
-    public static func encodePath(_ path: String) -> String { encode(path, keepSlash: true) }
+    package static func encodePath(_ path: String) -> String { encode(path, keepSlash: true) }
 
     /// The canonical query: names and values encoded, sorted by encoded name then value, joined with `&`. The same
     /// string is sent on the wire, so what is signed is what arrives.
-    public static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
+    package static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
         query.map { (encode($0.name, keepSlash: false), encode($0.value, keepSlash: false)) }
             .sorted { a, b in
                 a.0 == b.0 ? a.1.utf8.lexicographicallyPrecedes(b.1.utf8) : a.0.utf8.lexicographicallyPrecedes(b.0.utf8)

@@ -1,3 +1,5 @@
+package import KB4EventsCore
+
 /// Deterministic data of a simulated account: users, event types and each day's events.
 ///
 /// A day's events come from generators seeded by (seed, day, index) only, so changing the range or "today"
@@ -49,20 +51,20 @@ struct DataGenerator: Sendable {
     func events(onDay day: Int, meanPerDay: Double) -> [Event] {
         let count = eventCount(onDay: day, meanPerDay: meanPerDay)
         guard count > 0 else { return [] }
-        let dayStart = Int64(day) * CivilDate.millisPerDay
+        let dayStart = Int64(day) * UTCTime.millisPerDay
         var tieRNG = SplitMix64(mixing: seed, UInt64(bitPattern: Int64(day)), 0x71E)
-        let sharedMillis = Int64(tieRNG.below(Int(CivilDate.millisPerDay)))
+        let sharedMillis = Int64(tieRNG.below(Int(UTCTime.millisPerDay)))
         let sharedCount = day % 2 == 0 ? 3 : 2
 
         var drafts: [(millis: Int64, rng: SplitMix64)] = []
         drafts.reserveCapacity(count)
         for index in 0..<count {
             var rng = SplitMix64(mixing: seed, UInt64(bitPattern: Int64(day)), UInt64(index), 0xE7)
-            var millis = Int64(rng.below(Int(CivilDate.millisPerDay)))
+            var millis = Int64(rng.below(Int(UTCTime.millisPerDay)))
             if index == 0, day % 3 == 0 {
                 millis = 0
             } else if index == 0, day % 3 == 1 {
-                millis = CivilDate.millisPerDay - 1
+                millis = UTCTime.millisPerDay - 1
             } else if count >= 4, (1...sharedCount).contains(index) {
                 millis = sharedMillis
             }
@@ -130,8 +132,8 @@ struct DataGenerator: Sendable {
         }
         let factor = rng.chance(0.15) ? rng.pick(Self.riskFactors) : nil
         let decay: Int? = rng.chance(0.05) ? nil : rng.below(2)
-        let day = CivilDate.day(ofMillis: millis)
-        let expire = rng.chance(0.5) ? nil : CivilDate.formatDay(day + rng.int(in: 30...120))
+        let day = Day(millis: millis).ordinal
+        let expire = rng.chance(0.5) ? nil : Day(ordinal: day + rng.int(in: 30...120)).description
         let metadata = rng.chance(0.6) ? nil : randomMetadata(rng: &rng)
         return Event(
             id: id, sequence: sequence, accountID: accountID, user: user, externalID: externalID, source: source,

@@ -1,3 +1,5 @@
+package import KB4EventsCore
+
 /// One event as the API stores it, with its JSON rendered once at creation.
 struct Event: Sendable {
     var id: String
@@ -42,10 +44,10 @@ struct Event: Sendable {
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-    var occurredDate: String { CivilDate.formatTimestamp(occurredMillis) }
+    var occurredDate: String { UTCTime.millis(occurredMillis) }
 
     /// The UTC day number the event occurred on.
-    var day: Int { CivilDate.day(ofMillis: occurredMillis) }
+    var day: Int { Day(millis: occurredMillis).ordinal }
 
     private func render() -> [UInt8] {
         var w = JSONWriter(capacity: 512)

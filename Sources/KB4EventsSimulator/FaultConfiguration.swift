@@ -1,25 +1,25 @@
 /// Rates (0…1) of injected faults, drawn per API request (never for `/_sim`) from a seeded generator.
 ///
 /// One draw decides at most one fault per request, so the rates must add up to 1 or less.
-public struct FaultConfiguration: Sendable, Equatable {
+package struct FaultConfiguration: Sendable, Equatable {
     /// 500, 502 or 503 with a small JSON or HTML body.
-    public var serverError: Double
+    package var serverError: Double
     /// Headers announce the full body; only part of it is sent, then the connection closes.
-    public var truncatedBody: Double
+    package var truncatedBody: Double
     /// Headers are sent, then nothing for `stallSeconds`, then the connection closes.
-    public var stall: Double
+    package var stall: Double
     /// How long a stalled response stays silent before closing.
-    public var stallSeconds: Double
+    package var stallSeconds: Double
     /// 200 with a syntactically broken JSON body (correct Content-Length).
-    public var malformedJSON: Double
+    package var malformedJSON: Double
     /// 200 with invalid UTF-8 bytes inside a JSON string.
-    public var invalidUTF8: Double
+    package var invalidUTF8: Double
 
     /// No faults.
-    public static let none = FaultConfiguration()
+    package static let none = FaultConfiguration()
 
     /// Explicit rates; all default to 0, `stallSeconds` to 30.
-    public init(
+    package init(
         serverError: Double = 0, truncatedBody: Double = 0, stall: Double = 0, stallSeconds: Double = 30,
         malformedJSON: Double = 0, invalidUTF8: Double = 0
     ) {
@@ -33,7 +33,7 @@ public struct FaultConfiguration: Sendable, Equatable {
 
     /// Parses `5xx=0.1,truncate=0.05,stall=0.01,stall_secs=2,malformed=0.02,utf8=0.01` (any subset, any order;
     /// empty or `none` means no faults).
-    public init(spec: String) throws(SimulatorError) {
+    package init(spec: String) throws(SimulatorError) {
         self.init()
         let trimmed = spec.trimmingSpaces
         guard !trimmed.isEmpty, trimmed != "none" else { return }
@@ -64,10 +64,10 @@ public struct FaultConfiguration: Sendable, Equatable {
     }
 
     /// The probability that a request gets some fault.
-    public var totalRate: Double { serverError + truncatedBody + stall + malformedJSON + invalidUTF8 }
+    package var totalRate: Double { serverError + truncatedBody + stall + malformedJSON + invalidUTF8 }
 
     /// The spec text that parses back to this value.
-    public var spec: String {
+    package var spec: String {
         func text(_ value: Double) -> String {
             value == value.rounded() ? String(Int(value)) : String(value)
         }
@@ -90,7 +90,7 @@ public struct FaultConfiguration: Sendable, Equatable {
 }
 
 /// One kind of injected fault.
-public enum FaultKind: String, Sendable, CaseIterable {
+package enum FaultKind: String, Sendable, CaseIterable {
     /// A 500, 502 or 503.
     case serverError = "5xx"
     /// A body cut short.

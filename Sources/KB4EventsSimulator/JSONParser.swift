@@ -1,6 +1,10 @@
 import Foundation
 
 /// A strict recursive-descent JSON parser for request bodies (RFC 8259; no trailing commas, no comments).
+///
+/// Its own on purpose, like `JSONValue` and `JSONWriter` beside it: the simulator is the client's independent twin,
+/// and a parser shared with the client (`KB4EventsCore`'s) would hide any mistake both sides then make the same
+/// way. The calendar is shared (`KB4EventsCore.Day`, `UTCTime`): its arithmetic is not what the simulator checks.
 struct JSONParser {
     /// Why a body is not JSON, with the byte offset where parsing stopped.
     struct Failure: Error, Sendable {

@@ -1,3 +1,5 @@
+package import KB4EventsCore
+
 /// The status of one `POST /events` request: pending until its due time, then processed.
 struct RequestStatus: Sendable {
     /// What the request asked for, kept until processing.
@@ -31,7 +33,7 @@ struct RequestStatus: Sendable {
         w.raw(",\"failures\":")
         w.value(.array(failures))
         w.raw("},\"processed\":")
-        w.string(processedMillis.map(CivilDate.formatTimestamp))
+        w.string(processedMillis.map(UTCTime.millis))
         w.raw(",\"api_key\":")
         w.string(apiKeyLabel)
         w.raw("}")

@@ -1,14 +1,15 @@
-public import Logging
+package import Logging
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+package import KB4EventsCore
 
 /// A local, faithful twin of the KnowBe4 User Event API, served over HTTP/1.1 on loopback.
 ///
 /// Its data is generated from the configuration's seed at init; `truthLines()` is exactly what the API would
 /// return for every event. Control methods change the running scenario (today, faults, page drift, inserts).
-public final class Simulator: Sendable {
+package final class Simulator: Sendable {
     private let state: LockedBox<SimulatorState>
     private let server = LockedBox<Running?>(nil)
     private let logger: Logger
@@ -21,7 +22,7 @@ public final class Simulator: Sendable {
     }
 
     /// Generates the data of `configuration`. An invalid configuration makes `start` throw.
-    public init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "kb4.simulator")) {
+    package init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "kb4.simulator")) {
         self.logger = logger
         state = LockedBox(SimulatorState(configuration: configuration, realToday: Self.realToday()))
         logger.debug(
@@ -32,7 +33,7 @@ public final class Simulator: Sendable {
     }
 
     /// Binds `host:port` (port 0 picks a free one), starts serving, and returns the bound port.
-    public func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+    package func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
         try state.withLock { $0.configuration }.validate()
         guard server.withLock({ $0 == nil }) else { throw SimulatorError.alreadyRunning }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -60,12 +61,12 @@ public final class Simulator: Sendable {
     }
 
     /// `http://HOST:PORT` of the running server, e.g. `http://127.0.0.1:40123` (port 0 before `start`).
-    public var baseURL: String {
+    package var baseURL: String {
         server.withLock { running in "http://\(running?.host ?? "127.0.0.1"):\(running?.port ?? 0)" }
     }
 
     /// Closes the listening socket and every open connection.
-    public func stop() async throws {
+    package func stop() async throws {
         guard
             let running = server.withLock({ value -> Running? in
                 defer { value = nil }
@@ -81,8 +82,8 @@ public final class Simulator: Sendable {
 
     /// Moves the simulated UTC day (`YYYY-MM-DD`); the daily quota starts afresh when the day changes.
     /// Invalid text is ignored (and logged).
-    public func setToday(_ day: String) {
-        guard let number = CivilDate.parseDay(day) else {
+    package func setToday(_ day: String) {
+        guard let number = Day(day)?.ordinal else {
             logger.warning("setToday ignored: not a YYYY-MM-DD date", metadata: ["day": "\(day)"])
             return
         }
@@ -90,66 +91,66 @@ public final class Simulator: Sendable {
     }
 
     /// Replaces the fault rates.
-    public func setFaults(_ faults: FaultConfiguration) {
+    package func setFaults(_ faults: FaultConfiguration) {
         state.withLock { $0.configuration.faults = faults }
     }
 
     /// Switches the page-drift scenario on or off.
-    public func setPageDrift(_ on: Bool) {
+    package func setPageDrift(_ on: Bool) {
         state.withLock { $0.configuration.pageDrift = on }
     }
 
     /// Adds an event created now with the given (usually past) occurred time `YYYY-MM-DDTHH:MM:SS.mmmZ`,
     /// other fields random; returns its id. An unparsable time falls back to the start of simulated today.
     @discardableResult
-    public func insertEvent(occurredAt: String, description: String? = nil) -> String {
+    package func insertEvent(occurredAt: String, description: String? = nil) -> String {
         let wall = Self.wallMillis()
         return state.withLock { state in
             let millis =
-                CivilDate.parseTimestamp(occurredAt)
-                ?? Int64(state.today(realToday: CivilDate.day(ofMillis: wall))) * CivilDate.millisPerDay
+                UTCTime.parseMillis(occurredAt)
+                ?? Int64(state.today(realToday: Day(millis: wall).ordinal)) * UTCTime.millisPerDay
             return state.insertEvent(millis: millis, description: description)
         }
     }
 
     /// Deletes an event; false when there is none with this id.
-    public func deleteEvent(id: String) -> Bool {
+    package func deleteEvent(id: String) -> Bool {
         state.withLock { $0.removeEvent(id: id) }
     }
 
     /// Counters of what was served so far.
-    public var stats: SimulatorStats {
-        let today = CivilDate.day(ofMillis: Self.wallMillis())
+    package var stats: SimulatorStats {
+        let today = Day(millis: Self.wallMillis()).ordinal
         return state.withLock { $0.currentStats(realToday: today) }
     }
 
     // MARK: Ground truth
 
     /// The NDJSON line of every event exactly as the API returns it, sorted by (occurred_date, id).
-    public func truthLines() -> [String] {
+    package func truthLines() -> [String] {
         settled { state in state.truthEvents().map { String(decoding: $0.json, as: UTF8.self) } }
     }
 
     /// Events per UTC day `YYYY-MM-DD` (days without events are absent).
-    public func truthCounts() -> [String: Int] {
+    package func truthCounts() -> [String: Int] {
         settled { state in
             var counts: [String: Int] = [:]
             for (day, ids) in state.eventIDsByDay where !ids.isEmpty {
-                counts[CivilDate.formatDay(day)] = ids.count
+                counts[Day(ordinal: day).description] = ids.count
             }
             return counts
         }
     }
 
     /// The first and last generated days `YYYY-MM-DD` (nil when the range is empty).
-    public var generatedRange: (first: String, last: String)? {
+    package var generatedRange: (first: String, last: String)? {
         state.withLock { state in
-            state.range.map { (CivilDate.formatDay($0.lowerBound), CivilDate.formatDay($0.upperBound)) }
+            state.range.map { (Day(ordinal: $0.lowerBound).description, Day(ordinal: $0.upperBound).description) }
         }
     }
 
     /// Writes `truthLines()` as an NDJSON file (one line each, `\n`-terminated).
-    public func writeTruth(to path: String) throws {
+    package func writeTruth(to path: String) throws {
         var data = Data()
         settled { state in
             for event in state.truthEvents() {
@@ -213,6 +214,6 @@ public final class Simulator: Sendable {
     }
 
     static func realToday() -> Int {
-        CivilDate.day(ofMillis: wallMillis())
+        Day(millis: wallMillis()).ordinal
     }
 }

@@ -1,67 +1,69 @@
+package import KB4EventsCore
+
 /// Everything that shapes a simulator: its data (seed, size, range), its account rules (key, paging, limits)
 /// and the scenarios it plays (faults, tie order, page drift).
 ///
 /// The defaults are the most likely behaviour of the real API where it is unknown.
-public struct SimulatorConfiguration: Sendable {
+package struct SimulatorConfiguration: Sendable {
     /// Seed of every generated value; the same seed and data settings give the same truth, byte for byte.
-    public var seed: UInt64 = 1
+    package var seed: UInt64 = 1
     /// Approximate number of events over the range (per-day counts are drawn around `events / days`).
-    public var events: Int = 10_000
+    package var events: Int = 10_000
     /// Length of the generated range, ending on `today` (inclusive). Ignored when `firstDay` is set.
-    public var days: Int = 30
+    package var days: Int = 30
     /// First generated day `YYYY-MM-DD`; default `today - (days - 1)`.
-    public var firstDay: String? = nil
+    package var firstDay: String? = nil
     /// The simulator's notion of today `YYYY-MM-DD`; default the real UTC day (following the clock).
-    public var today: String? = nil
+    package var today: String? = nil
     /// The Bearer key the server accepts.
-    public var apiKey: String = "sim-key"
+    package var apiKey: String = "sim-key"
     /// How a missing or wrong key is answered.
-    public var authFailure: AuthFailureMode = .unauthorized
+    package var authFailure: AuthFailureMode = .unauthorized
     /// `per_page` when the request sends none, zero, a negative number or junk.
-    public var defaultPerPage: Int = 100
+    package var defaultPerPage: Int = 100
     /// The largest page; larger `per_page` values are clamped silently.
-    public var maxPerPage: Int = 100
+    package var maxPerPage: Int = 100
     /// Requests per second (sliding one-second window) before 429 `Too Many Requests`; nil for no limit.
-    public var requestsPerSecond: Double? = 4
+    package var requestsPerSecond: Double? = 4
     /// Calls per simulated UTC day before 429 `API Limit Exceeded`; nil for no quota. Every call counts.
-    public var dailyQuota: Int? = nil
+    package var dailyQuota: Int? = nil
     /// When set, every 429 carries `Retry-After: N`.
-    public var retryAfterSeconds: Int? = nil
+    package var retryAfterSeconds: Int? = nil
     /// How long after `POST /events` its request status becomes processed.
-    public var processingDelay: Duration = .milliseconds(200)
+    package var processingDelay: Duration = .milliseconds(200)
     /// The order of events whose sort keys are equal.
-    public var tieOrder: TieOrder = .insertion
+    package var tieOrder: TieOrder = .insertion
     /// The order used when a request sends no `order_by` (a recorded page was newest-first).
-    public var defaultOrder: EventOrder = EventOrder(field: .occurredDate, direction: .descending)
+    package var defaultOrder: EventOrder = EventOrder(field: .occurredDate, direction: .descending)
     /// Scenario: the server ignores `order_by`/`order_direction` and always uses `defaultOrder` (an API that
     /// does not honour the requested order; exporters must notice and sort the day themselves).
-    public var ignoresRequestedOrder: Bool = false
+    package var ignoresRequestedOrder: Bool = false
     /// Fault injection rates.
-    public var faults: FaultConfiguration = .none
+    package var faults: FaultConfiguration = .none
     /// After serving a page of `/events?occurred_date=D` that has a next page, insert one event on D first.
-    public var pageDrift: Bool = false
+    package var pageDrift: Bool = false
     /// How long every API answer waits before it is sent (a real answer takes hundreds of milliseconds: a Rails
     /// list rendered to JSON, over TLS, often across a continent). The per-second limit counts arrivals.
-    public var latency: Duration = .zero
+    package var latency: Duration = .zero
     /// The clock of the `occurred_date` filter, in minutes east of UTC: 0 filters on UTC days (what the exporter
     /// assumes by default); −300 on an account's local days at UTC−05:00 (nothing public says which the real API uses).
-    public var dayFilterOffsetMinutes: Int = 0
+    package var dayFilterOffsetMinutes: Int = 0
     /// Each answer's wait is drawn uniformly from `latency ± latencyJitter` (never below zero).
-    public var latencyJitter: Duration = .zero
+    package var latencyJitter: Duration = .zero
 
     /// A configuration with every default.
-    public init() {}
+    package init() {}
 
     /// Checks the values a caller can get wrong; `Simulator.start` calls it too.
-    public func validate() throws(SimulatorError) {
-        if let today, CivilDate.parseDay(today) == nil {
+    package func validate() throws(SimulatorError) {
+        if let today, Day(today)?.ordinal == nil {
             throw .invalidConfiguration("today: '\(today)' is not a YYYY-MM-DD date")
         }
         if let firstDay {
-            guard let first = CivilDate.parseDay(firstDay) else {
+            guard let first = Day(firstDay)?.ordinal else {
                 throw .invalidConfiguration("first day: '\(firstDay)' is not a YYYY-MM-DD date")
             }
-            if let today, let last = CivilDate.parseDay(today), first > last {
+            if let today, let last = Day(today)?.ordinal, first > last {
                 throw .invalidConfiguration("first day: \(firstDay) is after today (\(today))")
             }
         }
@@ -91,7 +93,7 @@ public struct SimulatorConfiguration: Sendable {
 }
 
 /// How the server answers a missing or wrong Bearer key.
-public enum AuthFailureMode: String, Sendable, CaseIterable {
+package enum AuthFailureMode: String, Sendable, CaseIterable {
     /// 401 `{"message":"Unauthorized"}`.
     case unauthorized
     /// 403 `{"message":"Forbidden"}`.
@@ -101,7 +103,7 @@ public enum AuthFailureMode: String, Sendable, CaseIterable {
 }
 
 /// The order of events whose sort keys are equal.
-public enum TieOrder: String, Sendable, CaseIterable {
+package enum TieOrder: String, Sendable, CaseIterable {
     /// Creation order, as a database returns rows it has no reason to reorder.
     case insertion
     /// By event id, ascending.
@@ -111,7 +113,7 @@ public enum TieOrder: String, Sendable, CaseIterable {
 }
 
 /// A field `/events` can be ordered by (`order_by`).
-public enum SortField: String, Sendable, CaseIterable {
+package enum SortField: String, Sendable, CaseIterable {
     /// `order_by=id`.
     case id
     /// `order_by=event_type` (by the type's name).
@@ -121,7 +123,7 @@ public enum SortField: String, Sendable, CaseIterable {
 }
 
 /// `order_direction`.
-public enum SortDirection: String, Sendable, CaseIterable {
+package enum SortDirection: String, Sendable, CaseIterable {
     /// `asc`.
     case ascending = "asc"
     /// `desc`.
@@ -129,14 +131,14 @@ public enum SortDirection: String, Sendable, CaseIterable {
 }
 
 /// A sort field with a direction.
-public struct EventOrder: Sendable, Hashable {
+package struct EventOrder: Sendable, Hashable {
     /// The field sorted on.
-    public var field: SortField
+    package var field: SortField
     /// The direction.
-    public var direction: SortDirection
+    package var direction: SortDirection
 
     /// An order on `field` in `direction`.
-    public init(field: SortField, direction: SortDirection) {
+    package init(field: SortField, direction: SortDirection) {
         self.field = field
         self.direction = direction
     }

@@ -1,5 +1,5 @@
 /// What can go wrong when configuring or running a simulator.
-public enum SimulatorError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum SimulatorError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A configuration value is unusable; the text names it.
     case invalidConfiguration(String)
     /// A fault spec could not be parsed; the text names the bad token.
@@ -10,7 +10,7 @@ public enum SimulatorError: Error, Sendable, Equatable, CustomStringConvertible 
     case cannotWriteTruth(path: String, reason: String)
 
     /// A "what: why" message.
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidConfiguration(let message): "simulator configuration: \(message)"
         case .invalidFaultSpec(let message): "fault spec: \(message)"

@@ -1,14 +1,16 @@
+package import KB4EventsCore
+
 /// The `/_sim` control endpoints for end-to-end tests of the binary (no quota, no rate limit, no faults).
 extension SimulatorState {
     mutating func control(_ request: SimRequest, now: ContinuousClock.Instant, wallMillis: Int64) -> SimResponse {
-        let realToday = CivilDate.day(ofMillis: wallMillis)
+        let realToday = Day(millis: wallMillis).ordinal
         switch (request.method, request.path) {
         case ("POST", "/_sim/today"):
-            guard let text = request.parameter("day"), let day = CivilDate.parseDay(text) else {
+            guard let text = request.parameter("day"), let day = Day(text)?.ordinal else {
                 return .message(400, "day: expected YYYY-MM-DD")
             }
             setToday(day)
-            return .json(200, JSONValue.object([("today", .string(CivilDate.formatDay(day)))]).compactBytes)
+            return .json(200, JSONValue.object([("today", .string(Day(ordinal: day).description))]).compactBytes)
         case ("POST", "/_sim/faults"):
             do {
                 configuration.faults = try FaultConfiguration(spec: request.query["spec"] ?? "")
@@ -17,7 +19,7 @@ extension SimulatorState {
             }
             return .json(200, JSONValue.object([("faults", .string(configuration.faults.spec))]).compactBytes)
         case ("POST", "/_sim/insert"):
-            guard let text = request.parameter("occurred"), let millis = CivilDate.parseTimestamp(text) else {
+            guard let text = request.parameter("occurred"), let millis = UTCTime.parseMillis(text) else {
                 return .message(400, "occurred: expected YYYY-MM-DDTHH:MM:SS.mmmZ")
             }
             let id = insertEvent(millis: millis, description: request.query["description"])

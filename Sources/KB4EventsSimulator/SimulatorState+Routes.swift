@@ -1,10 +1,12 @@
+package import KB4EventsCore
+
 /// The HTTP API: authentication, limits, faults, then the endpoint.
 extension SimulatorState {
     /// Answers one request. `now` drives limits and processing; `wallMillis` is the real UTC clock.
     mutating func respond(to request: SimRequest, now: ContinuousClock.Instant, wallMillis: Int64) -> SimResponse {
         requestCounter &+= 1
         settle(now: now, wallMillis: wallMillis)
-        let realToday = CivilDate.day(ofMillis: wallMillis)
+        let realToday = Day(millis: wallMillis).ordinal
         let route = Self.routeName(request)
         stats.requestsByRoute[route, default: 0] += 1
         let isControl = request.path == "/_sim" || request.path.hasPrefix("/_sim/")
@@ -176,7 +178,7 @@ extension SimulatorState {
         var expireDate: String?
         var order = configuration.defaultOrder
         if let text = request.parameter("occurred_date") {
-            guard let parsed = CivilDate.parseDay(text) else {
+            guard let parsed = Day(text)?.ordinal else {
                 return .message(400, "occurred_date: '\(text)' is not a date (YYYY-MM-DD)")
             }
             day = parsed
@@ -194,10 +196,10 @@ extension SimulatorState {
             decayMode = value
         }
         if let text = request.parameter("risk_expire_date") {
-            guard let parsed = CivilDate.parseDay(text) else {
+            guard let parsed = Day(text)?.ordinal else {
                 return .message(400, "risk_expire_date: '\(text)' is not a date (YYYY-MM-DD)")
             }
-            expireDate = CivilDate.formatDay(parsed)
+            expireDate = Day(ordinal: parsed).description
         }
         if let text = request.parameter("order_by") {
             guard let field = SortField(rawValue: text) else {
@@ -255,8 +257,8 @@ extension SimulatorState {
 
     /// The instants (ms) `occurred_date=day` selects: the UTC day, or the local day at `dayFilterOffsetMinutes`.
     func filterWindow(_ day: Int) -> Range<Int64> {
-        let start = Int64(day) * CivilDate.millisPerDay - Int64(configuration.dayFilterOffsetMinutes) * 60_000
-        return start..<(start + CivilDate.millisPerDay)
+        let start = Int64(day) * UTCTime.millisPerDay - Int64(configuration.dayFilterOffsetMinutes) * 60_000
+        return start..<(start + UTCTime.millisPerDay)
     }
 
     /// The events `occurred_date=day` selects.
@@ -342,7 +344,7 @@ extension SimulatorState {
             case .failure(let error): return .failure(error)
             case .success(nil): return .success(nil)
             case .success(let text?):
-                guard let day = CivilDate.parseDay(text) else {
+                guard let day = Day(text)?.ordinal else {
                     return .failure(SimResponseError(422, "\(key): '\(text)' is not a date (YYYY-MM-DD)"))
                 }
                 return .success(day)
@@ -381,14 +383,14 @@ extension SimulatorState {
     private func listStatuses(_ request: SimRequest) -> SimResponse {
         var day: Int?
         if let text = request.parameter("processed") {
-            guard let parsed = CivilDate.parseDay(text) else {
+            guard let parsed = Day(text)?.ordinal else {
                 return .message(400, "processed: '\(text)' is not a date (YYYY-MM-DD)")
             }
             day = parsed
         }
         let matching = statuses.filter { status in
             guard let day else { return true }
-            return status.processedMillis.map { CivilDate.day(ofMillis: $0) == day } ?? false
+            return status.processedMillis.map { Day(millis: $0).ordinal == day } ?? false
         }
         let paging = PageMeta.effective(
             page: request.query["page"], perPage: request.query["per_page"],

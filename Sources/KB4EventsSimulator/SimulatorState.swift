@@ -1,3 +1,5 @@
+package import KB4EventsCore
+
 /// Everything a running simulator knows: its data, its clock, its limits, its counters.
 /// Only ever used under the simulator's lock.
 struct SimulatorState: Sendable {
@@ -31,13 +33,13 @@ struct SimulatorState: Sendable {
         self.configuration = configuration
         generator = DataGenerator(seed: configuration.seed)
         eventTypes = generator.eventTypes
-        todayOverride = configuration.today.flatMap(CivilDate.parseDay)
+        todayOverride = configuration.today.flatMap { Day($0)?.ordinal }
         limiter = RateLimiter(requestsPerSecond: configuration.requestsPerSecond, dailyQuota: configuration.dailyQuota)
         faultRNG = SplitMix64(mixing: configuration.seed, 0xFA17)
         runtimeRNG = SplitMix64(mixing: configuration.seed, 0x2E47)
 
         let last = todayOverride ?? realToday
-        let first = configuration.firstDay.flatMap(CivilDate.parseDay) ?? last - (max(configuration.days, 1) - 1)
+        let first = configuration.firstDay.flatMap { Day($0)?.ordinal } ?? last - (max(configuration.days, 1) - 1)
         guard first <= last else {
             range = nil
             return
@@ -93,9 +95,9 @@ struct SimulatorState: Sendable {
 
     /// Processes every pending creation request whose time has come, in submission order.
     mutating func settle(now: ContinuousClock.Instant, wallMillis: Int64) {
-        let realToday = CivilDate.day(ofMillis: wallMillis)
-        let timeOfDay = wallMillis - Int64(realToday) * CivilDate.millisPerDay
-        let todayStart = Int64(today(realToday: realToday)) * CivilDate.millisPerDay
+        let realToday = Day(millis: wallMillis).ordinal
+        let timeOfDay = wallMillis - Int64(realToday) * UTCTime.millisPerDay
+        let todayStart = Int64(today(realToday: realToday)) * UTCTime.millisPerDay
         for index in statuses.indices where statuses[index].processedMillis == nil && statuses[index].dueAt <= now {
             process(index: index, nowMillis: todayStart + timeOfDay)
         }
@@ -121,14 +123,14 @@ struct SimulatorState: Sendable {
                 name: submission.eventType, description: nil)
             eventTypes.append(type)
         }
-        let occurred = submission.occurredDay.map { Int64($0) * CivilDate.millisPerDay } ?? nowMillis
-        let occurredDay = CivilDate.day(ofMillis: occurred)
-        let expireDay = submission.riskExpireDay ?? CivilDate.addingMonths(1, toDay: occurredDay)
+        let occurred = submission.occurredDay.map { Int64($0) * UTCTime.millisPerDay } ?? nowMillis
+        let occurredDay = Day(millis: occurred).ordinal
+        let expireDay = submission.riskExpireDay ?? Day(ordinal: occurredDay).adding(months: 1).ordinal
         let event = Event(
             id: runtimeRNG.uuid(), sequence: takeSequence(), accountID: generator.accountID, user: user,
             externalID: submission.externalID, source: submission.source, description: submission.description,
             occurredMillis: occurred, riskLevel: submission.riskLevel, riskFactor: nil,
-            riskDecayMode: submission.riskDecayMode, riskExpireDate: CivilDate.formatDay(expireDay), metadata: nil,
+            riskDecayMode: submission.riskDecayMode, riskExpireDate: Day(ordinal: expireDay).description, metadata: nil,
             eventType: type)
         add(event)
         statuses[index].createdEventIDs.append(event.id)

@@ -1,28 +1,28 @@
 /// Counters of what a simulator served, for tests and `GET /_sim/stats`.
-public struct SimulatorStats: Sendable, Equatable {
+package struct SimulatorStats: Sendable, Equatable {
     /// API requests received (not `/_sim`), including refused ones.
-    public var totalRequests: Int = 0
+    package var totalRequests: Int = 0
     /// Requests per route, e.g. `GET /events`, `GET /events/{id}`, `POST /_sim/today`.
-    public var requestsByRoute: [String: Int] = [:]
+    package var requestsByRoute: [String: Int] = [:]
     /// 429 responses of both kinds.
-    public var tooManyRequests: Int = 0
+    package var tooManyRequests: Int = 0
     /// 429 `Too Many Requests` (per-second limit).
-    public var rateLimited: Int = 0
+    package var rateLimited: Int = 0
     /// 429 `API Limit Exceeded` (daily quota).
-    public var quotaExceeded: Int = 0
+    package var quotaExceeded: Int = 0
     /// Responses refused for a missing or wrong key.
-    public var authFailures: Int = 0
+    package var authFailures: Int = 0
     /// Injected faults per kind.
-    public var faultsInjected: [FaultKind: Int] = [:]
+    package var faultsInjected: [FaultKind: Int] = [:]
     /// Calls counted against the quota of the current simulated day.
-    public var quotaUsedToday: Int = 0
+    package var quotaUsedToday: Int = 0
     /// API requests received and not yet answered.
-    public var inFlight: Int = 0
+    package var inFlight: Int = 0
     /// The most API requests that waited for their answers at once.
-    public var peakInFlight: Int = 0
+    package var peakInFlight: Int = 0
 
     /// All injected faults.
-    public var totalFaults: Int { faultsInjected.values.reduce(0, +) }
+    package var totalFaults: Int { faultsInjected.values.reduce(0, +) }
 
     /// Compact JSON of these counters (keys sorted where they come from a dictionary).
     func json() -> [UInt8] {

@@ -3,6 +3,7 @@ import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
 import Logging
+import KB4EventsCore
 
 /// `kb4-events api …`: the User Event API's eight actions, with the exporter's key handling, regions and pacing.
 struct APICommand: AsyncParsableCommand {

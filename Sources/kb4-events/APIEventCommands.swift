@@ -1,8 +1,9 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
-public import KB4EventsAPI
+import KB4EventsAPI
 import KB4EventsPipeline
 import Logging
+import KB4EventsCore
 
 extension EventQuery.OrderBy: ExpressibleByArgument {}
 extension EventQuery.Direction: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import KB4EventsAPI
 import KB4EventsPipeline
+import KB4EventsCore
 
 /// `kb4-events api list-event-types [--name NAME]`.
 struct ListEventTypesCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
-public import KB4EventsPipeline
+import KB4EventsPipeline
 
 extension TableDefinition.Engine: ExpressibleByArgument {}
 
@@ -38,11 +38,11 @@ struct DDLCommand: AsyncParsableCommand {
             // Where the engine reads the lake: --location, else the lake's own place (a local lake as an absolute
             // path, a lake in S3 as its s3:// URL, which Athena reads where it is).
             var root = layout.root
-            if let local = layout.localRoot, !local.hasPrefix("/") {
+            if case .local(let local) = layout.location, !local.hasPrefix("/") {
                 root = local.hasPrefix("./") ? String(local.dropFirst(2)) : local
                 root = FileManager.default.currentDirectoryPath + (root == "." ? "" : "/" + root)
             }
-            let inS3 = layout.localRoot == nil
+            let inS3 = !layout.location.isLocal
             if location == nil && (engine == .bigquery || (engine == .athena && !inS3)) {
                 throw UsageProblem(
                     "--engine \(engine.rawValue) needs --location (\(engine == .athena ? "s3" : "gs")://bucket/prefix holding the lake root)"
@@ -52,7 +52,7 @@ struct DDLCommand: AsyncParsableCommand {
                 throw NoLake(root: layout.root)
             }
             let definition = TableDefinition(
-                format: manifest.format, location: location ?? root, firstDay: manifest.windows.keys.min(), table: table
+                format: manifest.format, location: location ?? root, firstDay: manifest.days.keys.min(), table: table
             )
             writeOut(definition.text(for: engine))
         } catch let exit as ExitCode {

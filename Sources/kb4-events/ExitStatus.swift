@@ -17,6 +17,7 @@ enum ExitStatus {
 
     static func code(for category: PipelineError.Category) -> Int32 {
         switch category {
+        case .usage: return usage
         case .configuration: return configuration
         case .data: return data
         case .unavailable: return unavailable
@@ -27,33 +28,23 @@ enum ExitStatus {
         }
     }
 
-    /// The exit code for `error` (a stopped run's `RunFailure` is mapped by its cause).
+    /// The exit code for `error`: from its category (`PipelineError.category(of:)`), or from the executable's own
+    /// errors. Never from a message's text.
     static func exitCode(for error: any Error) -> ExitCode {
-        let underlying = (error as? RunFailure)?.error ?? error
-        switch underlying {
+        switch error {
         case let e as ExitCode: return e
-        case let e as PipelineError: return ExitCode(code(for: e.category))
-        // No lake given at all is how the tool was called, not a wrong setting.
-        case let e as ConfigurationError where e.keyPath == "output.dir" && e.reason.hasPrefix("no output directory"):
-            return ExitCode(usage)
-        case is ConfigurationError: return ExitCode(configuration)
         case is UsageProblem: return ExitCode(usage)
         case is NoLake: return ExitCode(notFound)
-        // The lake's store (a file system or a bucket): a setting that cannot work is 78, a lost race 75, else 73.
-        case _ where PipelineError.isStoreFailure(underlying):
-            return ExitCode(code(for: PipelineError.store(underlying).category))
-        case let e as APIError: return ExitCode(code(for: PipelineError.extract(e, day: nil, page: nil).category))
-        default: return ExitCode(1)
+        default: return ExitCode(PipelineError.category(of: error).map(code(for:)) ?? 1)
         }
     }
 
-    /// The one error line format on stderr: `kb4-events: error: …` (the argument parser's errors too).
+    /// The one error line format on stderr: `kb4-events: error: …` (the argument parser's errors too). A temporary
+    /// failure that does not say when to run again gets ` (run again later)`.
     static func printError(_ error: any Error) {
         let underlying = (error as? RunFailure)?.error ?? error
-        var hint = ""
-        if exitCode(for: underlying).rawValue == temporary && !"\(underlying)".contains("run again") {
-            hint = " (run again later)"
-        }
+        let advised = (underlying as? PipelineError)?.advisesRetry ?? false
+        let hint = PipelineError.category(of: underlying) == .temporary && !advised ? " (run again later)" : ""
         printError("\(underlying)\(hint)")
     }
 

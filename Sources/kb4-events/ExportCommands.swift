@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KB4EventsPipeline
+import KB4EventsCore
 
 /// `kb4-events sync`: every incomplete day up to yesterday, then the lookback days.
 struct SyncCommand: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print what sync would do and cost, as `kb4-events plan` does; no call, no write.")
     var dryRun = false
 
-    @OptionGroup var window: SyncWindowOptions
+    @OptionGroup var window: DayRangeOptions
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var options: ExportOptions
 
@@ -23,7 +24,7 @@ struct SyncCommand: AsyncParsableCommand {
             try await PlanCommand.plan(
                 pipeline: options.source.pipeline, overrides: options.overrides(window: window), today: options.today,
                 request: .sync(force: force), eventsPerDay: 100,
-                json: runOptions.output == .json || isatty(STDOUT_FILENO) == 0)
+                json: OutputForm.chosen(runOptions.output, human: .text, jsonWhenPiped: true) == .json)
             return
         }
         try await ExportInvocation(options: options, runOptions: runOptions, window: window).run(.sync(force: force))

@@ -4,6 +4,7 @@ import KB4EventsAPI
 import KB4EventsPipeline
 import Logging
 import Synchronization
+import KB4EventsCore
 
 /// Builds one export run from the flags and the pipeline file, runs it, prints the summary line and maps
 /// failures to the contract's exit codes.
@@ -12,7 +13,7 @@ struct ExportInvocation {
     /// `--metrics-file`, `--source-changed`, `--output`.
     let runOptions: RunOptions
     /// `sync`'s `--start-date` and `--lookback-days` (nil for `backfill`).
-    var window: SyncWindowOptions? = nil
+    var window: DayRangeOptions? = nil
 
     func run(_ request: RunRequest) async throws {
         let logger = LogSetup.bootstrap(options.log)
@@ -74,7 +75,7 @@ struct ExportInvocation {
                 // The format the run wrote: the lake's own when none was asked for.
                 let format = ((try? await Manifest.load(from: settings.lake.store)) ?? nil)?.manifest.format ?? settings.format
                 logger.info("lake: \(root)")
-                if settings.lake.localRoot == nil {
+                if !settings.lake.location.isLocal {
                     logger.info("query: kb4-events ddl --engine duckdb --out \(root)  (a DuckDB view; reading s3:// needs httpfs and a secret)")
                 } else {
                     logger.info(
@@ -100,7 +101,7 @@ struct ExportInvocation {
                     exitCode: exit.rawValue, summary: failure?.summary, error: recorded, lake: lake,
                     recordVersion: recordVersion.value, budget: session?.budget)
             }
-            if failure != nil || runOptions.output == .json {
+            if failure != nil || runOptions.summaryForm == .json {
                 runOptions.printSummary(
                     failure?.summary ?? .empty, outcome: RunRecord.outcome(exitCode: Int(exit.rawValue)), exitCode: exit.rawValue,
                     error: recorded)

@@ -1,12 +1,19 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
-public import KB4EventsAPI
-public import KB4EventsPipeline
+import KB4EventsAPI
+import KB4EventsPipeline
+import KB4EventsCore
+
+/// `--pipeline FILE`: declared once, for every command that reads a pipeline file.
+struct PipelineOption: ParsableArguments {
+    @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
+    var pipeline: String?
+}
 
 /// Where the API is and how to reach it: shared by every command that calls the API.
 struct SourceOptions: ParsableArguments {
-    @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
-    var pipeline: String?
+    @OptionGroup var pipelineFile: PipelineOption
+    var pipeline: String? { pipelineFile.pipeline }
 
     @Option(name: .long, help: "API region (the console's region).")
     var region: Region?
@@ -54,7 +61,7 @@ struct LogOptions: ParsableArguments {
 }
 
 /// Which days `sync` considers (`backfill` takes --from/--to instead): also read by `status` and `plan`.
-struct SyncWindowOptions: ParsableArguments {
+struct DayRangeOptions: ParsableArguments {
     @Option(name: .customLong("start-date"), help: "First day of the lake: sync starts there (YYYY-MM-DD).")
     var startDate: Day?
 
@@ -130,7 +137,7 @@ struct ExportOptions: ParsableArguments {
     var today: Day? { lake.today }
 
     /// The overrides of these flags with `sync`'s window flags.
-    func overrides(window: SyncWindowOptions?) -> Overrides {
+    func overrides(window: DayRangeOptions?) -> Overrides {
         window.map { $0.overrides(overrides) } ?? overrides
     }
 
@@ -160,8 +167,8 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 extension OutputFormat: ExpressibleByArgument {}
 extension Region: ExpressibleByArgument {}
 extension DayFilterSetting: ExpressibleByArgument {
-    public init?(argument: String) { self.init(argument) }
+    init?(argument: String) { self.init(argument) }
 }
 extension Day: ExpressibleByArgument {
-    public init?(argument: String) { self.init(argument) }
+    init?(argument: String) { self.init(argument) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
 import Logging
+import KB4EventsCore
 
 /// Logs go to stderr, as text or JSON lines; the level follows --quiet / --verbose.
 enum LogSetup {

@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
+import KB4EventsCore
 
 /// Where a lake is, for the commands that only read it (`verify`, `ddl`): `--out DIR` or the pipeline file's
 /// `output.dir`.
 struct LakeOptions: ParsableArguments {
-    @Option(name: .long, help: "Pipeline file (YAML, version 1): its output.dir is the lake.")
-    var pipeline: String?
+    @OptionGroup var pipelineFile: PipelineOption
+    var pipeline: String? { pipelineFile.pipeline }
 
     @Option(name: .long, help: "The lake: a directory or s3://bucket/prefix (overrides the pipeline file).")
     var out: String?
@@ -31,7 +32,7 @@ enum PipelineFile {
 
     /// The call budget of the lake today, read from its ledger (nothing is created).
     static func budget(_ resolved: ResolvedPipeline, today: Day) async throws -> ExportPlan.Budget {
-        let ledger = try await CallLedger.load(layout: resolved.export.lake, tempTag: "read")
+        let ledger = try await CallLedger.load(layout: resolved.export.lake)
         return ExportPlan.Budget(
             limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, usedToday: ledger.used(on: today))
     }

@@ -1,34 +1,58 @@
 import ArgumentParser
 import Foundation
 import KB4EventsAPI
+import KB4EventsCore
 
-/// How the `api` commands print their results on stdout.
-enum OutputStyle: String, ExpressibleByArgument, CaseIterable {
+/// The one output convention of the commands: `--output FORM` picks what stdout gets; each command offers some of
+/// the forms (`OutputForm.check`) and has a human form, and the one default rule (`chosen`) decides when none is
+/// asked for.
+enum OutputForm: String, ExpressibleByArgument, CaseIterable {
+    /// One line for people (the summary of `sync` and `backfill`).
+    case text
+    /// Aligned columns for people; a key/value listing for one object.
+    case table
     /// One JSON document: an object, or an array for lists (streamed page by page).
     case json
     /// One compact JSON object per line.
     case ndjson
-    /// Aligned columns for people; a key/value listing for one object.
-    case table
+
+    /// The form in force: the one asked for; else `human`, or JSON when stdout is not a terminal and the command's
+    /// default follows the terminal (`api`, `plan`, `sync --dry-run`: scripts and `jq` read them).
+    static func chosen(_ asked: OutputForm?, human: OutputForm, jsonWhenPiped: Bool) -> OutputForm {
+        asked ?? (jsonWhenPiped && isatty(STDOUT_FILENO) == 0 ? .json : human)
+    }
+
+    /// Refuses a form the command does not offer.
+    static func check(_ asked: OutputForm?, offered: [OutputForm]) throws {
+        guard let asked, !offered.contains(asked) else { return }
+        throw ValidationError(
+            "--output \(asked.rawValue) is not offered here: use " + offered.map(\.rawValue).joined(separator: " or "))
+    }
 }
 
-/// `--output`, defaulting to a table on a terminal and JSON otherwise (scripts, pipes, `jq`).
+/// `--output` of the `api` commands: json, ndjson or table; a table on a terminal, JSON otherwise.
 struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output: json, ndjson or table (default: table on a terminal, json otherwise).")
-    var output: OutputStyle?
+    var output: OutputForm?
 
-    /// The style in force for this run.
-    var style: OutputStyle { output ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json) }
+    func validate() throws { try OutputForm.check(output, offered: [.json, .ndjson, .table]) }
+
+    /// The form in force for this run.
+    var style: OutputForm { OutputForm.chosen(output, human: .table, jsonWhenPiped: true) }
 }
 
-/// `--output` of `plan`, `status` and `verify`: JSON for scripts or the human-readable form.
+/// `--output` of `plan`, `status` and `verify`: json or table.
 struct TableOutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output: json or table (status and verify: table by default; plan: table on a terminal, json otherwise).")
-    var output: ReportStyle?
-}
+    var output: OutputForm?
 
-/// The two forms of a report.
-enum ReportStyle: String, ExpressibleByArgument, CaseIterable { case json, table }
+    func validate() throws { try OutputForm.check(output, offered: [.json, .table]) }
+
+    /// Whether JSON is in force: asked for, or (`jsonWhenPiped`) stdout is not a terminal.
+    func json(whenPiped jsonWhenPiped: Bool) -> Bool {
+        OutputForm.chosen(output, human: .table, jsonWhenPiped: jsonWhenPiped) == .json
+    }
+}
 
 /// One column of a list table: a title, where its value sits in a row, and the widest it may get.
 struct TableColumn {
@@ -63,7 +87,7 @@ struct TableColumn {
 /// Writes results to stdout in the chosen style. Lists are written a page at a time, so memory stays bounded
 /// however many pages `--all` follows; a JSON list is one array opened before the first page and closed at the end.
 final class OutputRenderer {
-    let style: OutputStyle
+    let style: OutputForm
     private let columns: [TableColumn]
     private let write: (String) -> Void
     private var listOpen = false
@@ -71,7 +95,7 @@ final class OutputRenderer {
     private var widths: [Int]?
 
     /// Creates a renderer; `columns` shape list tables, `write` receives the text (stdout by default).
-    init(style: OutputStyle, columns: [TableColumn] = [], write: @escaping (String) -> Void = OutputRenderer.stdout) {
+    init(style: OutputForm, columns: [TableColumn] = [], write: @escaping (String) -> Void = OutputRenderer.stdout) {
         self.style = style
         self.columns = columns
         self.write = write
@@ -89,7 +113,7 @@ final class OutputRenderer {
         switch style {
         case .json, .ndjson:
             write(JSONValue.object(object).compactString + "\n")
-        case .table:
+        case .table, .text:
             var pairs: [(String, String)] = []
             Self.flatten(.object(object), prefix: "", into: &pairs)
             let width = pairs.map(\.0.count).max() ?? 0
@@ -115,7 +139,7 @@ final class OutputRenderer {
                 text += JSONValue.object(item).compactString + "\n"
                 rowsWritten += 1
             }
-        case .table:
+        case .table, .text:
             let cells = items.map { item in columns.map { Self.cell(Self.value(at: $0.path, in: item)) } }
             if widths == nil {
                 widths = columns.indices.map { i in
@@ -137,7 +161,7 @@ final class OutputRenderer {
         switch style {
         case .json: write(listOpen && rowsWritten > 0 ? "\n]\n" : (listOpen ? "]\n" : "[]\n"))
         case .ndjson: break
-        case .table: if widths == nil { rows([]) }
+        case .table, .text: if widths == nil { rows([]) }
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
+import KB4EventsCore
 
 /// `kb4-events plan`: what `sync` (or, with `--from/--to`, `backfill`) would fetch and what it would cost.
 /// Makes no API call, takes no lock and writes nothing.
@@ -16,10 +17,10 @@ struct PlanCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var lake: LakeDaysOptions
-    @OptionGroup var window: SyncWindowOptions
+    @OptionGroup var window: DayRangeOptions
 
-    @Option(name: .long, help: "Pipeline file (YAML, version 1); flags override it.")
-    var pipeline: String?
+    @OptionGroup var pipelineFile: PipelineOption
+    var pipeline: String? { pipelineFile.pipeline }
 
     @Option(name: .long, help: "Format of the data files (a plan with another format than the lake's needs --force).")
     var format: OutputFormat?
@@ -60,7 +61,7 @@ struct PlanCommand: AsyncParsableCommand {
         overrides.dayFilter = dayFilter
         try await Self.plan(
             pipeline: pipeline, overrides: overrides, today: lake.today, request: request, eventsPerDay: eventsPerDay,
-            json: json || output.output == .json || (output.output == nil && isatty(STDOUT_FILENO) == 0))
+            json: json || output.json(whenPiped: true))
     }
 
     /// Prints the plan of `request` (also `sync --dry-run`).

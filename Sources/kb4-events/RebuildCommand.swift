@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KB4EventsPipeline
 import Logging
+import KB4EventsCore
 
 /// `kb4-events rebuild`: regenerate partitions from kept raw pages, no API calls.
 struct RebuildCommand: AsyncParsableCommand {
@@ -10,8 +11,8 @@ struct RebuildCommand: AsyncParsableCommand {
         abstract: "Regenerate partitions and the manifest from the raw pages kept with --keep-raw (no API calls).",
         discussion: "Switches the lake's format (every day must have raw pages) or repairs damaged partitions.")
 
-    @Option(name: .long, help: "Pipeline file (for output.dir, format and compression level).")
-    var pipeline: String?
+    @OptionGroup var pipelineFile: PipelineOption
+    var pipeline: String? { pipelineFile.pipeline }
 
     @Option(name: .long, help: "The lake: a directory or s3://bucket/prefix.")
     var out: String?

@@ -4,6 +4,7 @@ import KB4EventsAPI
 import KB4EventsPipeline
 import Dispatch
 import Synchronization
+import KB4EventsCore
 
 /// The options only `sync` and `backfill` have: metrics, a moved lake, and the summary's form.
 struct RunOptions: ParsableArguments {
@@ -20,15 +21,20 @@ struct RunOptions: ParsableArguments {
     var sourceChanged = false
 
     @Option(name: .long, help: "Summary on stdout: text (one line) or json (one object).")
-    var output: SummaryStyle = .text
+    var output: OutputForm?
+
+    func validate() throws { try OutputForm.check(output, offered: [.text, .json]) }
+
+    /// The summary's form: text unless JSON is asked for.
+    var summaryForm: OutputForm { OutputForm.chosen(output, human: .text, jsonWhenPiped: false) }
 
     /// Prints the run's summary on stdout: one line, or one JSON object for schedulers.
     func printSummary(_ summary: RunSummary, outcome: String, exitCode: Int32, error: (any Error)?) {
-        switch output {
-        case .text:
+        switch summaryForm {
+        case .text, .table:
             let suffix = outcome == "success" ? "" : outcome == "interrupted" ? " (interrupted)" : " (stopped early)"
             print(summary.line + suffix)
-        case .json:
+        case .json, .ndjson:
             var o = JSONObject()
             o.append("outcome", .string(outcome))
             o.append("exit_code", .number(String(exitCode)))
@@ -39,56 +45,19 @@ struct RunOptions: ParsableArguments {
     }
 }
 
-/// `--output` of `sync` and `backfill`.
-enum SummaryStyle: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-/// What an export run leaves for operators after it ends, success or failure: `_state/last_run.json` in the
-/// lake and, with `--metrics-file`, the Prometheus metrics. Failing to write either is a warning, never the
-/// run's outcome.
-struct RunReport {
-    let command: String
-    let runID: String
-    let startedAt: Double
-    let metricsFile: String?
-
+/// What an export run leaves for operators after it ends (`RunReport` in the library writes it); this prints its
+/// warnings.
+extension RunReport {
     func record(
         exitCode: Int32, summary: RunSummary?, error: (any Error)?, lake: LakeLayout?, recordVersion: RunRecord.Version,
         budget: CallBudget?
     ) async {
-        let now = Date().timeIntervalSince1970
-        var summary = summary ?? .empty
-        if summary.durationSeconds == 0 { summary.durationSeconds = now - startedAt }
-        // A run turned away by the lock did nothing to the lake; the run holding the lock records its own.
-        // A lake from a newer kb4-events is left as it is, its state files included.
-        let leaveLake = ["locked", "newer_version"].contains((error as? PipelineError)?.code ?? "")
-        // A local lake that was never created gets no record (the run did not reach it).
-        var isDirectory: ObjCBool = false
-        if let lake, !leaveLake,
-            lake.localRoot.map({ FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && isDirectory.boolValue })
-                ?? true
-        {
-            let record = RunRecord(
-                command: command, runID: runID, startedAt: iso(startedAt), finishedAt: iso(now),
-                exitCode: Int(exitCode),
-                error: error.map { "\($0)" }, summary: summary)
-            do { try await record.save(to: lake, replacing: recordVersion) } catch {
-                warn("cannot record the last run in \(lake.root)/\(LakeLayout.lastRunKey): \(error)")
-            }
-        }
-        if let metricsFile {
-            let metrics = RunMetrics(
-                summary: summary, exitCode: Int(exitCode), finishedAt: now,
-                lastSuccess: exitCode == 0 ? now : RunMetrics.previousLastSuccess(at: metricsFile),
-                callsLeftToday: budget?.remaining)
-            do { try metrics.write(to: metricsFile, tempTag: runID) } catch {
-                warn("cannot write the metrics file \(metricsFile): \(error)")
-            }
-        }
+        let warnings = await write(
+            exitCode: Int(exitCode), summary: summary, error: error, lake: lake, recordVersion: recordVersion,
+            budget: budget, now: Date().timeIntervalSince1970)
+        for warning in warnings { ExitStatus.printWarning(warning) }
     }
-
-    private func warn(_ text: String) { ExitStatus.printWarning(text) }
-
-    private func iso(_ t: Double) -> String { isoSeconds(t) }
 }
 
 /// A single progress line on stderr, redrawn in place (`\r`, clear to end of line), for runs at a terminal.

@@ -3,6 +3,7 @@ import KB4EventsAPI
 import KB4EventsPipeline
 import KB4EventsSimulator
 import Logging
+import KB4EventsCore
 
 /// What a command talks to: the real API with the operator's key, or an embedded simulator it started on
 /// loopback (pipeline `source: simulator`). Close it when done.
@@ -49,7 +50,7 @@ struct SourceSession {
         // Calls are counted per UTC day in the lake, shared by every run; exports leave a reserve for `api`.
         var budget: CallBudget?
         if resolved.lakeIsGiven {
-            let ledger = try await CallLedger.load(layout: resolved.export.lake, tempTag: RunID.make())
+            let ledger = try await CallLedger.load(layout: resolved.export.lake)
             ledger.startFlushing()
             budget = CallBudget(
                 limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, day: today, ledger: ledger)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
+import KB4EventsCore
 
 /// `kb4-events status`: the manifest and run records as an operator sees them. Reads only.
 struct StatusCommand: AsyncParsableCommand {
@@ -11,10 +12,10 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: "Exit 66 when there is no lake at the place given (no _manifest.json and no run recorded).")
 
     @OptionGroup var lake: LakeDaysOptions
-    @OptionGroup var window: SyncWindowOptions
+    @OptionGroup var window: DayRangeOptions
 
-    @Option(name: .long, help: "Pipeline file (YAML, version 1): its output, window and seats; flags override it.")
-    var pipeline: String?
+    @OptionGroup var pipelineFile: PipelineOption
+    var pipeline: String? { pipelineFile.pipeline }
 
     @Flag(name: .long, help: .hidden)
     var json = false
@@ -38,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
             let status = LakeStatus.make(
                 root: lake.root, manifest: manifest, start: settings.startDate, lookbackDays: settings.lookbackDays,
                 today: today, lastRun: lastRun, budget: try await PipelineFile.budget(resolved, today: today))
-            if json || output.output == .json {
+            if json || output.json(whenPiped: false) {
                 var o = status.json
                 if case .object(var object) = o {
                     object.append(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KB4EventsAPI
 import KB4EventsPipeline
+import KB4EventsCore
 
 /// `kb4-events verify`: re-reads every data file and checks it against the manifest.
 struct VerifyCommand: AsyncParsableCommand {
@@ -33,7 +34,7 @@ struct VerifyCommand: AsyncParsableCommand {
             for problem in report.problems {
                 repairs.append(await Self.repair(problem, layout: layout, manifest: manifest, target: target))
             }
-            if output.output == .json {
+            if output.json(whenPiped: false) {
                 var o = JSONObject()
                 o.append("files_checked", .number(String(report.filesChecked)))
                 o.append("rows", .number(String(report.rows)))
@@ -70,10 +71,10 @@ struct VerifyCommand: AsyncParsableCommand {
         if problem.kind == .extraFile {
             // A day the manifest does not record at all: a run stopped after putting it (the next sync or this
             // backfill records it). Beside a recorded day's file: a stray (another format, a copy) to remove.
-            if let day, manifest.windows[day] == nil, problem.path.split(separator: "/").last?.hasPrefix("part-") == true {
+            if let day, manifest.days[day] == nil, problem.path.split(separator: "/").last?.hasPrefix("part-") == true {
                 return "kb4-events backfill \(target) --from \(day) --to \(day)  (a run stopped before recording this day)"
             }
-            let remove = layout.localRoot == nil ? "aws s3 rm" : "rm"
+            let remove = layout.location.isLocal ? "rm" : "aws s3 rm"
             return "\(remove) \(layout.root)/\(problem.path)  (not in the manifest; check it first)"
         }
         guard let day else { return "kb4-events backfill \(target) --from D --to D --force" }

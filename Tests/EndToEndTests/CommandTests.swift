@@ -1,64 +1,22 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 /// Runs the built `kb4-events` binary and checks exit codes, output and the files it leaves.
 @Suite(.serialized) struct CommandTests {
-    static let root: String = {
-        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }()
+    static let root = BuiltBinary.root
+    typealias Result = CommandResult
 
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+    /// The built `kb4-events` (`BuiltBinary.path`).
+    static var binary: String { BuiltBinary.path }
 
-        /// stdout parsed as JSON.
-        func json() throws -> Any {
-            try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
-        }
-    }
-
-    /// The `kb4-events` built beside this test bundle (the same build, so never a stale one from another
-    /// configuration); else the usual build directories.
-    static var binary: String {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let beside = here.appendingPathComponent("kb4-events").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        for dir in [".build/debug", ".build/release"] {
-            let path = "\(root)/\(dir)/kb4-events"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return "\(root)/.build/debug/kb4-events"
-    }
-
+    /// Runs the built binary with this process's environment, less the API key, plus `env`.
     @discardableResult
     func run(_ args: [String], env: [String: String] = [:], cwd: String? = nil, executable: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable ?? Self.binary)
-        p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "KB4_EVENTS_API_KEY")
         for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        p.standardInput = FileHandle.nullDevice  // never a terminal
-        // stderr goes to a file so a chatty child can never block on a full pipe while stdout is being read.
-        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("kb4-stderr-\(UUID().uuidString)").path
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errPath) }
-        let out = Pipe()
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try err.close()
-        let e = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
-        return Result(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return try BuiltBinary.run(args, environment: environment, cwd: cwd, executable: executable)
     }
 
     func tempDir() throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 /// `kill -9` at random moments, two runs on one lake: the lake stays consistent and ends equal to an

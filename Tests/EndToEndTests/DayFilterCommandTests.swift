@@ -1,4 +1,5 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 /// The built binary against `kb4-events simulate --day-filter-offset`: a UTC-day export stops naming the offset

@@ -1,4 +1,5 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 /// `plan`, `status`, `verify`, `ddl` and `--metrics-file` through the built binary, on the demo pipeline's lake.

@@ -1,4 +1,5 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 /// What an operator meets (issue 12): network failures that name their cause, interrupted runs that leave a

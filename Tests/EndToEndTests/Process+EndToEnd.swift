@@ -1,4 +1,5 @@
 import Foundation
+import KB4EventsTestSupport
 
 extension Process {
     /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds, so a test never waits forever.

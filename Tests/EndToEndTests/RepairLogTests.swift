@@ -1,4 +1,5 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 /// `backfill --force` over a damaged file says it repaired the file, not that the day's content changed.

@@ -1,5 +1,5 @@
 import Testing
-
+@testable import KB4EventsCore
 @testable import KB4EventsAPI
 
 @Suite struct BaseURLTests {

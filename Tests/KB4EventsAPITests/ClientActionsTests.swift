@@ -4,6 +4,7 @@ import Logging
 import Testing
 
 @testable import KB4EventsAPI
+@testable import KB4EventsCore
 
 /// Each single action of `Client+Actions` against the simulator over loopback HTTP.
 @Suite(.serialized) struct ClientActionsTests {

@@ -4,6 +4,7 @@ import Logging
 import Testing
 
 @testable import KB4EventsAPI
+@testable import KB4EventsCore
 
 @Suite(.serialized) struct ClientTests {
     func withSimulator(

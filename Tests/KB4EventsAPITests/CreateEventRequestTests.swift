@@ -1,5 +1,5 @@
 import Testing
-
+@testable import KB4EventsCore
 @testable import KB4EventsAPI
 
 /// Validation and the JSON body of `POST /events`, without a network.

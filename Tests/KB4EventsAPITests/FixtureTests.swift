@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import KB4EventsAPI
+@testable import KB4EventsCore
 
 /// The recorded-shape responses in `fixtures/` decode as the client expects.
 @Suite struct FixtureTests {

@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsAPI
 
 @Suite struct PacerTests {

@@ -1,7 +1,9 @@
 import KB4EventsSimulator
 import Logging
 
+@testable import KB4EventsCore
 @testable import KB4EventsAPI
+import KB4EventsTestSupport
 
 /// Runs `body` with a simulator on loopback (key "k", no rate limit, today 2026-11-22) and an unpaced client
 /// with fast retries; the simulator is always stopped.
@@ -9,14 +11,8 @@ func withSimulatorClient(
     seed: UInt64, events: Int, days: Int, _ configure: (inout SimulatorConfiguration) -> Void = { _ in },
     _ body: (Simulator, Client) async throws -> Void
 ) async throws {
-    var config = SimulatorConfiguration()
-    config.seed = seed
-    config.events = events
-    config.days = days
-    config.today = "2026-11-22"
-    config.apiKey = "k"
-    config.requestsPerSecond = nil
-    configure(&config)
+    let config = SimulatorConfiguration.unpaced(
+        seed: seed, events: events, days: days, today: "2026-11-22", apiKey: "k", configure)
     let sim = Simulator(configuration: config)
     _ = try await sim.start(host: "127.0.0.1", port: 0)
     let client = Client(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsAPI
 import KB4EventsNet
 

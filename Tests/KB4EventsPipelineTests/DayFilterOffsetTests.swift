@@ -4,6 +4,7 @@ import KB4EventsSimulator
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 /// An API whose `occurred_date` filter is an account's local day (the simulator's filter at an offset): the tool
 /// names the offset when it is not set, and with it (or `auto`) exports exact UTC days at N + 1 API days.
@@ -25,7 +26,7 @@ import Testing
             return parseTimestampMillis(String(line[range.upperBound...].prefix(24)))
         }
         return filter.apiDays(for: days).reduce(0) { sum, api in
-            let window = filter.window(ofAPIDay: api)
+            let window = filter.range(ofAPIDay: api)
             let count = millis.filter { window.contains($0) }.count
             return sum + max(1, (count + 24) / 25)
         }
@@ -44,7 +45,7 @@ import Testing
                 #expect(error.message.contains("UTC\(name)"), "\(error.message)")
                 #expect(error.message.contains("day_filter_offset: \"\(name)\""), "\(error.message)")
             }
-            #expect(try Manifest.load(from: f.dir + "/_manifest.json")?.windows.isEmpty ?? true, "nothing recorded")
+            #expect(try Manifest.load(from: f.dir + "/_manifest.json")?.days.isEmpty ?? true, "nothing recorded")
         }
     }
 
@@ -59,7 +60,7 @@ import Testing
             let m = try f.manifest()
             #expect(m.dayFilterOffset == DayFilterOffset(minutes: offset), "recorded, so later runs keep it")
             for day in days {
-                #expect(m.windows[day]?.events == f.truth(day).count, "day \(day)")
+                #expect(m.days[day]?.events == f.truth(day).count, "day \(day)")
             }
             // N UTC days cost the pages of N + 1 API days, each fetched once.
             #expect(f.simulator.stats.totalRequests == expectedCalls(f, offset: offset, days: days))
@@ -74,7 +75,7 @@ import Testing
             f.dayFilter = .auto
             let again = try await f.runner().run(.sync(force: false))
             #expect(again.daysWritten == 1, "only the day with new events is rewritten")
-            #expect(try f.manifest().windows[late]?.events == f.truth(late).count)
+            #expect(try f.manifest().days[late]?.events == f.truth(late).count)
             if !auto { #expect(try f.lines(late) == f.truth(late)) }
         }
     }
@@ -95,7 +96,7 @@ import Testing
                 let error = try #require(e.error as? PipelineError)
                 #expect(error.category == .configuration && error.code == "day_filter_undecided", "\(error)")
             }
-            #expect(try Manifest.load(from: f.dir + "/_manifest.json")?.windows.isEmpty ?? true, "nothing recorded")
+            #expect(try Manifest.load(from: f.dir + "/_manifest.json")?.days.isEmpty ?? true, "nothing recorded")
         }
     }
 

@@ -3,6 +3,7 @@ import KB4EventsAPI
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 @Suite struct DayTransformerTests {
     let day = Day("2026-11-21")!

@@ -4,6 +4,7 @@ import KB4EventsSimulator
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 @Suite(.serialized) struct ExportPlanTests {
     func settings(_ f: LakeFixture) -> ExportSettings {
@@ -21,8 +22,8 @@ import Testing
                 manifest: try Manifest.load(from: f.dir + "/_manifest.json"),
                 today: f.today, budget: ExportPlan.Budget(limit: 30, reserve: 10, usedToday: 4), eventsPerDay: 250)
             let days = Day.range(f.firstDay, through: f.today.previous)
-            #expect(plan.windows.map(\.day) == days)
-            #expect(plan.windows.allSatisfy { $0.action == .fetch && $0.basis == .guess && $0.estimatedCalls == 4 })
+            #expect(plan.days.map(\.day) == days)
+            #expect(plan.days.allSatisfy { $0.action == .fetch && $0.basis == .guess && $0.estimatedCalls == 4 })
             #expect(plan.totalCalls == 4 * days.count)
             #expect(plan.budget.remaining == 16)
             // 20 calls: 16 left today, then 4 of the 20 a fresh day allows.
@@ -42,13 +43,13 @@ import Testing
                 budget: noBudget,
                 eventsPerDay: 100)
             let missing = Day.range(f.firstDay.adding(days: 2), through: yesterday.previous)
-            #expect(plan.windows.filter { $0.action == .fetch }.map(\.day) == missing)
+            #expect(plan.days.filter { $0.action == .fetch }.map(\.day) == missing)
             #expect(
-                plan.windows.filter { $0.action == .fetch }.allSatisfy { $0.basis == .guess && $0.estimatedCalls == 2 })
-            let recheck = try #require(plan.windows.first { $0.action == .recheck })
+                plan.days.filter { $0.action == .fetch }.allSatisfy { $0.basis == .guess && $0.estimatedCalls == 2 })
+            let recheck = try #require(plan.days.first { $0.action == .recheck })
             #expect(recheck.day == yesterday, "lookback 2: only yesterday is complete inside it")
             #expect(recheck.basis == .history)
-            #expect(recheck.estimatedCalls == manifest.windows[yesterday]!.apiCalls)
+            #expect(recheck.estimatedCalls == manifest.days[yesterday]!.apiCalls)
             #expect(plan.skipped == 2)
             #expect(plan.daysOfBudget == nil, "no seats: the budget is unknown")
             #expect(plan.json["budget"]?["remaining_today"] == .null)
@@ -63,14 +64,14 @@ import Testing
                 request: .backfill(from: f.firstDay, to: f.today.adding(days: 3), force: false), settings: settings(f),
                 manifest: manifest, today: f.today, budget: noBudget, eventsPerDay: 0)
             #expect(plain.clampedFrom == f.today.adding(days: 3))
-            #expect(plain.windows.first?.day == f.firstDay.next)
-            #expect(plain.windows.last?.day == f.today.previous)
+            #expect(plain.days.first?.day == f.firstDay.next)
+            #expect(plain.days.last?.day == f.today.previous)
             #expect(plain.skipped == 1)
             let forced = ExportPlan.make(
                 request: .backfill(from: f.firstDay, to: f.firstDay, force: true), settings: settings(f),
                 manifest: manifest, today: f.today, budget: noBudget, eventsPerDay: 0)
-            #expect(forced.windows.map(\.day) == [f.firstDay])
-            #expect(forced.windows[0].basis == .history)
+            #expect(forced.days.map(\.day) == [f.firstDay])
+            #expect(forced.days[0].basis == .history)
         }
     }
 
@@ -81,9 +82,9 @@ import Testing
     ])
     func daysOfBudget(total: Int, limit: Int, reserve: Int, used: Int, expected: Int?) {
         let plan = ExportPlan(
-            windows: total == 0
+            days: total == 0
                 ? []
-                : [ExportPlan.Window(day: Day("2026-11-01")!, action: .fetch, estimatedCalls: total, basis: .guess)],
+                : [ExportPlan.PlannedDay(day: Day("2026-11-01")!, action: .fetch, estimatedCalls: total, basis: .guess)],
             skipped: 0, today: Day("2026-11-22")!, clampedFrom: nil,
             budget: ExportPlan.Budget(limit: limit, reserve: reserve, usedToday: used), eventsPerDay: 100)
         #expect(plan.daysOfBudget == expected)
@@ -91,9 +92,9 @@ import Testing
 
     @Test func tableNamesEveryWindowAndTheBudget() {
         let plan = ExportPlan(
-            windows: [
-                ExportPlan.Window(day: Day("2026-11-20")!, action: .fetch, estimatedCalls: 3, basis: .guess),
-                ExportPlan.Window(day: Day("2026-11-21")!, action: .recheck, estimatedCalls: 7, basis: .history),
+            days: [
+                ExportPlan.PlannedDay(day: Day("2026-11-20")!, action: .fetch, estimatedCalls: 3, basis: .guess),
+                ExportPlan.PlannedDay(day: Day("2026-11-21")!, action: .recheck, estimatedCalls: 7, basis: .history),
             ], skipped: 4, today: Day("2026-11-22")!, clampedFrom: nil,
             budget: ExportPlan.Budget(limit: 2500, reserve: 10, usedToday: 5), eventsPerDay: 150)
         let table = plan.table

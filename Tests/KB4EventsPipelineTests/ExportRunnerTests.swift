@@ -5,6 +5,8 @@ import Logging
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
+import KB4EventsTestSupport
 
 /// A simulator on loopback plus a fresh lake directory, for integration tests.
 final class LakeFixture {
@@ -23,14 +25,8 @@ final class LakeFixture {
 
     init(events: Int = 400, days: Int = 6, today: String = "2026-11-22", seed: UInt64 = 3,
          configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws {
-        var config = SimulatorConfiguration()
-        config.seed = seed
-        config.events = events
-        config.days = days
-        config.today = today
-        config.apiKey = "test-key"
-        config.requestsPerSecond = nil
-        configure(&config)
+        let config = SimulatorConfiguration.unpaced(
+            seed: seed, events: events, days: days, today: today, apiKey: "test-key", configure)
         simulator = Simulator(configuration: config)
         _ = try await simulator.start(host: "127.0.0.1", port: 0)
         self.today = Day(today)!
@@ -99,7 +95,7 @@ final class LakeFixture {
         simulator.truthLines().filter { $0.contains("\"occurred_date\":\"\(day)T") }
     }
 
-    func sha(_ day: Day) throws -> String { try manifest().windows[day]!.files[0].sha256 }
+    func sha(_ day: Day) throws -> String { try manifest().days[day]!.files[0].sha256 }
 }
 
 /// A thread-safe call counter for client gates in tests.
@@ -120,11 +116,11 @@ final class Counter: @unchecked Sendable {
             let summary = try await f.runner().run(.sync(force: false))
             let m = try f.manifest()
             let days = Day.range(f.firstDay, through: f.today.previous)
-            #expect(Set(m.windows.keys) == Set(days))
+            #expect(Set(m.days.keys) == Set(days))
             #expect(summary.daysWritten == days.count)
             for day in days {
                 #expect(try f.lines(day) == f.truth(day), "day \(day) equals the simulator's truth, byte for byte")
-                #expect(m.windows[day]!.events == f.truth(day).count)
+                #expect(m.days[day]!.events == f.truth(day).count)
                 #expect(FileManager.default.fileExists(atPath: f.dir + "/events/dt=\(day)/_SUCCESS"))
             }
             #expect(!f.truth(f.today).isEmpty, "the API has events on today…")
@@ -145,9 +141,9 @@ final class Counter: @unchecked Sendable {
             let after = try f.manifest()
             #expect(summary.daysWritten == 0)
             #expect(summary.daysUnchanged == f.lookback)
-            for (day, w) in before.windows {
-                #expect(after.windows[day]!.files == w.files)
-                #expect(after.windows[day]!.revision == 1)
+            for (day, w) in before.days {
+                #expect(after.days[day]!.files == w.files)
+                #expect(after.days[day]!.revision == 1)
             }
         }
     }
@@ -158,7 +154,7 @@ final class Counter: @unchecked Sendable {
             let day = f.today.previous.previous
             let id = f.simulator.insertEvent(occurredAt: "\(day)T12:00:00.000Z", description: "backdated, inserted later")
             let summary = try await f.runner().run(.sync(force: false))
-            let w = try #require(try f.manifest().windows[day])
+            let w = try #require(try f.manifest().days[day])
             #expect(w.revision == 2)
             #expect(summary.revised == [day])
             #expect(try f.lines(day) == f.truth(day))
@@ -178,7 +174,7 @@ final class Counter: @unchecked Sendable {
             f.simulator.setPageDrift(false)
             _ = try await f.runner(start: day).run(.sync(force: false))
             #expect(try f.lines(day) == f.truth(day))
-            #expect(try f.manifest().windows[day]!.duplicatesDropped >= 0)
+            #expect(try f.manifest().days[day]!.duplicatesDropped >= 0)
         }
     }
 
@@ -191,7 +187,7 @@ final class Counter: @unchecked Sendable {
             let summary = try await f.runner(start: day).run(.sync(force: false))
             #expect(summary.daysWritten == 1)
             #expect(try f.lines(day) == f.truth(day), "sorted by (occurred_date, id) although served newest first")
-            let calls = try f.manifest().windows[day]!.apiCalls
+            let calls = try f.manifest().days[day]!.apiCalls
             #expect(calls == (f.truth(day).count + 19) / 20, "the fallback re-reads staged pages, not the API")
         }
     }
@@ -235,7 +231,7 @@ final class Counter: @unchecked Sendable {
             _ = try await f.runner(start: day, client: client).run(.sync(force: false))
             for d in [day, day.next] {
                 #expect(try f.lines(d) == f.truth(d), "day \(d) equals the truth")
-                #expect(try f.manifest().windows[d]!.duplicatesDropped == 0, "the recorded copy is the id-ordered one")
+                #expect(try f.manifest().days[d]!.duplicatesDropped == 0, "the recorded copy is the id-ordered one")
             }
             let pages = (f.truth(day).count + 9) / 10 + (f.truth(day.next).count + 9) / 10
             #expect(client.stats.calls > pages, "the shuffled day was fetched more than once")
@@ -265,7 +261,7 @@ final class Counter: @unchecked Sendable {
             #expect(text.hasPrefix(
                 "id,account_id,occurred_date,event_type__id,event_type__name,event_type__description,user__id,user__email,user__archived,external_id,source,description,risk__level,risk__factor,risk__decay_mode,risk__expire_date,metadata,_extra\n"
             ))
-            #expect(try f.manifest().windows[day]!.files[0].rows == f.truth(day).count)
+            #expect(try f.manifest().days[day]!.files[0].rows == f.truth(day).count)
         }
     }
 
@@ -312,7 +308,7 @@ final class Counter: @unchecked Sendable {
             #expect(summary.daysWritten == 3 && summary.daysUnchanged == 0, "\(summary.line)")
             let after = try files()
             #expect(after.count == 5 && after.allSatisfy { $0.hasSuffix(".csv.gz") }, "\(after)")
-            #expect(try f.manifest().windows.values.allSatisfy { $0.files[0].path.hasSuffix(".csv.gz") })
+            #expect(try f.manifest().days.values.allSatisfy { $0.files[0].path.hasSuffix(".csv.gz") })
         }
     }
 
@@ -336,9 +332,9 @@ final class Counter: @unchecked Sendable {
             let summary = try await f.runner().run(.sync(force: false))
             #expect(summary.daysWritten == 0 && summary.daysUnchanged == f.lookback)
             let after = try f.manifest()
-            for (day, window) in after.windows {
+            for (day, window) in after.days {
                 #expect(window.revision == 1, "day \(day)")
-                #expect(window.files == before.windows[day]!.files, "the file is left as it was")
+                #expect(window.files == before.days[day]!.files, "the file is left as it was")
             }
         }
     }

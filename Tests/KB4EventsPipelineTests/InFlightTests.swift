@@ -4,6 +4,7 @@ import KB4EventsSimulator
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 /// Requests in flight (`PageFetcher`): with slow answers a run keeps several requests waiting at once, and the lake
 /// is the same, byte for byte, as one fetched a page at a time; faults, stops and reshuffling APIs still give an
@@ -56,7 +57,7 @@ import Testing
             #expect(summary.apiCalls == stats.totalRequests)
             #expect(try files(f) == reference, "byte-identical to the run that fetched a page at a time")
             for day in Day.range(f.firstDay, through: f.today.previous) {
-                #expect(try f.manifest().windows[day]!.events == f.truth(day).count)
+                #expect(try f.manifest().days[day]!.events == f.truth(day).count)
             }
         }
     }
@@ -107,14 +108,14 @@ import Testing
             let failure = try #require(stopped)
             #expect((failure.error as? PipelineError)?.category == .temporary, "\(failure.error)")
             let m = try f.manifest()
-            #expect(!m.windows.isEmpty && m.windows.count < 5, "some days complete, not all: \(m.windows.keys.sorted())")
-            for (day, window) in m.windows {
+            #expect(!m.days.isEmpty && m.days.count < 5, "some days complete, not all: \(m.days.keys.sorted())")
+            for (day, window) in m.days {
                 #expect(try f.lines(day) == f.truth(day), "a recorded day is whole: \(day)")
                 #expect(window.events == f.truth(day).count)
             }
             // No partial day: every partition on disk is one the manifest records.
             let partitions = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/events")
-            #expect(Set(partitions) == Set(m.windows.keys.map { "dt=\($0)" }))
+            #expect(Set(partitions) == Set(m.days.keys.map { "dt=\($0)" }))
             // Every request that reached the server went through the gate (the ledger's count).
             #expect(client.stats.calls == sent.next() - 1)
             #expect(client.stats.calls >= f.simulator.stats.totalRequests)
@@ -140,10 +141,10 @@ import Testing
             let failure = try #require(stopped)
             #expect((failure.error as? PipelineError)?.category == .unavailable, "\(failure.error)")
             let m = try f.manifest()
-            #expect(!m.windows.isEmpty && m.windows.count < 5, "\(m.windows.keys.sorted())")
-            for day in m.windows.keys { #expect(try f.lines(day) == f.truth(day), "day \(day)") }
+            #expect(!m.days.isEmpty && m.days.count < 5, "\(m.days.keys.sorted())")
+            for day in m.days.keys { #expect(try f.lines(day) == f.truth(day), "day \(day)") }
             let partitions = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/events")
-            #expect(Set(partitions) == Set(m.windows.keys.map { "dt=\($0)" }), "no partial day")
+            #expect(Set(partitions) == Set(m.days.keys.map { "dt=\($0)" }), "no partial day")
             #expect(client.stats.calls == sent.next() - 1, "every request that left is counted")
         }
     }

@@ -4,6 +4,7 @@ import KB4EventsSimulator
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 @Suite(.serialized) struct LakeStatusTests {
     @Test func partialLakeShowsGapsLookbackRevisionsAndTheLastRun() async throws {
@@ -12,7 +13,7 @@ import Testing
             _ = try await f.runner().run(.backfill(from: f.firstDay, to: f.firstDay, force: false))
             _ = try await f.runner().run(.backfill(from: yesterday.previous, to: yesterday, force: false))
             var manifest = try f.manifest()
-            manifest.windows[yesterday]!.revision = 2
+            manifest.days[yesterday]!.revision = 2
             var summary = RunSummary.empty
             summary.events = 7
             summary.apiCalls = 3

@@ -2,6 +2,7 @@ import Foundation
 import KB4EventsAPI
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsPipeline
 
 /// The lake written through its `ObjectStore`: scratch outside the lake, "unchanged" from the manifest and a
@@ -13,7 +14,7 @@ import Testing
             _ = try await f.runner().run(.sync(force: false))
             #expect(!FileManager.default.fileExists(atPath: f.dir + "/.kb4-work"), "scratch removed after the run")
             let store = LocalDirectoryStore(root: f.dir)
-            for (day, window) in try f.manifest().windows {
+            for (day, window) in try f.manifest().days {
                 let head = try #require(try await store.head(window.files[0].path))
                 #expect(window.files[0].etag == head.etag, "day \(day)")
                 #expect(try await store.head("_raw/dt=\(day)/page-00001.json.gz") != nil, "raw pages promoted")

@@ -3,6 +3,7 @@ import KB4EventsAPI
 import KB4EventsSimulator
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsPipeline
 
 @Suite(.serialized) struct LakeVerifierTests {

@@ -3,17 +3,18 @@ import KB4EventsAPI
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 @Suite struct ManifestTests {
     func sample() -> Manifest {
         var m = Manifest(format: .csv, baseURL: "https://api.events.knowbe4.com")
-        m.windows[Day("2026-11-21")!] = Manifest.Window(
+        m.days[Day("2026-11-21")!] = Manifest.DayRecord(
             events: 3, revision: 2,
             files: [.init(path: "events/dt=2026-11-21/part-00000.csv.gz", bytes: 120, sha256: "ab", rows: 3)],
             apiCalls: 1, duplicatesDropped: 1, firstOccurred: "2026-11-21T00:00:00.000Z",
             lastOccurred: "2026-11-21T23:59:59.999Z", completedAt: "2026-11-22T02:00:00Z",
             checkedAt: "2026-11-22T02:00:00Z", runID: "r1", toolVersion: "0.1.0")
-        m.windows[Day("2026-11-20")!] = Manifest.Window(
+        m.days[Day("2026-11-20")!] = Manifest.DayRecord(
             events: 0, revision: 1, files: [.init(path: "events/dt=2026-11-20/part-00000.csv.gz", bytes: 20, sha256: "cd", rows: 0)],
             apiCalls: 1, duplicatesDropped: 0, firstOccurred: nil, lastOccurred: nil, completedAt: "x", checkedAt: "x",
             runID: "r1", toolVersion: "0.1.0")
@@ -74,7 +75,7 @@ import Testing
     @Test func readsALakeWrittenByAnOlderRelease() throws {
         let m = try Manifest(json: try JSONParser.parse(Array(Self.writtenBy010.utf8)))
         #expect(m.format == .ndjson && m.baseURL == "https://api.events.knowbe4.com")
-        let w = try #require(m.windows[Day("2026-11-21")!])
+        let w = try #require(m.days[Day("2026-11-21")!])
         #expect(w.events == 2 && w.revision == 1 && w.files.first?.rows == 2 && w.toolVersion == "0.1.0")
         #expect(w.extra.keys.isEmpty, "every field of 0.1.0 is known")
         #expect(m.json.compactString.contains(#""version":\#(Manifest.currentVersion)"#))

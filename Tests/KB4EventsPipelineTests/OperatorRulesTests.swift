@@ -2,6 +2,7 @@ import KB4EventsAPI
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 /// The small rules behind issue 12: suggestions, outcomes, the lake's source, the summary's wording.
 @Suite struct OperatorRulesTests {
@@ -37,7 +38,7 @@ import Testing
             toolVersion: "t")
         // An empty lake takes any source.
         try settings.checkSource(against: manifest)
-        manifest.windows[Day("2026-11-20")!] = Manifest.Window(
+        manifest.days[Day("2026-11-20")!] = Manifest.DayRecord(
             events: 0, revision: 1, files: [], apiCalls: 1, duplicatesDropped: 0, firstOccurred: nil,
             lastOccurred: nil, completedAt: "2026-11-21T02:00:00Z", checkedAt: "2026-11-21T02:00:00Z", runID: "r",
             toolVersion: "t")

@@ -1,6 +1,7 @@
 import KB4EventsAPI
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsPipeline
 
 @Suite struct PipelineConfigurationTests {

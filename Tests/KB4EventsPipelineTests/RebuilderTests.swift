@@ -4,6 +4,7 @@ import KB4EventsSimulator
 import Logging
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsPipeline
 
 @Suite(.serialized) struct RebuilderTests {
@@ -29,10 +30,10 @@ import Testing
             _ = try await f.runner().run(.sync(force: false))
             let calls = f.simulator.stats.totalRequests
             let summary = try await rebuilder(f, format: .csv).run(from: nil, to: nil)
-            #expect(try summary.daysWritten == f.manifest().windows.count)
+            #expect(try summary.daysWritten == f.manifest().days.count)
             #expect(f.simulator.stats.totalRequests == calls, "no API call")
             #expect(try f.manifest().format == .csv)
-            #expect(try f.manifest().windows.values.allSatisfy { $0.revision == 2 && $0.apiCalls > 0 })
+            #expect(try f.manifest().days.values.allSatisfy { $0.revision == 2 && $0.apiCalls > 0 })
 
             // A fresh CSV export of the same API data, into another lake.
             let fresh = try await LakeFixture(events: 500, days: 5, configure: { $0.maxPerPage = 30 })
@@ -55,9 +56,9 @@ import Testing
             let summary = try await rebuilder(f, format: .ndjson).run(from: day, to: day)
             #expect(summary.daysWritten == 1)
             #expect(try f.lines(day) == f.truth(day))
-            #expect(try f.manifest().windows[day]!.revision == 2, "the file changed back, so it is a new revision")
+            #expect(try f.manifest().days[day]!.revision == 2, "the file changed back, so it is a new revision")
             let again = try await rebuilder(f, format: .ndjson).run(from: nil, to: nil)
-            #expect(try again.daysUnchanged == f.manifest().windows.count && again.daysWritten == 0)
+            #expect(try again.daysUnchanged == f.manifest().days.count && again.daysWritten == 0)
         }
     }
 

@@ -4,6 +4,7 @@ import KB4EventsSimulator
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 /// One test per fault class against the simulator over loopback, each ending with the lake equal to the
 /// truth or with the documented error and an intact lake.
@@ -41,7 +42,7 @@ import Testing
 
     @Test func retryAfterIsHonoured() async throws {
         try await LakeFixture.with(events: 100, days: 2, configure: {
-            $0.requestsPerSecond = 2
+            $0.requestsPerSecond = 1
             $0.retryAfterSeconds = 1
             $0.maxPerPage = 10
         }) { f in
@@ -75,19 +76,19 @@ import Testing
             let stopped = await failure { _ = try await f.runner().run(.backfill(from: from, to: to, force: false)) }
             #expect(stopped?.category == .temporary)
             #expect(stopped?.message.contains("run again after") == true)
-            let done = try f.manifest().windows
+            let done = try f.manifest().days
             #expect(done.count >= 1 && done.count < 5, "some days completed before the quota ran out")
             for day in done.keys { #expect(try f.lines(day) == f.truth(day)) }
 
             f.simulator.setToday(f.today.next.description)
             var resumed = RunSummary()
-            for _ in 0..<3 where (try? f.manifest().windows.count) != 5 {
+            for _ in 0..<3 where (try? f.manifest().days.count) != 5 {
                 _ = await failure {
                     resumed = try await f.runner(today: f.today.next).run(.backfill(from: from, to: to, force: false))
                 }
                 f.simulator.setToday(f.today.adding(days: 2).description)
             }
-            #expect(try f.manifest().windows.count == 5, "resumed: \(resumed.line)")
+            #expect(try f.manifest().days.count == 5, "resumed: \(resumed.line)")
             try expectLakeEqualsTruth(f, days: Day.range(from, through: to))
         }
     }
@@ -147,14 +148,14 @@ import Testing
 
     @Test func theDailyBudgetStopsBeforeSpendingPastIt() async throws {
         try await LakeFixture.with(events: 300, days: 6, configure: { $0.maxPerPage = 20 }) { f in
-            let ledger = try await CallLedger.load(layout: LakeLayout(root: f.dir), tempTag: "t")
+            let ledger = try await CallLedger.load(layout: LakeLayout(root: f.dir))
             let budget = CallBudget(limit: 6, reserve: 2, day: f.today, ledger: ledger)
             let e = await failure {
                 _ = try await f.runner(client: try f.client(gate: budget.gate(useReserve: false))).run(.sync(force: false))
             }
             #expect(e?.category == .temporary)
             #expect(ledger.used(on: f.today) == 4, "stopped at the budget less the reserve")
-            let reread = try await CallLedger.load(layout: LakeLayout(root: f.dir), tempTag: "u")
+            let reread = try await CallLedger.load(layout: LakeLayout(root: f.dir))
             #expect(reread.used(on: f.today) == 4, "persisted for the next run of the day")
             let before = f.simulator.stats.totalRequests
             let again = await failure {
@@ -170,7 +171,7 @@ import Testing
 
     @Test func aLockedLakeIsTemporary() async throws {
         try await LakeFixture.with(events: 50, days: 2) { f in
-            let lock = try LakeLock(layout: LakeLayout(root: f.dir))
+            let lock = try DirectoryLock(directory: f.dir)
             let e = await failure { _ = try await f.runner().run(.sync(force: false)) }
             #expect(e?.category == .temporary)
             #expect(e?.message.contains("pid \(ProcessInfo.processInfo.processIdentifier)") == true)
@@ -190,8 +191,8 @@ import Testing
             #expect(e?.message.contains("dt=\(f.today.previous)") == true, "names the path")
             #expect(try f.lines(start) == f.truth(start), "earlier day intact")
             let after = try f.manifest()
-            #expect(after.windows[f.today.previous] == nil)
-            #expect(after.windows[start] != nil)
+            #expect(after.days[f.today.previous] == nil)
+            #expect(after.days[start] != nil)
             _ = manifest
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsPipeline
 
 struct RunMetricsTests {
@@ -71,11 +72,11 @@ struct RunMetricsTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/kb4_events.prom"
         try RunMetrics(summary: summary(), exitCode: 0, finishedAt: 1000, lastSuccess: 1000, callsLeftToday: nil)
-            .write(to: path, tempTag: "t1")
+            .write(to: path)
         let previous = RunMetrics.previousLastSuccess(at: path)
         #expect(previous == 1000)
         try RunMetrics(summary: .empty, exitCode: 75, finishedAt: 2000, lastSuccess: previous, callsLeftToday: nil)
-            .write(to: path, tempTag: "t2")
+            .write(to: path)
         let samples = try parse(try String(contentsOfFile: path, encoding: .utf8))
         #expect(samples["kb4_events_last_success_timestamp_seconds"] == 1000)
         #expect(samples["kb4_events_last_run_timestamp_seconds"] == 2000)

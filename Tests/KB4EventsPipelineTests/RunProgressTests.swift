@@ -1,6 +1,6 @@
 import Testing
-
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 struct RunProgressTests {
     @Test func lineShowsDaysEventsCallsRateAndETA() {

@@ -2,6 +2,7 @@ import Foundation
 import KB4EventsAPI
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsPipeline
 
 struct RunRecordTests {

@@ -2,6 +2,7 @@ import KB4EventsAPI
 import Testing
 
 @testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 struct TableDefinitionTests {
     @Test func csvColumnsFollowTheContract() {

@@ -1,6 +1,8 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsS3
 
 @Suite struct S3EndpointTests {

@@ -1,4 +1,6 @@
+import KB4EventsCore
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 /// The built `kb4-events` binary with its lake in S3 (moto in server mode, every request's signature checked): the
@@ -10,22 +12,7 @@ import Testing
     /// The simulator's last day is yesterday of this date; fixed so both lakes of a test hold the same days.
     static let today = "2026-11-20"
 
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var json: [String: Any] {
-            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:]
-        }
-    }
-
-    /// The `kb4-events` built beside this test bundle, else the usual build directories.
-    static var binary: String {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let beside = here.appendingPathComponent("kb4-events").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return PythonTools.repository + "/.build/debug/kb4-events"
-    }
+    typealias Result = CommandResult
 
     /// The environment of a run: moto's user (or `secret`), no other AWS setting of this machine, no instance metadata.
     static func environment(_ server: Moto.Server, secret: String? = nil, home: String) -> [String: String] {
@@ -37,34 +24,17 @@ import Testing
         return env
     }
 
-    /// Starts the binary; stderr goes to a file (read by `finish`).
-    static func start(_ args: [String], env: [String: String]) throws -> (Process, Pipe, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.environment = env
-        p.standardInput = FileHandle.nullDevice
-        let errPath = NSTemporaryDirectory() + "kb4-s3-stderr-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        try p.run()
-        return (p, out, errPath)
+    /// Starts the built binary with exactly `env` (`finish` collects it).
+    static func start(_ args: [String], env: [String: String]) throws -> BuiltBinary.Running {
+        try BuiltBinary.start(args, environment: env)
     }
 
-    static func finish(_ started: (Process, Pipe, String)) -> Result {
-        let (p, out, errPath) = started
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let e = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
-        try? FileManager.default.removeItem(atPath: errPath)
-        return Result(
-            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    static func finish(_ running: BuiltBinary.Running) -> Result { BuiltBinary.finish(running) }
 
     @discardableResult
-    static func kb4(_ args: [String], env: [String: String]) throws -> Result { finish(try start(args, env: env)) }
+    static func kb4(_ args: [String], env: [String: String]) throws -> Result {
+        try BuiltBinary.run(args, environment: env)
+    }
 
     /// A lake in S3 and its twin on disk, fed by the same embedded simulator.
     struct Lakes {
@@ -207,8 +177,8 @@ import Testing
         #expect(verify.stdout.contains("verified 7 files, 0 problems"))
         let status = try Self.kb4(["status", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
         #expect(status.status == 0, "\(status.stderr)")
-        #expect(status.json["lake"] as? String == lakes.url)
-        #expect(((status.json["last_run"] as? [String: Any])?["outcome"] as? String) == "success")
+        #expect(status.object["lake"] as? String == lakes.url)
+        #expect(((status.object["last_run"] as? [String: Any])?["outcome"] as? String) == "success")
         let plan = try Self.kb4(["plan", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
         #expect(plan.status == 0, "\(plan.stderr)")
         let ddl = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "athena"], env: lakes.env)
@@ -221,8 +191,8 @@ import Testing
         let again = try Self.kb4(
             ["sync", "--pipeline", pipeline, "--today", today, "--quiet", "--output", "json"], env: lakes.env)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.json["days_written"] as? Int == 0)
-        #expect(again.json["days_unchanged"] as? Int == 2)
+        #expect(again.object["days_written"] as? Int == 0)
+        #expect(again.object["days_unchanged"] as? Int == 2)
         let after = try lakes.objects()
         for (key, object) in before where !key.hasPrefix("_") {
             #expect(after[key]?.mtime == object.mtime && after[key]?.sha256 == object.sha256, "\(key) untouched")
@@ -304,12 +274,12 @@ import Testing
         }
         let status = try Self.kb4(["status", "--pipeline", pipeline, "--today", Self.today], env: lakes.env)
         let second = try Self.kb4(args, env: lakes.env)
-        #expect(first.0.isRunning, "the first run outlived the second (else this test proves nothing)")
+        #expect(first.process.isRunning, "the first run outlived the second (else this test proves nothing)")
         let firstResult = Self.finish(first)
         #expect(firstResult.status == 0, "\(firstResult.stderr)")
         #expect(second.status == 75, "\(second.stderr)")
-        #expect(second.stderr.contains("pid \(first.0.processIdentifier) on "), "\(second.stderr)")
-        #expect(status.stdout.contains("run in progress: pid \(first.0.processIdentifier) on "), "\(status.stdout)")
+        #expect(second.stderr.contains("pid \(first.process.processIdentifier) on "), "\(second.stderr)")
+        #expect(status.stdout.contains("run in progress: pid \(first.process.processIdentifier) on "), "\(status.stdout)")
         #expect(try lakes.objects()[".kb4-events.lock"] == nil, "released at the end")
 
         // A lease another machine holds (not expired) stops a run; once expired it is taken over.
@@ -343,7 +313,7 @@ import Testing
             written = ((try? lakes.objects()) ?? [:]).keys.filter { $0.hasSuffix(".gz") }.count
             if written < 3 { try await Task.sleep(for: .milliseconds(50)) }
         }
-        kill(run.0.processIdentifier, SIGKILL)
+        kill(run.process.processIdentifier, SIGKILL)
         let killed = Self.finish(run)
         #expect(killed.status == 9 || killed.status == SIGKILL, "killed, not finished (\(killed.status))")
         #expect(written >= 3)
@@ -357,7 +327,7 @@ import Testing
         _ = try lakes.reader(["put", ".kb4-events.lock"], input: Array(elsewhere.utf8))
         let early = try Self.kb4(args, env: lakes.env)
         #expect(early.status == 75)
-        #expect(early.stderr.contains("pid \(run.0.processIdentifier) on worker-elsewhere"), "\(early.stderr)")
+        #expect(early.stderr.contains("pid \(run.process.processIdentifier) on worker-elsewhere"), "\(early.stderr)")
         // … but it is this machine's, and its process is gone: the next run takes it over at once and finishes the
         // lake exactly.
         _ = try lakes.reader(["put", ".kb4-events.lock"], input: Array(lease.utf8))
@@ -379,7 +349,7 @@ import Testing
         while Date() < deadline, ((try? lakes.objects()) ?? [:]).keys.filter({ $0.hasSuffix(".gz") }).count < 2 {
             try await Task.sleep(for: .milliseconds(50))
         }
-        kill(run.0.processIdentifier, signal)
+        kill(run.process.processIdentifier, signal)
         let stopped = Self.finish(run)
         #expect(stopped.status == 128 + signal, "\(stopped.status): \(stopped.stderr.suffix(2000))")
         let objects = try lakes.objects()
@@ -457,9 +427,14 @@ import Testing
         env["AWS_REGION"] = "us-east-1"
         let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet", "--output", "json"], env: env)
         #expect(sync.status == 0, "\(sync.stderr)")
-        #expect(sync.json["days_written"] as? Int == 7)
+        #expect(sync.object["days_written"] as? Int == 7)
         let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: env)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("verified 7 files, 0 problems"))
     }
+}
+
+extension CommandResult {
+    /// stdout as a JSON object (empty when it is not one).
+    var object: [String: Any] { (try? json()) as? [String: Any] ?? [:] }
 }

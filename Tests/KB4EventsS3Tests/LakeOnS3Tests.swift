@@ -5,6 +5,8 @@ import KB4EventsSimulator
 import Logging
 import Synchronization
 import Testing
+import KB4EventsCore
+import KB4EventsTestSupport
 
 /// Counts the requests a run makes to its store (the issue's "requests per day to the store").
 final class CountingStore: ObjectStore {
@@ -103,14 +105,9 @@ final class FailingStore: ObjectStore {
         var keepRaw = false
 
         init(events: Int = 150, days: Int = 6) async throws {
-            var config = SimulatorConfiguration()
-            config.seed = 11
-            config.events = events
-            config.days = days
-            config.today = LakeOnS3Tests.today.description
-            config.apiKey = "test-key"
-            config.requestsPerSecond = nil
-            config.processingDelay = .zero
+            let config = SimulatorConfiguration.unpaced(
+                seed: 11, events: events, days: days, today: LakeOnS3Tests.today.description, apiKey: "test-key"
+            ) { $0.processingDelay = .zero }
             simulator = Simulator(configuration: config)
             _ = try await simulator.start(host: "127.0.0.1", port: 0)
             server = try await Moto.main.server()
@@ -168,8 +165,8 @@ final class FailingStore: ObjectStore {
     @Test func twoLedgersOnOneLakeLoseNoCall() async throws {
         try await Fixture.with { f in
             let day = LakeOnS3Tests.today
-            let a = try await CallLedger.load(layout: f.s3Lake, tempTag: "a")
-            let b = try await CallLedger.load(layout: f.s3Lake, tempTag: "b")
+            let a = try await CallLedger.load(layout: f.s3Lake)
+            let b = try await CallLedger.load(layout: f.s3Lake)
             for _ in 0..<5 { _ = try a.record(on: day) }
             for _ in 0..<3 { _ = try b.record(on: day) }
             _ = try b.record(on: day.previous)
@@ -179,7 +176,7 @@ final class FailingStore: ObjectStore {
             #expect(b.used(on: day) == 8 && b.used(on: day.previous) == 1)
             for _ in 0..<2 { _ = try a.record(on: day) }
             try await a.close()  // loses the swap to b's write
-            let reread = try await CallLedger.load(layout: f.s3Lake, tempTag: "c")
+            let reread = try await CallLedger.load(layout: f.s3Lake)
             #expect(reread.used(on: day) == 10 && reread.used(on: day.previous) == 1)
             let puts = f.store.snapshot["put"] ?? 0
             try await reread.close()
@@ -196,11 +193,11 @@ final class FailingStore: ObjectStore {
             let summary = try await f.runner(f.s3Lake).run(.sync(force: false))
             let requests = f.store.snapshot
             let local = try #require(try Manifest.load(from: f.local + "/_manifest.json"))
-            #expect(summary.daysWritten == local.windows.count && local.windows.count == 5)
+            #expect(summary.daysWritten == local.days.count && local.days.count == 5)
             let remote = try #require(try await Manifest.load(from: f.store)).manifest
-            #expect(remote.windows.count == 5 && remote.format == format)
-            for (day, window) in local.windows {
-                let mine = try #require(remote.windows[day])
+            #expect(remote.days.count == 5 && remote.format == format)
+            for (day, window) in local.days {
+                let mine = try #require(remote.days[day])
                 #expect(mine.events == window.events && mine.files.count == 1, "day \(day)")
                 #expect(mine.files[0].sha256 == window.files[0].sha256, "same bytes as on disk: day \(day)")
                 #expect(mine.files[0].path == window.files[0].path)
@@ -241,7 +238,7 @@ final class FailingStore: ObjectStore {
             for object in try await f.store.list(prefix: "events/") {
                 reference[object.key] = try #require(try await f.store.get(object.key)).bytes
             }
-            let expectedDays = try #require(try await Manifest.load(from: f.store)).manifest.windows.keys.sorted()
+            let expectedDays = try #require(try await Manifest.load(from: f.store)).manifest.days.keys.sorted()
             let environment = Fixture.environment(f.server)
             for failAt in [2, 4] {
                 let url = "s3://kb4-lake/\(uniquePrefix("stopped"))"
@@ -260,7 +257,7 @@ final class FailingStore: ObjectStore {
                     found[object.key] = try #require(try await store.get(object.key)).bytes
                 }
                 #expect(found == reference, "stopped at put \(failAt): same keys and bytes")
-                #expect(try await Manifest.load(from: store)?.manifest.windows.keys.sorted() == expectedDays)
+                #expect(try await Manifest.load(from: store)?.manifest.days.keys.sorted() == expectedDays)
                 #expect(try await store.head(LakeLease.key) == nil)
             }
         }
@@ -279,7 +276,7 @@ final class FailingStore: ObjectStore {
                 _ = try await f.runner(failing).run(.sync(force: false))
                 Issue.record("the third raw page's put did not stop the run")
             } catch {}
-            let recorded = try await Manifest.load(from: store)?.manifest.windows.keys.sorted() ?? []
+            let recorded = try await Manifest.load(from: store)?.manifest.days.keys.sorted() ?? []
             let rawDays = Set(try await store.list(prefix: "_raw/dt=").compactMap { Day(String($0.key.dropFirst(8).prefix(10))) })
             #expect(recorded.count < 5, "the failed put stopped the run before its last day")
             #expect(Set(recorded).isSubset(of: rawDays), "recorded \(recorded), raw pages for \(rawDays.sorted())")
@@ -403,12 +400,12 @@ final class FailingStore: ObjectStore {
             let manifest = try #require(try await Manifest.load(from: f.store)).manifest
             let clean = try await LakeVerifier(layout: f.s3Lake).verify(manifest)
             #expect(clean.problems.isEmpty && clean.filesChecked == 5, "\(clean.problems)")
-            let days = manifest.windows.keys.sorted()
-            let corrupted = manifest.windows[days[1]]!.files[0].path
+            let days = manifest.days.keys.sorted()
+            let corrupted = manifest.days[days[1]]!.files[0].path
             var bytes = try #require(try await f.store.get(corrupted)).bytes
             bytes[bytes.count / 2] ^= 0x40
             _ = try await f.store.put(bytes, key: corrupted, mode: .overwrite)
-            let missing = manifest.windows[days[3]]!.files[0].path
+            let missing = manifest.days[days[3]]!.files[0].path
             try await f.store.delete(missing)
             try await f.store.put([1], key: "events/dt=\(days[0])/part-00001.ndjson.gz", mode: .overwrite)
             let report = try await LakeVerifier(layout: f.s3Lake).verify(manifest)

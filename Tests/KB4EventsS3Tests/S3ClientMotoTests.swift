@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsS3
 
 /// The client against moto in server mode, where every request after the set-up must be correctly signed.

@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsS3
 
 /// The signer byte for byte against botocore (`S3SigV4Auth` for S3, `SigV4Auth` for STS), over a table of requests.

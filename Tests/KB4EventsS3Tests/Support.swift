@@ -1,4 +1,6 @@
+import KB4EventsCore
 import Foundation
+import KB4EventsTestSupport
 import KB4EventsS3
 import Testing
 

@@ -1,7 +1,9 @@
 import Foundation
+import KB4EventsTestSupport
 import KB4EventsPipeline
 import Testing
 
+@testable import KB4EventsCore
 @testable import KB4EventsS3
 
 /// Not a check, a measurement (run on demand): `KB4_EVENTS_S3_MEASURE=<MiB> swift test --filter UploadMeasurement`.

@@ -1,6 +1,7 @@
 @testable import KB4EventsSimulator
 import Foundation
 import Testing
+import KB4EventsCore
 
 @Suite struct DataGeneratorTests {
     private func lines(_ configure: (inout SimulatorConfiguration) -> Void) -> [String] {
@@ -77,7 +78,7 @@ import Testing
 
     @Test func dayCountsDoNotDependOnTheRange() {
         let generator = DataGenerator(seed: 3)
-        let day = CivilDate.parseDay("2026-06-01")!
+        let day = Day("2026-06-01")!.ordinal
         #expect(
             generator.events(onDay: day, meanPerDay: 50).map(\.json)
                 == generator.events(onDay: day, meanPerDay: 50).map(\.json))

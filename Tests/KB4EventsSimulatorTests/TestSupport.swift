@@ -1,6 +1,7 @@
 import Foundation
 import KB4EventsSimulator
 import Testing
+import KB4EventsTestSupport
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -11,16 +12,10 @@ let testKey = "test-key"
 
 /// A small, fast configuration: 10 days ending 2026-11-20, no per-second limit, short processing delay.
 func testConfiguration(_ configure: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
-    var configuration = SimulatorConfiguration()
-    configuration.seed = 7
-    configuration.events = 600
-    configuration.days = 10
-    configuration.today = "2026-11-20"
-    configuration.apiKey = testKey
-    configuration.requestsPerSecond = nil
-    configuration.processingDelay = .milliseconds(100)
-    configure(&configuration)
-    return configuration
+    .unpaced(seed: 7, events: 600, days: 10, today: "2026-11-20", apiKey: testKey) {
+        $0.processingDelay = .milliseconds(100)
+        configure(&$0)
+    }
 }
 
 /// One answer as the test client saw it.

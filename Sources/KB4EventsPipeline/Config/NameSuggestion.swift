@@ -1,7 +1,7 @@
 /// "Did you mean …?" for a misspelt command, option or pipeline key: one rule for all of them.
-public enum NameSuggestion {
+package enum NameSuggestion {
     /// The nearest of `candidates` to `word` (edit distance at most 2, or one a prefix of the other), if any.
-    public static func nearest(to word: String, among candidates: some Sequence<String>) -> String? {
+    package static func nearest(to word: String, among candidates: some Sequence<String>) -> String? {
         var best: (String, Int)?
         for candidate in candidates {
             var d = editDistance(word, candidate)
@@ -14,7 +14,7 @@ public enum NameSuggestion {
     }
 
     /// Edit distance counting a swap of two neighbours as one edit (`stauts` → `status`).
-    public static func editDistance(_ a: String, _ b: String) -> Int {
+    package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)

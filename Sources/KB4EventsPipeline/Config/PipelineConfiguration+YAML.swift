@@ -1,9 +1,10 @@
 import KB4EventsAPI
 import Yams
+import KB4EventsCore
 
 extension PipelineConfiguration {
     /// Reads and validates a pipeline file. Unknown keys, a wrong version and bad values are errors naming the key path.
-    public static func load(path: String) throws(ConfigurationError) -> PipelineConfiguration {
+    package static func load(path: String) throws(ConfigurationError) -> PipelineConfiguration {
         let bytes: [UInt8]
         do { bytes = try FileSystem.read(path) } catch {
             throw ConfigurationError(file: path, keyPath: "", reason: "cannot read: \(error)", line: nil)
@@ -15,7 +16,7 @@ extension PipelineConfiguration {
     }
 
     /// Parses pipeline YAML; `file` names the source in errors.
-    public static func parse(yaml: String, file: String) throws(ConfigurationError) -> PipelineConfiguration {
+    package static func parse(yaml: String, file: String) throws(ConfigurationError) -> PipelineConfiguration {
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch {
             throw ConfigurationError(file: file, keyPath: "", reason: "not valid YAML: \(error)", line: nil)

@@ -1,56 +1,57 @@
-public import KB4EventsAPI
+package import KB4EventsAPI
+package import KB4EventsCore
 
 /// Settings given on the command line; each one set here wins over the pipeline file.
-public struct Overrides: Sendable {
-    public var outputDir: String?
-    public var format: OutputFormat?
-    public var region: Region?
-    public var baseURL: String?
-    public var startDate: Day?
-    public var lookbackDays: Int?
-    public var seats: Int?
-    public var requestsPerSecond: Double?
-    public var keepRaw: Bool?
+package struct Overrides: Sendable {
+    package var outputDir: String?
+    package var format: OutputFormat?
+    package var region: Region?
+    package var baseURL: String?
+    package var startDate: Day?
+    package var lookbackDays: Int?
+    package var seats: Int?
+    package var requestsPerSecond: Double?
+    package var keepRaw: Bool?
     /// `--retry-budget`: seconds one call may keep retrying (wins over `source.retry_budget_secs`).
-    public var retryBudgetSecs: Double?
+    package var retryBudgetSecs: Double?
     /// `--source-changed`: the lake's recorded base URL may differ from this run's (the lake moved).
-    public var sourceChanged = false
-    public var dayFilter: DayFilterSetting?
+    package var sourceChanged = false
+    package var dayFilter: DayFilterSetting?
     /// The command can do without a lake (the `api` commands): with no `--out` and no `output.dir`, the settings
     /// name the current directory and `ResolvedPipeline.lakeIsGiven` is false.
-    public var lakeOptional = false
-    public init() {}
+    package var lakeOptional = false
+    package init() {}
 }
 
 /// A pipeline with file, flags and defaults merged and checked, ready to build a run.
-public struct ResolvedPipeline: Sendable {
+package struct ResolvedPipeline: Sendable {
     /// Where events come from.
-    public enum Source: Sendable {
+    package enum Source: Sendable {
         case api(BaseURL)
         case simulator(PipelineConfiguration.SimulatorSource)
     }
 
-    public var source: Source
+    package var source: Source
     /// Environment variable holding the key.
-    public var apiKeyEnv: String
+    package var apiKeyEnv: String
     /// Licensed users; the daily call budget is 10 × seats.
-    public var seats: Int?
+    package var seats: Int?
     /// Client pacing.
-    public var requestsPerSecond: Double
+    package var requestsPerSecond: Double
     /// Read timeout for one call.
-    public var timeoutSecs: Double
+    package var timeoutSecs: Double
     /// Calls per UTC day: `daily_call_budget`, else 10 × seats, else unknown (nil).
-    public var dailyCallBudget: Int?
+    package var dailyCallBudget: Int?
     /// Calls of the daily budget that exports leave for the `api` commands.
-    public var apiReserveCalls: Int
+    package var apiReserveCalls: Int
     /// Backoff and retry limits.
-    public var retry: RetryPolicy
-    public var export: ExportSettings
+    package var retry: RetryPolicy
+    package var export: ExportSettings
     /// A lake was named (`--out` or `output.dir`); false only for a command whose lake is optional.
-    public var lakeIsGiven = true
+    package var lakeIsGiven = true
 
     /// Merges `file` (may be empty) with `flags`; `file` names the pipeline file in errors.
-    public static func resolve(
+    package static func resolve(
         file: PipelineConfiguration, flags: Overrides, fileName: String?, toolVersion: String
     ) throws(ConfigurationError) -> ResolvedPipeline {
         let name = fileName ?? "command line"
@@ -75,7 +76,8 @@ public struct ResolvedPipeline: Sendable {
         let given = flags.outputDir ?? file.outputDir
         guard let dir = given ?? (flags.lakeOptional ? "." : nil), !dir.isEmpty else {
             throw ConfigurationError(
-                file: name, keyPath: "output.dir", reason: "no output directory: give --out DIR or output.dir", line: nil)
+                file: name, keyPath: "output.dir", reason: "no output directory: give --out DIR or output.dir", line: nil,
+                category: .usage)
         }
         let lake: LakeLayout
         do {
@@ -122,7 +124,7 @@ public struct ResolvedPipeline: Sendable {
 extension ResolvedPipeline {
     /// Reads the pipeline file at `path` (nil: none, everything from `flags` and defaults) and resolves it with
     /// `flags`: how every command turns its pipeline file and flags into settings.
-    public static func load(pipeline path: String?, flags: Overrides, toolVersion: String) throws -> ResolvedPipeline {
+    package static func load(pipeline path: String?, flags: Overrides, toolVersion: String) throws -> ResolvedPipeline {
         let file =
             try path.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
             ?? PipelineConfiguration()
@@ -131,7 +133,7 @@ extension ResolvedPipeline {
 
     /// The export settings for a run on `today`: a simulator source with no start date starts at its first
     /// generated day, so the demo exports its whole range.
-    public func exportSettings(today: Day) -> ExportSettings {
+    package func exportSettings(today: Day) -> ExportSettings {
         var settings = export
         if settings.startDate == nil, case .simulator(let sim) = source {
             settings.startDate = sim.firstDay ?? today.adding(days: -(sim.days - 1))

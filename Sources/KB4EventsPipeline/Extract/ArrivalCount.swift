@@ -1,4 +1,5 @@
 import KB4EventsAPI
+import KB4EventsCore
 
 /// What arrived for one API day: rows, the distinct ones among them (a row repeated across a page boundary is
 /// counted once), and the earliest and latest instants, which tell which day filter the answers fit.

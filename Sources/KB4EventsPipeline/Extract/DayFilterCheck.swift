@@ -1,3 +1,5 @@
+import KB4EventsCore
+
 /// The rules about the API's day filter: which offset a run uses, whether an API day's answers lie within the
 /// day it asked for, and what they fit when they do not.
 enum DayFilterCheck {
@@ -29,7 +31,7 @@ enum DayFilterCheck {
     /// gives it, saying which offsets they fit, with the first and last instants as evidence.
     static func check(_ arrivals: ArrivalCount, apiDay: Day, offset: DayFilterOffset, day: Day) throws {
         guard let first = arrivals.first, let last = arrivals.last else { return }
-        let window = offset.window(ofAPIDay: apiDay)
+        let window = offset.range(ofAPIDay: apiDay)
         guard !window.contains(first.millis) || !window.contains(last.millis) else { return }
         let what = offset == .utc ? "the UTC day" : "the day at UTC\(offset)"
         var message =

@@ -1,4 +1,5 @@
 import KB4EventsAPI
+import KB4EventsCore
 
 /// One fetch of one day's pages: the `occurred_date` asked for, the order it is paged in, and which fetch of that
 /// day it is in this run (a day whose pages do not add up is fetched again).

@@ -1,12 +1,16 @@
 import KB4EventsAPI
+import KB4EventsCore
 
 /// The API's pages for one day as received, gzip-compressed on disk: staged during a run in its work directory,
-/// then promoted to `_raw/dt=D/` with `--keep-raw` or deleted. Staging lets a day be replayed without new API calls.
+/// then kept in `_raw/dt=D/` with `--keep-raw` (`DayCommitter`) or deleted. Staging lets a day be replayed without new API calls.
 struct RawPages {
     /// Directory holding `page-NNNNN.json.gz`.
     let directory: String
-    /// Whether stored pages are fsynced (they will be promoted to `_raw/`).
+    /// Whether stored pages are fsynced (they will be kept in `_raw/`).
     var durable = false
+    /// Whether the directory is this run's copy (staged, or downloaded from the lake), removed when done; false when
+    /// it is the lake's own directory read in place.
+    var isScratch = true
 
     /// Level 1: raw pages are a safety copy, written at API pace; speed matters more than size here.
     static let compressionLevel = 1
@@ -18,13 +22,13 @@ struct RawPages {
         return RawPages(directory: directory, durable: durable)
     }
 
-    /// A day's kept pages in the lake (`objects` under `_raw/dt=D/`), readable locally: on a local lake read where
-    /// they are; elsewhere copied into the run's work directory first.
+    /// A day's kept pages in the lake (`objects` under `_raw/dt=D/`), readable locally: read in place when the store
+    /// holds them as files; else copied into the run's work directory first.
     static func fetching(_ objects: [ObjectMeta], from layout: LakeLayout, day: Day, tag: String) async throws
         -> RawPages
     {
-        if let local = layout.store as? LocalDirectoryStore {
-            return RawPages(directory: local.root + "/" + String(layout.rawPartitionKey(day).dropLast()))
+        if let directory = layout.store.localDirectory(prefix: layout.rawPartitionKey(day)) {
+            return RawPages(directory: directory, isScratch: false)
         }
         let raw = try staging(layout.stagedRaw(day, tag: tag), durable: false)
         for object in objects {
@@ -69,39 +73,6 @@ struct RawPages {
                 page: page, cause: "\(error)")
         }
         return try EventsPage(page: page, json: json, body: body, describe: describe)
-    }
-
-    /// Puts the staged pages under `_raw/dt=D/` in the lake, replacing what was there: on a local lake the directory
-    /// is renamed into place (the work directory is on the lake's file system); elsewhere each page is put, then
-    /// pages of an earlier copy that this one does not have are deleted.
-    func promote(to layout: LakeLayout, day: Day, tempTag: String) async throws {
-        if let local = layout.store as? LocalDirectoryStore {
-            try promote(to: local.root + "/" + String(layout.rawPartitionKey(day).dropLast()), tempTag: tempTag)
-            return
-        }
-        let prefix = layout.rawPartitionKey(day)
-        var kept = Set<String>()
-        for number in pages {
-            let name = LakeLayout.rawPageName(number)
-            try await layout.store.putFile(directory + "/" + name, key: prefix + name)
-            kept.insert(prefix + name)
-        }
-        for object in try await layout.store.list(prefix: prefix) where !kept.contains(object.key) {
-            try await layout.store.delete(object.key)
-        }
-        remove()
-    }
-
-    /// Moves the staged pages to the local directory `destination`, replacing what was there, durably.
-    private func promote(to destination: String, tempTag: String) throws {
-        try FileSystem.syncDirectory(directory)
-        let (parent, name) = FileSystem.split(destination)
-        try FileSystem.makeDirectories(parent)
-        let old = parent + "/." + name + ".old-" + tempTag
-        if FileSystem.exists(destination) { try FileSystem.rename(destination, old) }
-        try FileSystem.rename(directory, destination)
-        try FileSystem.syncDirectory(parent)
-        FileSystem.removeTree(old)
     }
 
     /// Whether the lake's kept pages `objects` are these staged pages: the same page names with the same sizes.

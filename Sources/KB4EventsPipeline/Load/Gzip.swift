@@ -1,15 +1,15 @@
 import CZlib
 
 /// Why zlib refused: the operation and zlib's return code.
-public struct GzipError: Error, Sendable, CustomStringConvertible {
+package struct GzipError: Error, Sendable, CustomStringConvertible {
     /// What was being done ("deflate", "inflate", …).
-    public let operation: String
+    package let operation: String
     /// zlib's return code.
-    public let code: Int32
+    package let code: Int32
     /// zlib's message, when it gave one.
-    public let detail: String
+    package let detail: String
 
-    public var description: String {
+    package var description: String {
         "gzip \(operation) failed: \(detail.isEmpty ? "zlib code \(code)" : detail)"
     }
 }
@@ -18,17 +18,17 @@ public struct GzipError: Error, Sendable, CustomStringConvertible {
 ///
 /// The same input and level always give the same bytes. The `z_stream` lives in allocated memory
 /// so it never moves after initialisation.
-public final class GzipWriter {
+package final class GzipWriter {
     private let stream: UnsafeMutablePointer<z_stream>
     private var output: [UInt8]
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private var finished = false
 
     /// Uncompressed bytes accepted so far.
-    public private(set) var bytesIn: Int = 0
+    package private(set) var bytesIn: Int = 0
 
     /// Creates a writer; `sink` receives compressed chunks of at most `chunkSize` bytes.
-    public init(
+    package init(
         level: Int = 6, chunkSize: Int = 64 * 1024,
         sink: @escaping (UnsafeRawBufferPointer) throws -> Void
     ) throws {
@@ -52,7 +52,7 @@ public final class GzipWriter {
     }
 
     /// Compresses `bytes`, passing full output chunks to the sink.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!finished, "write after finish")
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         bytesIn += bytes.count
@@ -63,12 +63,12 @@ public final class GzipWriter {
     }
 
     /// Compresses `bytes`.
-    public func write(_ bytes: [UInt8]) throws {
+    package func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
     /// Ends the gzip member (trailer with CRC-32 and size) and hands the last bytes to the sink.
-    public func finish() throws {
+    package func finish() throws {
         guard !finished else { return }
         stream.pointee.next_in = nil
         stream.pointee.avail_in = 0
@@ -108,14 +108,14 @@ public final class GzipWriter {
 ///
 /// Feed compressed chunks with `write`; decompressed chunks go to the sink. `finish` fails when
 /// the stream ended early (a truncated file) or carried bytes after its end.
-public final class GzipReader {
+package final class GzipReader {
     private let stream: UnsafeMutablePointer<z_stream>
     private var output: [UInt8]
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private var ended = false
 
     /// Creates a reader handing decompressed chunks to `sink`.
-    public init(chunkSize: Int = 64 * 1024, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+    package init(chunkSize: Int = 64 * 1024, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         output = [UInt8](repeating: 0, count: chunkSize)
@@ -135,7 +135,7 @@ public final class GzipReader {
     }
 
     /// Decompresses a chunk of a gzip stream.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         if ended {
             throw GzipError(operation: "inflate", code: Z_DATA_ERROR, detail: "bytes after the end of the gzip stream")
@@ -170,12 +170,12 @@ public final class GzipReader {
     }
 
     /// Decompresses a chunk of a gzip stream.
-    public func write(_ bytes: [UInt8]) throws {
+    package func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
     /// Confirms the stream reached its end (trailer checked); a truncated stream throws.
-    public func finish() throws {
+    package func finish() throws {
         guard ended else {
             throw GzipError(operation: "inflate", code: Z_BUF_ERROR, detail: "unexpected end of gzip stream (truncated)")
         }
@@ -184,7 +184,7 @@ public final class GzipReader {
 
 extension GzipWriter {
     /// Compresses a whole buffer in memory (small inputs, tests).
-    public static func compress(_ bytes: [UInt8], level: Int = 6) throws -> [UInt8] {
+    package static func compress(_ bytes: [UInt8], level: Int = 6) throws -> [UInt8] {
         var result: [UInt8] = []
         let writer = try GzipWriter(level: level) { result.append(contentsOf: $0) }
         try writer.write(bytes)
@@ -195,7 +195,7 @@ extension GzipWriter {
 
 extension GzipReader {
     /// Decompresses a whole gzip buffer in memory (small inputs, tests).
-    public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
+    package static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
         var result: [UInt8] = []
         let reader = try GzipReader { result.append(contentsOf: $0) }
         try reader.write(bytes)

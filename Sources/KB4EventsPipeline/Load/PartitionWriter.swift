@@ -1,16 +1,17 @@
 import Crypto
 import KB4EventsAPI
+package import KB4EventsCore
 
 /// A day's data file written to a hidden temporary name, ready to be committed or discarded.
-public struct StagedPartition: Sendable {
-    public let day: Day
+package struct StagedPartition: Sendable {
+    package let day: Day
     /// Where the finished file waits, in the run's local work directory.
-    public let tempPath: String
+    package let tempPath: String
     /// Where it goes on commit, relative to the lake root.
-    public let relativePath: String
-    public let bytes: Int
-    public let sha256: String
-    public let rows: Int
+    package let relativePath: String
+    package let bytes: Int
+    package let sha256: String
+    package let rows: Int
 }
 
 /// Streams formatted events through gzip into a file in the run's local work directory (not the lake),

@@ -2,6 +2,7 @@
     import Glibc
 #endif
 import KB4EventsAPI
+import KB4EventsCore
 
 /// Sorts a day's events by (`occurred_date`, `id`) with bounded memory: records are held up to a byte limit,
 /// then sorted and written as a run file in a hidden directory; `finish` merges the runs.

@@ -1,64 +1,65 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 /// The record of complete windows (`_manifest.json`, version 1): what is in the lake and how it got there.
-public struct Manifest: Sendable, Equatable {
+package struct Manifest: Sendable, Equatable {
     /// The version this tool writes. It reads every version from 1 up to this one (a lake written by an older
     /// kb4-events), and refuses a newer one (exit 78) without touching the lake.
-    public static let currentVersion = 1
+    package static let currentVersion = 1
 
     /// One data file of a window.
-    public struct FileEntry: Sendable, Equatable {
-        public var path: String
-        public var bytes: Int
-        public var sha256: String
-        public var rows: Int
+    package struct FileEntry: Sendable, Equatable {
+        package var path: String
+        package var bytes: Int
+        package var sha256: String
+        package var rows: Int
         /// The store's version tag of the object as this tool wrote or last checked it: a `head` that shows another
         /// tag means the object was replaced or edited behind the manifest's back (absent in older manifests).
-        public var etag: String? = nil
+        package var etag: String? = nil
     }
 
     /// One complete day.
-    public struct Window: Sendable, Equatable {
-        public var status: String = "complete"
-        public var events: Int
-        public var revision: Int
-        public var files: [FileEntry]
-        public var apiCalls: Int
-        public var duplicatesDropped: Int
-        public var firstOccurred: String?
-        public var lastOccurred: String?
-        public var completedAt: String
-        public var checkedAt: String
-        public var runID: String
-        public var toolVersion: String
+    package struct DayRecord: Sendable, Equatable {
+        package var status: String = "complete"
+        package var events: Int
+        package var revision: Int
+        package var files: [FileEntry]
+        package var apiCalls: Int
+        package var duplicatesDropped: Int
+        package var firstOccurred: String?
+        package var lastOccurred: String?
+        package var completedAt: String
+        package var checkedAt: String
+        package var runID: String
+        package var toolVersion: String
         /// Fields this version does not know, kept as read.
-        public var extra: JSONObject = JSONObject()
+        package var extra: JSONObject = JSONObject()
     }
 
-    public var format: OutputFormat
-    public var baseURL: String
+    package var format: OutputFormat
+    package var baseURL: String
     /// The API's day filter offset the lake was exported with (absent: +00:00, UTC days).
-    public var dayFilterOffset: DayFilterOffset?
-    public var windows: [Day: Window]
+    package var dayFilterOffset: DayFilterOffset?
+    package var days: [Day: DayRecord]
     /// Top-level fields this version does not know, kept as read.
-    public var extra: JSONObject = JSONObject()
+    package var extra: JSONObject = JSONObject()
 
     /// An empty manifest for a new lake.
-    public init(format: OutputFormat, baseURL: String) {
+    package init(format: OutputFormat, baseURL: String) {
         self.format = format
         self.baseURL = baseURL
-        self.windows = [:]
+        self.days = [:]
     }
 
     /// Days recorded as complete.
-    public var completeDays: Set<Day> {
-        Set(windows.filter { $0.value.status == "complete" }.keys)
+    package var completeDays: Set<Day> {
+        Set(days.filter { $0.value.status == "complete" }.keys)
     }
 }
 
 extension Manifest {
     /// Reads a manifest file; nil when it does not exist.
-    public static func load(from path: String) throws -> Manifest? {
+    package static func load(from path: String) throws -> Manifest? {
         guard FileSystem.exists(path) else { return nil }
         let bytes: [UInt8]
         do { bytes = try FileSystem.read(path) } catch {
@@ -80,7 +81,7 @@ extension Manifest {
     }
 
     /// Reads `_manifest.json` from the lake's store with the version tag to replace it by; nil when absent.
-    public static func load(from store: any ObjectStore) async throws -> (manifest: Manifest, etag: String)? {
+    package static func load(from store: any ObjectStore) async throws -> (manifest: Manifest, etag: String)? {
         let found: (bytes: [UInt8], meta: ObjectMeta)?
         do { found = try await store.get(LakeLayout.manifestKey) } catch {
             throw PipelineError.store(error, stage: .manifest)
@@ -92,7 +93,7 @@ extension Manifest {
     /// Replaces `_manifest.json` by compare-and-swap: only if it is still the version `etag` (nil: only if there is
     /// none yet). Returns the new version's tag. Another writer's change stops the run (temporary: exit 75), and
     /// nothing is lost: the data objects already put are the ones the next run's manifest records.
-    public func save(to store: any ObjectStore, replacing etag: String?) async throws -> String {
+    package func save(to store: any ObjectStore, replacing etag: String?) async throws -> String {
         do {
             return try await store.put(bytes, key: LakeLayout.manifestKey, mode: etag.map { .update(etag: $0) } ?? .create)
                 .etag
@@ -148,8 +149,8 @@ extension Manifest {
             extra.append(key, value)
         }
         self.extra = extra
-        guard case .object(let windows)? = root["windows"] else { throw bad("windows", "missing") }
-        for (key, value) in zip(windows.keys, windows.values) {
+        guard case .object(let days)? = root["windows"] else { throw bad("windows", "missing") }
+        for (key, value) in zip(days.keys, days.values) {
             guard let day = Day(key) else { throw bad("windows", "'\(key)' is not a YYYY-MM-DD day") }
             guard case .object(let w) = value else { throw bad("windows.\(key)", "not an object") }
             func int(_ k: String) throws -> Int {
@@ -172,7 +173,7 @@ extension Manifest {
             ]
             var wextra = JSONObject()
             for (k, v) in zip(w.keys, w.values) where !known.contains(k) { wextra.append(k, v) }
-            self.windows[day] = Window(
+            self.days[day] = DayRecord(
                 status: str("status") ?? "complete", events: try int("events"), revision: try int("revision"),
                 files: files, apiCalls: (try? int("api_calls")) ?? 0,
                 duplicatesDropped: (try? int("duplicates_dropped")) ?? 0, firstOccurred: str("first_occurred"),
@@ -184,22 +185,22 @@ extension Manifest {
 
     /// " (0.2.0)": the `tool_version` of the latest day in a manifest's JSON, for messages; "" when it has none.
     static func writer(of root: JSONObject) -> String {
-        guard case .object(let windows)? = root["windows"] else { return "" }
-        let latest = zip(windows.keys, windows.values).max { $0.0 < $1.0 }
+        guard case .object(let days)? = root["windows"] else { return "" }
+        let latest = zip(days.keys, days.values).max { $0.0 < $1.0 }
         guard case .object(let w)? = latest?.1, let tool = w["tool_version"]?.stringValue, !tool.isEmpty else { return "" }
         return " (\(tool))"
     }
 
     /// The manifest as JSON, windows in day order.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var root = JSONObject()
         root.append("version", .number(String(Manifest.currentVersion)))
         root.append("format", .string(format.rawValue))
         root.append("base_url", .string(baseURL))
         if let dayFilterOffset { root.append("day_filter_offset", .string(dayFilterOffset.description)) }
         var ws = JSONObject()
-        for day in windows.keys.sorted() {
-            let w = windows[day]!
+        for day in days.keys.sorted() {
+            let w = days[day]!
             var o = JSONObject()
             o.append("status", .string(w.status))
             o.append("events", .number(String(w.events)))

@@ -1,10 +1,11 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 /// What a `sync` or `backfill` with the same options would do, and what it would cost, worked out without a
 /// single API call or write: the windows to fetch or re-check, estimated calls per window and the daily budget.
-public struct ExportPlan: Sendable, Equatable {
+package struct ExportPlan: Sendable, Equatable {
     /// What the run would do with a window.
-    public enum Action: String, Sendable {
+    package enum Action: String, Sendable {
         /// Never completed (or forced): fetch and write.
         case fetch
         /// Complete, inside the lookback: fetch again and compare.
@@ -12,7 +13,7 @@ public struct ExportPlan: Sendable, Equatable {
     }
 
     /// Where a window's call estimate comes from.
-    public enum Basis: String, Sendable {
+    package enum Basis: String, Sendable {
         /// The calls the manifest recorded for that day last time.
         case history
         /// One call plus one per `per_page` events of the events-per-day guess.
@@ -20,54 +21,54 @@ public struct ExportPlan: Sendable, Equatable {
     }
 
     /// One window the run would touch.
-    public struct Window: Sendable, Equatable {
-        public var day: Day
-        public var action: Action
-        public var estimatedCalls: Int
-        public var basis: Basis
+    package struct PlannedDay: Sendable, Equatable {
+        package var day: Day
+        package var action: Action
+        package var estimatedCalls: Int
+        package var basis: Basis
     }
 
     /// The daily call budget as it stands now.
-    public struct Budget: Sendable, Equatable {
+    package struct Budget: Sendable, Equatable {
         /// Calls per UTC day (10 × seats or `daily_call_budget`); nil when unknown.
-        public var limit: Int?
+        package var limit: Int?
         /// Calls of the limit kept for the `api` commands.
-        public var reserve: Int
+        package var reserve: Int
         /// Calls already used today on this lake.
-        public var usedToday: Int
+        package var usedToday: Int
 
         /// Creates a budget snapshot.
-        public init(limit: Int?, reserve: Int, usedToday: Int) {
+        package init(limit: Int?, reserve: Int, usedToday: Int) {
             self.limit = limit
             self.reserve = reserve
             self.usedToday = usedToday
         }
 
         /// Calls exports may still spend today; nil when the limit is unknown.
-        public var remaining: Int? { limit.map { max(0, $0 - reserve - usedToday) } }
+        package var remaining: Int? { limit.map { max(0, $0 - reserve - usedToday) } }
         /// Calls exports may spend on a fresh day; nil when the limit is unknown.
-        public var perDay: Int? { limit.map { max(0, $0 - reserve) } }
+        package var perDay: Int? { limit.map { max(0, $0 - reserve) } }
     }
 
     /// The windows in the order the run would take them (fetches first, then re-checks).
-    public var windows: [Window]
+    package var days: [PlannedDay]
     /// Complete days in the selection that would be left alone.
-    public var skipped: Int
+    package var skipped: Int
     /// Today (UTC or the override) and the last day that can be exported.
-    public var today: Day
+    package var today: Day
     /// Set when the asked-for end was after yesterday and is pulled back to yesterday.
-    public var clampedFrom: Day?
+    package var clampedFrom: Day?
     /// The budget now.
-    public var budget: Budget
+    package var budget: Budget
     /// The events-per-day guess used for days without history.
-    public var eventsPerDay: Int
+    package var eventsPerDay: Int
 
     /// Estimated calls of the whole run.
-    public var totalCalls: Int { windows.reduce(0) { $0 + $1.estimatedCalls } }
+    package var totalCalls: Int { days.reduce(0) { $0 + $1.estimatedCalls } }
 
     /// UTC days (today included) the work needs at the daily budget: 0 for no work, 1 when today's remaining
     /// budget covers it; nil when the budget is unknown or nothing is left for exports on any day.
-    public var daysOfBudget: Int? {
+    package var daysOfBudget: Int? {
         let total = totalCalls
         if total == 0 { return 0 }
         guard let remaining = budget.remaining, let perDay = budget.perDay else { return nil }
@@ -78,37 +79,37 @@ public struct ExportPlan: Sendable, Equatable {
 
     /// Works out the plan of `request` against `manifest` (nil: a lake with no manifest yet), mirroring
     /// the runner's selection: start date, lookback, `--force` and a forced format switch.
-    public static func make(
+    package static func make(
         request: RunRequest, settings: ExportSettings, manifest: Manifest?, today: Day, budget: Budget,
         eventsPerDay: Int
     ) -> ExportPlan {
-        let windows = manifest?.windows ?? [:]
-        let plan = request.selectDays(settings: settings, windows: windows, today: today)
+        let days = manifest?.days ?? [:]
+        let plan = request.selectDays(settings: settings, days: days, today: today)
         let perPage = max(1, settings.perPage)
         let guess = 1 + (max(0, eventsPerDay) + perPage - 1) / perPage
-        func window(_ day: Day, _ action: Action) -> Window {
-            if let known = windows[day], known.apiCalls > 0 {
-                return Window(day: day, action: action, estimatedCalls: known.apiCalls, basis: .history)
+        func window(_ day: Day, _ action: Action) -> PlannedDay {
+            if let known = days[day], known.apiCalls > 0 {
+                return PlannedDay(day: day, action: action, estimatedCalls: known.apiCalls, basis: .history)
             }
-            return Window(day: day, action: action, estimatedCalls: guess, basis: .guess)
+            return PlannedDay(day: day, action: action, estimatedCalls: guess, basis: .guess)
         }
         // With the API's day filter at an offset, a UTC day needs two API days, and a run of consecutive days
         // one more API day than days: counted on the first day of each run (auto on a new lake may decide one).
         let offsetNeedsExtraDay: Bool
         switch settings.dayFilter {
         case .fixed(let offset)?: offsetNeedsExtraDay = offset != .utc
-        case .auto?: offsetNeedsExtraDay = (manifest?.dayFilterOffset ?? (windows.isEmpty ? nil : .utc)) != .utc
+        case .auto?: offsetNeedsExtraDay = (manifest?.dayFilterOffset ?? (days.isEmpty ? nil : .utc)) != .utc
         case nil: offsetNeedsExtraDay = (manifest?.dayFilterOffset ?? .utc) != .utc
         }
         let planned = Set(plan.fetch + plan.recheck)
-        func extra(_ w: Window) -> Window {
+        func extra(_ w: PlannedDay) -> PlannedDay {
             guard offsetNeedsExtraDay, !planned.contains(w.day.previous) else { return w }
             var w = w
             w.estimatedCalls += guess
             return w
         }
         return ExportPlan(
-            windows: (plan.fetch.map { window($0, .fetch) } + plan.recheck.map { window($0, .recheck) }).map(extra),
+            days: (plan.fetch.map { window($0, .fetch) } + plan.recheck.map { window($0, .recheck) }).map(extra),
             skipped: plan.skip.count, today: today, clampedFrom: plan.clampedFrom, budget: budget,
             eventsPerDay: eventsPerDay)
     }
@@ -116,7 +117,7 @@ public struct ExportPlan: Sendable, Equatable {
 
 extension ExportPlan {
     /// The plan as one JSON object (for scripts): windows, totals and budget; unknown values are null.
-    public var json: JSONValue {
+    package var json: JSONValue {
         func int(_ v: Int?) -> JSONValue { v.map { .number(String($0)) } ?? .null }
         var root = JSONObject()
         root.append("today", .string(today.description))
@@ -125,15 +126,15 @@ extension ExportPlan {
         root.append(
             "windows",
             .array(
-                windows.map { w in
+                days.map { w in
                     .object(
                         JSONObject([
                             ("day", .string(w.day.description)), ("action", .string(w.action.rawValue)),
                             ("estimated_calls", int(w.estimatedCalls)), ("basis", .string(w.basis.rawValue)),
                         ]))
                 }))
-        root.append("fetch", int(windows.filter { $0.action == .fetch }.count))
-        root.append("recheck", int(windows.filter { $0.action == .recheck }.count))
+        root.append("fetch", int(days.filter { $0.action == .fetch }.count))
+        root.append("recheck", int(days.filter { $0.action == .recheck }.count))
         root.append("skip", int(skipped))
         root.append("estimated_calls", int(totalCalls))
         root.append("events_per_day_guess", int(eventsPerDay))
@@ -149,22 +150,22 @@ extension ExportPlan {
     }
 
     /// The plan as a table and a few summary lines (for people at a terminal).
-    public var table: String {
+    package var table: String {
         var lines: [String] = []
-        if windows.isEmpty {
+        if days.isEmpty {
             lines.append("nothing to do: no window to fetch or re-check (yesterday is \(today.previous))")
         } else {
             lines.append(pad("DAY", 12) + pad("ACTION", 9) + pad("CALLS", 7) + "BASIS")
-            for w in windows {
+            for w in days {
                 lines.append(
                     pad(w.day.description, 12) + pad(w.action.rawValue, 9) + pad(String(w.estimatedCalls), 7)
                         + (w.basis == .history ? "last run" : "guess (\(eventsPerDay) events/day)"))
             }
         }
-        let fetch = windows.filter { $0.action == .fetch }.count
+        let fetch = days.filter { $0.action == .fetch }.count
         lines.append("")
         lines.append(
-            "windows: \(fetch) to fetch, \(windows.count - fetch) to re-check, \(skipped) complete and skipped")
+            "windows: \(fetch) to fetch, \(days.count - fetch) to re-check, \(skipped) complete and skipped")
         if let clampedFrom { lines.append("--to \(clampedFrom) is after yesterday; clamped to \(today.previous)") }
         lines.append("estimated API calls: \(totalCalls)")
         if let limit = budget.limit, let remaining = budget.remaining {

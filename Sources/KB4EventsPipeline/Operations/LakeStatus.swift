@@ -1,10 +1,11 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 /// A view of a lake for operators: the state of every day from the first one to yesterday, gaps as ranges,
 /// revisions, the last run and the calls used today. Built from the manifest and `_state/`; reads nothing else.
-public struct LakeStatus: Sendable, Equatable {
+package struct LakeStatus: Sendable, Equatable {
     /// The state of one day.
-    public enum State: String, Sendable {
+    package enum State: String, Sendable {
         /// Recorded complete and outside the lookback.
         case complete
         /// Recorded complete; the next `sync` re-checks it for backdated events.
@@ -14,47 +15,47 @@ public struct LakeStatus: Sendable, Equatable {
     }
 
     /// One day between the first day and yesterday.
-    public struct DayState: Sendable, Equatable {
-        public var day: Day
-        public var state: State
+    package struct DayState: Sendable, Equatable {
+        package var day: Day
+        package var state: State
         /// Events recorded (nil when missing).
-        public var events: Int?
+        package var events: Int?
         /// Revision recorded (nil when missing); above 1 when the day was rewritten after a change.
-        public var revision: Int?
+        package var revision: Int?
     }
 
     /// A run of consecutive missing days.
-    public struct Gap: Sendable, Equatable {
-        public var from: Day
-        public var to: Day
+    package struct Gap: Sendable, Equatable {
+        package var from: Day
+        package var to: Day
         /// Days in the gap.
-        public var days: Int { to.ordinal - from.ordinal + 1 }
+        package var days: Int { to.ordinal - from.ordinal + 1 }
     }
 
-    public var root: String
+    package var root: String
     /// The lake's format (nil when no manifest yet).
-    public var format: OutputFormat?
-    public var today: Day
+    package var format: OutputFormat?
+    package var today: Day
     /// Every day from the first day through yesterday.
-    public var days: [DayState]
+    package var days: [DayState]
     /// Recorded days after yesterday (only after a clock or `--today` change), listed apart.
-    public var recordedLater: [Day]
+    package var recordedLater: [Day]
     /// The last run, when one was recorded.
-    public var lastRun: RunRecord?
+    package var lastRun: RunRecord?
     /// The call budget now.
-    public var budget: ExportPlan.Budget
+    package var budget: ExportPlan.Budget
 
     /// Builds the status. `start` is the configured first day (nil: the lake's earliest day, or nothing when empty).
-    public static func make(
+    package static func make(
         root: String, manifest: Manifest?, start: Day?, lookbackDays: Int, today: Day, lastRun: RunRecord?,
         budget: ExportPlan.Budget
     ) -> LakeStatus {
         let yesterday = today.previous
-        let windows = manifest?.windows ?? [:]
+        let windows = manifest?.days ?? [:]
         let complete = manifest?.completeDays ?? []
         var days: [DayState] = []
         if let first = start ?? windows.keys.min() {
-            let plan = WindowPlanner(today: today).sync(start: first, lookbackDays: lookbackDays, complete: complete)
+            let plan = DayPlanner(today: today).sync(start: first, lookbackDays: lookbackDays, complete: complete)
             let recheck = Set(plan.recheck)
             for day in Day.range(first, through: yesterday) {
                 let w = windows[day]
@@ -71,7 +72,7 @@ public struct LakeStatus: Sendable, Equatable {
     }
 
     /// Missing days as ranges, in order.
-    public var gaps: [Gap] {
+    package var gaps: [Gap] {
         var gaps: [Gap] = []
         for d in days where d.state == .missing {
             if let last = gaps.last, last.to.next == d.day {
@@ -84,13 +85,13 @@ public struct LakeStatus: Sendable, Equatable {
     }
 
     /// Days rewritten at least once (revision above 1).
-    public var revised: [DayState] { days.filter { ($0.revision ?? 1) > 1 } }
+    package var revised: [DayState] { days.filter { ($0.revision ?? 1) > 1 } }
 
     /// Days in `state`.
-    public func count(_ state: State) -> Int { days.filter { $0.state == state }.count }
+    package func count(_ state: State) -> Int { days.filter { $0.state == state }.count }
 
     /// The status as one JSON object.
-    public var json: JSONValue {
+    package var json: JSONValue {
         func int(_ v: Int?) -> JSONValue { v.map { .number(String($0)) } ?? .null }
         func day(_ d: Day?) -> JSONValue { d.map { .string($0.description) } ?? .null }
         var root = JSONObject()
@@ -135,7 +136,7 @@ public struct LakeStatus: Sendable, Equatable {
     }
 
     /// The status as a few lines for people.
-    public var text: String {
+    package var text: String {
         var lines = ["lake: \(root)" + (format.map { " (\($0.rawValue))" } ?? " (no manifest yet)")]
         if let first = days.first?.day, let last = days.last?.day {
             let events = days.reduce(0) { $0 + ($1.events ?? 0) }

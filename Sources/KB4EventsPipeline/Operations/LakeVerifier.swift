@@ -4,11 +4,11 @@ import KB4EventsAPI
 /// Re-reads every data file of a lake and checks it against the manifest: the gzip stream is whole (trailer
 /// and length checked, truncation caught), the row count, byte size and sha256 match, the partition has its
 /// `_SUCCESS`, and no data file is missing from or extra to the manifest.
-public struct LakeVerifier: Sendable {
+package struct LakeVerifier: Sendable {
     /// One thing wrong, with the path it concerns (relative to the lake root).
-    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+    package struct Problem: Sendable, Equatable, CustomStringConvertible {
         /// What kind of problem it is.
-        public enum Kind: String, Sendable {
+        package enum Kind: String, Sendable {
             case missingFile = "missing_file"
             case extraFile = "extra_file"
             case unreadable
@@ -20,42 +20,41 @@ public struct LakeVerifier: Sendable {
             case eventCountMismatch = "event_count_mismatch"
         }
 
-        public var path: String
-        public var kind: Kind
-        public var detail: String
+        package var path: String
+        package var kind: Kind
+        package var detail: String
 
-        public var description: String { "\(path): \(kind.rawValue): \(detail)" }
+        package var description: String { "\(path): \(kind.rawValue): \(detail)" }
     }
 
     /// The outcome of a verification.
-    public struct Report: Sendable, Equatable {
+    package struct Report: Sendable, Equatable {
         /// Data files read.
-        public var filesChecked = 0
+        package var filesChecked = 0
         /// Rows counted across them.
-        public var rows = 0
-        public var problems: [Problem] = []
+        package var rows = 0
+        package var problems: [Problem] = []
 
         /// `verified N files, M problems`.
-        public var line: String {
+        package var line: String {
             "verified \(filesChecked) file\(filesChecked == 1 ? "" : "s"), \(problems.count) problem\(problems.count == 1 ? "" : "s")"
         }
     }
 
-    public let layout: LakeLayout
+    package let layout: LakeLayout
 
     /// Creates a verifier for the lake at `layout`.
-    public init(layout: LakeLayout) { self.layout = layout }
+    package init(layout: LakeLayout) { self.layout = layout }
 
     /// Checks every file of `manifest`, then looks for data files it does not list. Reads through the lake's store:
     /// one listing of `events/`, then each data object (streamed from disk on a local lake).
-    public func verify(_ manifest: Manifest) async throws -> Report {
+    package func verify(_ manifest: Manifest) async throws -> Report {
         var report = Report()
         var listed = Set<String>()
         var present: [String: ObjectMeta] = [:]
         for object in try await layout.store.list(prefix: "events/") { present[object.key] = object }
-        let local = layout.store is LocalDirectoryStore
-        for day in manifest.windows.keys.sorted() {
-            let window = manifest.windows[day]!
+        for day in manifest.days.keys.sorted() {
+            let window = manifest.days[day]!
             var rows = 0
             for file in window.files {
                 listed.insert(file.path)
@@ -63,7 +62,7 @@ public struct LakeVerifier: Sendable {
                     report.problems.append(
                         Problem(
                             path: file.path, kind: .missingFile,
-                            detail: "listed in the manifest, not \(local ? "on disk" : "in the store")"))
+                            detail: "listed in the manifest, not \(layout.store.placeName)"))
                     continue
                 }
                 report.filesChecked += 1
@@ -118,21 +117,12 @@ public struct LakeVerifier: Sendable {
                 guard gzipFailure == nil else { return }
                 do { try reader.write(chunk) } catch { gzipFailure = "\(error)" }
             }
-            if let local = layout.store as? LocalDirectoryStore {
-                try FileSystem.forEachChunk(local.root + "/" + file.path) { feed($0) }
-            } else {
-                // Downloaded into a local temporary file first, then read in chunks: memory stays flat.
-                try FileSystem.makeDirectories(layout.workRoot)
-                let copy = layout.workRoot + "/verify-\(UInt32.random(in: 0...UInt32.max))"
-                defer {
-                    FileSystem.remove(copy)
-                    FileSystem.removeIfEmpty(layout.workRoot)
-                }
-                guard try await layout.store.download(file.path, to: copy) != nil else {
-                    problems.append(Problem(path: file.path, kind: .missingFile, detail: "deleted while verifying"))
-                    return nil
-                }
-                try FileSystem.forEachChunk(copy, size: 1 << 20) { feed($0) }
+            // Read in place, or downloaded into the work directory first: memory stays flat either way.
+            let scratch = layout.workRoot + "/verify-\(UInt32.random(in: 0...UInt32.max))"
+            defer { FileSystem.removeIfEmpty(layout.workRoot) }
+            guard try await layout.store.read(file.path, scratch: scratch, { feed($0) }) != nil else {
+                problems.append(Problem(path: file.path, kind: .missingFile, detail: "deleted while verifying"))
+                return nil
             }
             if gzipFailure == nil {
                 do { try reader.finish() } catch { gzipFailure = "\(error)" }
@@ -149,7 +139,7 @@ public struct LakeVerifier: Sendable {
             problems.append(
                 Problem(
                     path: file.path, kind: .sizeMismatch,
-                    detail: "\(size) bytes \(layout.localRoot == nil ? "in the store" : "on disk"), \(file.bytes) in the manifest"
+                    detail: "\(size) bytes \(layout.store.placeName), \(file.bytes) in the manifest"
                 ))
         }
         if digest != file.sha256 {

@@ -1,19 +1,19 @@
 /// The metrics of one export run in the Prometheus text format, for node_exporter's textfile collector:
 /// written atomically (hidden temp file in the same directory, then rename), so a scrape never sees half a file.
-public struct RunMetrics: Sendable, Equatable {
+package struct RunMetrics: Sendable, Equatable {
     /// What the run did (a failed run: what it did before stopping).
-    public var summary: RunSummary
+    package var summary: RunSummary
     /// The process exit code.
-    public var exitCode: Int
+    package var exitCode: Int
     /// When the run ended (seconds since the epoch).
-    public var finishedAt: Double
+    package var finishedAt: Double
     /// When a run last succeeded: this run's end on success, else carried over from the previous file.
-    public var lastSuccess: Double?
+    package var lastSuccess: Double?
     /// Calls exports may still spend today; nil (omitted) when the budget is unknown.
-    public var callsLeftToday: Int?
+    package var callsLeftToday: Int?
 
     /// Creates the metrics of a run.
-    public init(summary: RunSummary, exitCode: Int, finishedAt: Double, lastSuccess: Double?, callsLeftToday: Int?) {
+    package init(summary: RunSummary, exitCode: Int, finishedAt: Double, lastSuccess: Double?, callsLeftToday: Int?) {
         self.summary = summary
         self.exitCode = exitCode
         self.finishedAt = finishedAt
@@ -22,7 +22,7 @@ public struct RunMetrics: Sendable, Equatable {
     }
 
     /// The exposition text: `# HELP`, `# TYPE` and one sample per metric.
-    public var text: String {
+    package var text: String {
         var out = ""
         func gauge(_ name: String, _ help: String, _ value: String?) {
             guard let value else { return }
@@ -55,12 +55,12 @@ public struct RunMetrics: Sendable, Equatable {
     }
 
     /// Writes the file atomically.
-    public func write(to path: String, tempTag: String) throws {
-        try FileSystem.writeAtomically(Array(text.utf8), to: path, tempTag: tempTag)
+    package func write(to path: String) throws {
+        try FileSystem.writeAtomically(Array(text.utf8), to: path)
     }
 
     /// The last success timestamp of an existing metrics file; nil when there is none or no such sample.
-    public static func previousLastSuccess(at path: String) -> Double? {
+    package static func previousLastSuccess(at path: String) -> Double? {
         guard FileSystem.exists(path), let bytes = try? FileSystem.read(path) else { return nil }
         let prefix = "kb4_events_last_success_timestamp_seconds "
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix(prefix) {

@@ -1,7 +1,7 @@
 extension RunProgress {
     /// One progress line: days done/total, events, calls, event rate and an ETA from the pace of finished days,
     /// e.g. `day 2026-11-20 · 3/13 days · 412 events · 9 calls · 140 events/s · ETA 0:12`.
-    public func line(elapsedSeconds: Double) -> String {
+    package func line(elapsedSeconds: Double) -> String {
         var parts: [String] = []
         if let currentDay, daysDone < daysTotal { parts.append("day \(currentDay)") }
         parts.append("\(daysDone)/\(daysTotal) days")

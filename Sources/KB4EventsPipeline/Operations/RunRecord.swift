@@ -1,4 +1,5 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 #if canImport(Glibc)
     import Glibc
@@ -8,23 +9,23 @@ public import KB4EventsAPI
 
 /// What the last `sync` or `backfill` on a lake did (`_state/last_run.json`): written atomically after every
 /// run, success or failure, with the exit code, so `status` and dashboards can tell without reading logs.
-public struct RunRecord: Sendable, Equatable {
+package struct RunRecord: Sendable, Equatable {
     /// `sync` or `backfill`.
-    public var command: String
+    package var command: String
     /// The run's id (as in the manifest).
-    public var runID: String
+    package var runID: String
     /// `YYYY-MM-DDTHH:MM:SSZ` when the run started and ended.
-    public var startedAt: String
-    public var finishedAt: String
+    package var startedAt: String
+    package var finishedAt: String
     /// The process exit code (0 on success).
-    public var exitCode: Int
+    package var exitCode: Int
     /// The error that stopped the run (nil on success); never holds a key.
-    public var error: String?
+    package var error: String?
     /// What the run did (a failed run: what it did before stopping).
-    public var summary: RunSummary
+    package var summary: RunSummary
 
     /// Creates a record.
-    public init(
+    package init(
         command: String, runID: String, startedAt: String, finishedAt: String, exitCode: Int, error: String?,
         summary: RunSummary
     ) {
@@ -38,10 +39,10 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     /// `success` when the exit code is 0, `interrupted` for 130/143 (SIGINT/SIGTERM), else `failure`.
-    public var outcome: String { Self.outcome(exitCode: exitCode) }
+    package var outcome: String { Self.outcome(exitCode: exitCode) }
 
     /// The outcome an exit code stands for.
-    public static func outcome(exitCode: Int) -> String {
+    package static func outcome(exitCode: Int) -> String {
         switch exitCode {
         case 0: return "success"
         case 130, 143: return "interrupted"
@@ -50,7 +51,7 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     /// The record as JSON.
-    public var json: JSONValue {
+    package var json: JSONValue {
         func int(_ v: Int) -> JSONValue { .number(String(v)) }
         return .object(
             JSONObject([
@@ -62,7 +63,7 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     /// Reads a record from its JSON; nil when it is not one.
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         func int(_ key: String) -> Int { json[key]?.numberText.flatMap { Int($0) } ?? 0 }
         guard let command = json["command"]?.stringValue, let code = json["exit_code"]?.numberText.flatMap({ Int($0) })
         else { return nil }
@@ -84,7 +85,7 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     /// Reads the lake's last run record; nil when there is none or it cannot be read.
-    public static func load(from layout: LakeLayout) async -> RunRecord? {
+    package static func load(from layout: LakeLayout) async -> RunRecord? {
         guard let found = try? await layout.store.get(LakeLayout.lastRunKey),
             let json = try? JSONParser.parse(found.bytes)
         else { return nil }
@@ -92,7 +93,7 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     /// The version of the lake's run record a run saw when it started: the run replaces only that version.
-    public enum Version: Sendable, Equatable {
+    package enum Version: Sendable, Equatable {
         /// No record yet: the run creates it (`If-None-Match: *`).
         case absent
         /// The record's ETag: the run replaces it only if it is still this one (`If-Match`).
@@ -102,7 +103,7 @@ public struct RunRecord: Sendable, Equatable {
     }
 
     /// The version of the lake's record now (one `head`).
-    public static func version(in layout: LakeLayout) async -> Version {
+    package static func version(in layout: LakeLayout) async -> Version {
         do { return try await layout.store.head(LakeLayout.lastRunKey).map { .etag($0.etag) } ?? .absent } catch {
             return .unknown
         }
@@ -112,9 +113,9 @@ public struct RunRecord: Sendable, Equatable {
     /// is still the `version` this run saw at its start: a run whose lease another run took over (it stalled past
     /// the lease's expiry) does not overwrite the newer run's record (`PipelineError` code `run_record_changed`). A
     /// local lake whose directory does not exist gets none (a run that never reached its lake leaves no trace).
-    public func save(to layout: LakeLayout, replacing version: Version) async throws {
-        if let root = layout.localRoot, !FileSystem.isDirectory(root) {
-            throw FileError(operation: "record the last run in", path: root, code: ENOENT)
+    package func save(to layout: LakeLayout, replacing version: Version) async throws {
+        guard layout.store.exists else {
+            throw FileError(operation: "record the last run in", path: layout.root, code: ENOENT)
         }
         var out: [UInt8] = []
         json.writePretty(into: &out)
@@ -137,7 +138,7 @@ public struct RunRecord: Sendable, Equatable {
 
 extension RunSummary {
     /// The counts as JSON fields, shared by `_state/last_run.json` and the `--output json` summary.
-    public var jsonFields: [(String, JSONValue)] {
+    package var jsonFields: [(String, JSONValue)] {
         func int(_ v: Int) -> JSONValue { .number(String(v)) }
         return [
             ("days_written", int(daysWritten)), ("days_unchanged", int(daysUnchanged)),

@@ -1,4 +1,4 @@
 extension RunSummary {
     /// An empty summary (nothing done), e.g. for a run that failed before its first day.
-    public static let empty = RunSummary()
+    package static let empty = RunSummary()
 }

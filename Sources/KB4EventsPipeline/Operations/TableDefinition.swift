@@ -1,26 +1,27 @@
 import KB4EventsAPI
+package import KB4EventsCore
 
 /// Ready-to-run table definitions for a lake: a DuckDB view, an Athena external table with partition projection
 /// on `dt`, or a BigQuery external table definition with hive partitioning. Column types follow the CSV contract
 /// (flat `__` columns) or the API's JSON shape (nested records), whichever format the lake holds.
-public struct TableDefinition: Sendable {
+package struct TableDefinition: Sendable {
     /// The query engine to write for.
-    public enum Engine: String, Sendable, CaseIterable {
+    package enum Engine: String, Sendable, CaseIterable {
         case duckdb, athena, bigquery
     }
 
     /// The lake's format (from its manifest).
-    public var format: OutputFormat
+    package var format: OutputFormat
     /// Where the lake root is, as the engine sees it: a path or URL for DuckDB, `s3://…` for Athena, `gs://…`
     /// for BigQuery. No trailing slash.
-    public var location: String
+    package var location: String
     /// The lake's first day (start of the Athena projection range); nil: the definition uses yesterday's year start.
-    public var firstDay: Day?
+    package var firstDay: Day?
     /// Table (or view) name.
-    public var table: String
+    package var table: String
 
     /// Creates a definition.
-    public init(format: OutputFormat, location: String, firstDay: Day?, table: String = "kb4_events") {
+    package init(format: OutputFormat, location: String, firstDay: Day?, table: String = "kb4_events") {
         var loc = location
         while loc.count > 1 && loc.hasSuffix("/") { loc.removeLast() }
         self.format = format
@@ -30,7 +31,7 @@ public struct TableDefinition: Sendable {
     }
 
     /// The definition text for `engine`.
-    public func text(for engine: Engine) -> String {
+    package func text(for engine: Engine) -> String {
         switch engine {
         case .duckdb: return duckDB
         case .athena: return athena

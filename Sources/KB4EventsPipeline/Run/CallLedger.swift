@@ -1,5 +1,6 @@
 import KB4EventsAPI
 import Synchronization
+package import KB4EventsCore
 
 /// Calls spent against the API per UTC day, kept in the lake (`_state/calls.json`) so that every run of a day on the
 /// same lake, on any machine, shares one daily budget.
@@ -9,7 +10,7 @@ import Synchronization
 /// In object storage a PUT per call would double the run's requests, so the counts are written behind: every
 /// `flushInterval` seconds while calls are made, and at `close()`, by compare-and-swap; when another process wrote
 /// the ledger meanwhile, its counts are read and this process's own calls added to them (nothing is lost to a race).
-public final class CallLedger: Sendable {
+package final class CallLedger: Sendable {
     private struct State {
         /// This process's view: the counts read (or last written) plus the calls it made since.
         var calls: [Day: Int]
@@ -19,36 +20,32 @@ public final class CallLedger: Sendable {
         var etag: String?
         /// Calls not written yet (object stores).
         var dirty = false
+        /// Whether the store takes a write after every call (a local lake: `ObjectStore.putCheaply`); nil until the
+        /// first call tells.
+        var writesThrough: Bool?
         var flusher: Task<Void, Never>?
     }
 
     private let store: any ObjectStore
-    /// A local lake's ledger file: written after every call.
-    private let localPath: String?
     private let state: Mutex<State>
-    private let tempTag: String
     /// Where it is, for messages.
     private let name: String
 
-    private init(store: any ObjectStore, localPath: String?, calls: [Day: Int], etag: String?, tempTag: String) {
+    private init(store: any ObjectStore, calls: [Day: Int], etag: String?) {
         self.store = store
-        self.localPath = localPath
-        self.tempTag = tempTag
         self.name = "\(store)/\(LakeLayout.callsKey)"
         state = Mutex(State(calls: calls, base: calls, etag: etag))
     }
 
     /// Loads the ledger of a lake (empty when there is none yet).
-    public static func load(layout: LakeLayout, tempTag: String) async throws -> CallLedger {
+    package static func load(layout: LakeLayout) async throws -> CallLedger {
         let found: (bytes: [UInt8], meta: ObjectMeta)?
         do { found = try await layout.store.get(LakeLayout.callsKey) } catch {
             throw PipelineError.store(error, stage: .run)
         }
         let name = "\(layout.store)/\(LakeLayout.callsKey)"
         let calls = try found.map { try parse($0.bytes, name: name) } ?? [:]
-        return CallLedger(
-            store: layout.store, localPath: layout.localRoot.map { $0 + "/" + LakeLayout.callsKey }, calls: calls,
-            etag: found?.meta.etag, tempTag: tempTag)
+        return CallLedger(store: layout.store, calls: calls, etag: found?.meta.etag)
     }
 
     static func parse(_ bytes: [UInt8], name: String) throws -> [Day: Int] {
@@ -69,27 +66,31 @@ public final class CallLedger: Sendable {
     }
 
     /// Calls recorded for `day`.
-    public func used(on day: Day) -> Int { state.withLock { $0.calls[day] ?? 0 } }
+    package func used(on day: Day) -> Int { state.withLock { $0.calls[day] ?? 0 } }
 
     /// Records one call on `day` (keeping the last 60 days), unless `limit` calls are already recorded: then nothing
     /// is recorded and the count is returned. Check and record are one step under the lock, and so is a local
     /// lake's write, so calls made at once (requests in flight) neither pass a spent budget together nor race on
     /// the ledger's temporary file.
-    public func record(on day: Day, unlessAt limit: Int? = nil) throws -> (recorded: Bool, used: Int) {
+    package func record(on day: Day, unlessAt limit: Int? = nil) throws -> (recorded: Bool, used: Int) {
         try state.withLock { s in
             let used = s.calls[day] ?? 0
             if let limit, used >= limit { return (false, used) }
             s.calls[day] = used + 1
             s.calls = s.calls.filter { $0.key >= day.adding(days: -60) }
-            if let localPath { try writeLocal(s.calls, to: localPath) } else { s.dirty = true }
+            if s.writesThrough != false, try writeThrough(s.calls) {
+                s.writesThrough = true
+            } else {
+                s.writesThrough = false
+                s.dirty = true
+            }
             return (true, used + 1)
         }
     }
 
     /// Writes the counts not written yet (object stores; a local lake's ledger is always written). Another
     /// process's write in between is merged: its counts plus this process's calls since the last write.
-    public func flush() async throws {
-        guard localPath == nil else { return }
+    package func flush() async throws {
         for _ in 0..<8 {
             guard let (snapshot, etag) = state.withLock({ s -> ([Day: Int], String?)? in
                 guard s.dirty else { return nil }
@@ -130,8 +131,7 @@ public final class CallLedger: Sendable {
     }
 
     /// Object stores: writes the counts every `interval` seconds while calls are made, until `close()`.
-    public func startFlushing(every interval: Double = 5) {
-        guard localPath == nil else { return }
+    package func startFlushing(every interval: Double = 5) {
         let task = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
@@ -143,7 +143,7 @@ public final class CallLedger: Sendable {
     }
 
     /// Stops the periodic writes and writes what is left.
-    public func close() async throws {
+    package func close() async throws {
         state.withLock { s in
             s.flusher?.cancel()
             s.flusher = nil
@@ -160,10 +160,10 @@ public final class CallLedger: Sendable {
         return out
     }
 
-    private func writeLocal(_ calls: [Day: Int], to path: String) throws {
+    /// Writes the ledger at once when the store takes that cheaply; false when it does not (nothing written).
+    private func writeThrough(_ calls: [Day: Int]) throws -> Bool {
         do {
-            try FileSystem.makeDirectories(FileSystem.split(path).0)
-            try FileSystem.writeAtomically(Self.bytes(calls), to: path, tempTag: tempTag, durable: false)
+            return try store.putCheaply(Self.bytes(calls), key: LakeLayout.callsKey)
         } catch {
             throw PipelineError(stage: .run, category: .output, code: "ledger_write", message: "\(error)")
         }
@@ -172,18 +172,18 @@ public final class CallLedger: Sendable {
 
 /// The daily call budget of a lake: 10 × seats (or `daily_call_budget`), minus a reserve kept for the `api`
 /// commands. Used as the client's gate: it refuses a call before it is sent once the budget is spent.
-public struct CallBudget: Sendable {
+package struct CallBudget: Sendable {
     /// Calls allowed per UTC day, or nil when unknown (no seats configured): then only the API's 429 stops a run.
-    public let limit: Int?
+    package let limit: Int?
     /// Calls of the limit that exports leave for the `api` commands.
-    public let reserve: Int
+    package let reserve: Int
     /// The day calls are counted on.
-    public let day: Day
+    package let day: Day
     /// Where calls are recorded.
-    public let ledger: CallLedger
+    package let ledger: CallLedger
 
     /// Creates a budget.
-    public init(limit: Int?, reserve: Int, day: Day, ledger: CallLedger) {
+    package init(limit: Int?, reserve: Int, day: Day, ledger: CallLedger) {
         self.limit = limit
         self.reserve = reserve
         self.day = day
@@ -191,10 +191,10 @@ public struct CallBudget: Sendable {
     }
 
     /// Calls still available to exports today (nil: no limit known).
-    public var remaining: Int? { limit.map { max(0, $0 - reserve - ledger.used(on: day)) } }
+    package var remaining: Int? { limit.map { max(0, $0 - reserve - ledger.used(on: day)) } }
 
     /// The client gate: records the call, or refuses it when the budget (less the reserve, for exports) is spent.
-    public func gate(useReserve: Bool) -> @Sendable () throws -> Void {
+    package func gate(useReserve: Bool) -> @Sendable () throws -> Void {
         let limit = limit
         let reserve = useReserve ? 0 : reserve
         let day = day

@@ -1,39 +1,40 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 /// Everything a run needs to know about the lake and the windows, already validated.
-public struct ExportSettings: Sendable {
+package struct ExportSettings: Sendable {
     /// The lake root and its paths.
-    public var lake: LakeLayout
-    public var format: OutputFormat
+    package var lake: LakeLayout
+    package var format: OutputFormat
     /// Whether `format` was asked for (flag or pipeline file); when not, a lake keeps the format it holds.
-    public var formatIsExplicit: Bool
+    package var formatIsExplicit: Bool
     /// gzip level 1…9.
-    public var compressionLevel: Int
+    package var compressionLevel: Int
     /// Keep the API's pages under `_raw/`.
-    public var keepRaw: Bool
+    package var keepRaw: Bool
     /// First day `sync` considers; nil: the lake's earliest window, or yesterday on an empty lake.
-    public var startDate: Day?
+    package var startDate: Day?
     /// Complete days re-checked each night for backdated events.
-    public var lookbackDays: Int
+    package var lookbackDays: Int
     /// `per_page` asked of the API (the server may clamp it).
-    public var perPage: Int
+    package var perPage: Int
     /// The order days are paged in: `occurred_date` streams the day as it arrives; `id` (a unique key, so
     /// pages stay stable whatever the API does with equal timestamps) sorts each day locally.
-    public var pageOrder: PageOrder
+    package var pageOrder: PageOrder
     /// Requests that may wait for their answers at once (1: one page at a time; see `PageFetcher`).
-    public var maxInFlight: Int
+    package var maxInFlight: Int
     /// The clock of the API's day filter (`source.day_filter_offset`); nil when none was asked for: the lake's
     /// recorded one, or +00:00 on a new lake (as the format).
-    public var dayFilter: DayFilterSetting?
+    package var dayFilter: DayFilterSetting?
     /// Recorded in the manifest (never a key).
-    public var baseURL: String
+    package var baseURL: String
     /// Recorded per window.
-    public var toolVersion: String
+    package var toolVersion: String
     /// `--source-changed`: a lake whose manifest records another base URL is taken as moved, not refused.
-    public var sourceChanged = false
+    package var sourceChanged = false
 
     /// Creates settings.
-    public init(
+    package init(
         lake: LakeLayout, format: OutputFormat, formatIsExplicit: Bool = true, compressionLevel: Int = 6, keepRaw: Bool = false,
         startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, pageOrder: PageOrder = .occurredDate,
         maxInFlight: Int = 8, baseURL: String, toolVersion: String
@@ -55,7 +56,7 @@ public struct ExportSettings: Sendable {
 
 extension ExportSettings {
     /// These settings for a lake whose manifest records `lakeFormat`: with no format asked for, the lake's own.
-    public func adopting(lakeFormat: OutputFormat?) -> ExportSettings {
+    package func adopting(lakeFormat: OutputFormat?) -> ExportSettings {
         var settings = self
         if !formatIsExplicit, let lakeFormat { settings.format = lakeFormat }
         return settings
@@ -64,9 +65,9 @@ extension ExportSettings {
     /// The lake-format rule (PRODUCT.md: one lake root holds one format), written once for the export, `plan` and
     /// `rebuild`: true when writing `format` into the lake that `manifest` records switches its format (every recorded
     /// day is then rewritten); a lake with recorded days in another format is refused unless `force`.
-    public func formatSwitch(for manifest: Manifest?, force: Bool) throws -> Bool {
+    package func formatSwitch(for manifest: Manifest?, force: Bool) throws -> Bool {
         guard let manifest, manifest.format != format else { return false }
-        if manifest.windows.isEmpty || force { return true }
+        if manifest.days.isEmpty || force { return true }
         throw PipelineError(
             stage: .config, category: .configuration, code: "format_mismatch",
             message:
@@ -81,7 +82,7 @@ extension ExportSettings {
     /// new port at every start); a manifest with no base URL or no day recorded matches anything.
     func checkSource(against manifest: Manifest) throws {
         let recorded = manifest.baseURL
-        guard !sourceChanged, !manifest.windows.isEmpty, !recorded.isEmpty, recorded != baseURL else { return }
+        guard !sourceChanged, !manifest.days.isEmpty, !recorded.isEmpty, recorded != baseURL else { return }
         if let a = try? BaseURL(parsing: recorded), let b = try? BaseURL(parsing: baseURL), a.isLoopback, b.isLoopback {
             return
         }
@@ -94,7 +95,7 @@ extension ExportSettings {
 }
 
 /// The `order_by` a day is paged with.
-public enum PageOrder: String, Sendable, CaseIterable {
+package enum PageOrder: String, Sendable, CaseIterable {
     /// Ascending time: the day streams through the transform with bounded memory. Exact when the API keeps
     /// equal timestamps in the same order from one request to the next.
     case occurredDate = "occurred_date"
@@ -111,7 +112,7 @@ public enum PageOrder: String, Sendable, CaseIterable {
 }
 
 /// What the run was asked to do.
-public enum RunRequest: Sendable, Equatable {
+package enum RunRequest: Sendable, Equatable {
     /// Every incomplete day up to yesterday, plus the lookback; `force` re-exports every day from the start.
     case sync(force: Bool)
     /// Every incomplete day in the range (clamped to yesterday); `force` re-exports complete ones too.
@@ -119,40 +120,40 @@ public enum RunRequest: Sendable, Equatable {
 }
 
 /// The clock a run sees: today's UTC day (or the override) and the wall time for timestamps.
-public struct RunClock: Sendable {
+package struct RunClock: Sendable {
     /// Today (UTC). Nothing on or after it is exported.
-    public var today: Day
+    package var today: Day
     /// Seconds since the epoch, for `completed_at`/`checked_at`.
-    public var now: @Sendable () -> Double
+    package var now: @Sendable () -> Double
 
     /// Creates a clock.
-    public init(today: Day, now: @escaping @Sendable () -> Double) {
+    package init(today: Day, now: @escaping @Sendable () -> Double) {
         self.today = today
         self.now = now
     }
 }
 
 /// What a run did, for the summary line and metrics.
-public struct RunSummary: Sendable, Equatable {
-    public var daysWritten = 0
-    public var daysUnchanged = 0
-    public var daysSkipped = 0
-    public var events = 0
-    public var duplicatesDropped = 0
-    public var apiCalls = 0
-    public var retries = 0
-    public var throttled = 0
+package struct RunSummary: Sendable, Equatable {
+    package var daysWritten = 0
+    package var daysUnchanged = 0
+    package var daysSkipped = 0
+    package var events = 0
+    package var duplicatesDropped = 0
+    package var apiCalls = 0
+    package var retries = 0
+    package var throttled = 0
     /// Requests made ahead whose answers were not needed (a day that ended before its `total_pages`, a stop).
-    public var unusedRequests = 0
+    package var unusedRequests = 0
     /// The most requests that waited for answers at once.
-    public var peakInFlight = 0
-    public var durationSeconds = 0.0
-    public var clampedTo: Day?
+    package var peakInFlight = 0
+    package var durationSeconds = 0.0
+    package var clampedTo: Day?
     /// Days rewritten because their content changed (revision > 1).
-    public var revised: [Day] = []
+    package var revised: [Day] = []
 
     /// The one line printed at the end of a run.
-    public var line: String {
+    package var line: String {
         let d = (durationSeconds * 10).rounded() / 10
         var calls = "API calls \(apiCalls)"
         var notes: [String] = []

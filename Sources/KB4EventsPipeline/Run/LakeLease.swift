@@ -2,25 +2,26 @@
     import Glibc
 #endif
 import KB4EventsAPI
-public import Logging
+package import Logging
+import KB4EventsCore
 
 /// The run lock of a lake in object storage: a lease object `.kb4-events.lock` holding the run id, host, pid and an
 /// expiry, created with `If-None-Match: *` (`PutMode.create`), renewed with `If-Match` on its ETag while the run
 /// lives, taken over with `If-Match` once expired, deleted at the end. A run that was killed leaves a lease that
 /// expires by itself (`ttl`), so the next run waits at most that long.
-public actor LakeLease {
+package actor LakeLease {
     /// The lease object's key.
-    public static let key = ".kb4-events.lock"
+    package static let key = ".kb4-events.lock"
 
     /// Who holds a lease, as stored in it.
-    public struct Holder: Sendable, Equatable {
-        public var runID: String
-        public var host: String
-        public var pid: Int
+    package struct Holder: Sendable, Equatable {
+        package var runID: String
+        package var host: String
+        package var pid: Int
         /// Unix seconds.
-        public var expires: Double
+        package var expires: Double
         /// Where `pid` means something: the kernel's boot id and the process's pid namespace (empty when unknown).
-        public var pidSpace: String
+        package var pidSpace: String
 
         var json: [UInt8] {
             var out: [UInt8] = []
@@ -64,8 +65,7 @@ public actor LakeLease {
         /// makes the run wait, as for a live holder.)
         var isDeadHere: Bool {
             let here = LakeLease.pidSpace()
-            return !here.isEmpty && pidSpace == here && pid > 0 && pid != Int(getpid()) && kill(pid_t(pid), 0) != 0
-                && errno == ESRCH
+            return !here.isEmpty && pidSpace == here && FileSystem.processIsGone(pid)
         }
     }
 
@@ -77,7 +77,7 @@ public actor LakeLease {
     private var etag: String
     private var renewer: Task<Void, Never>?
     /// Set when a renewal found the lease taken: the run goes on, and its manifest compare-and-swap stops it.
-    public private(set) var lost = false
+    package private(set) var lost = false
 
     private init(
         store: any ObjectStore, lakeName: String, ttl: Double, now: @escaping @Sendable () -> Double, holder: Holder,
@@ -92,7 +92,7 @@ public actor LakeLease {
     }
 
     /// Takes the lease (or an expired one over); throws a temporary error (exit 75) naming the holder otherwise.
-    public static func acquire(
+    package static func acquire(
         store: any ObjectStore, lakeName: String, runID: String, ttl: Double = 120,
         now: @escaping @Sendable () -> Double
     ) async throws -> LakeLease {
@@ -124,7 +124,7 @@ public actor LakeLease {
     }
 
     /// Extends the lease by `ttl` from now, if it is still this run's.
-    public func renew() async throws {
+    package func renew() async throws {
         var next = holder
         next.expires = now() + ttl
         do {
@@ -138,7 +138,7 @@ public actor LakeLease {
     }
 
     /// Renews every `interval` seconds until released.
-    public func startRenewing(every interval: Double = 30, logger: Logger) {
+    package func startRenewing(every interval: Double = 30, logger: Logger) {
         renewer = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
@@ -155,7 +155,7 @@ public actor LakeLease {
     /// or it is about to expire (the run stalled: a suspended machine, a stopped process) and another run has taken
     /// it since. A lease still this run's is renewed at once. Called before every manifest swap, so a run that lost
     /// its lease writes no manifest, whichever run swaps first.
-    public func ensureHeld() async throws {
+    package func ensureHeld() async throws {
         if lost { throw Self.lostError(lakeName) }
         guard now() > holder.expires - 10 else { return }
         try await renew()
@@ -169,13 +169,13 @@ public actor LakeLease {
     }
 
     /// Whether the lease is still this run's (one HEAD).
-    public func isHeld() async -> Bool {
+    package func isHeld() async -> Bool {
         guard !lost, let current = try? await store.head(Self.key) else { return false }
         return current.etag == etag
     }
 
     /// Stops renewing and deletes the lease if it is still this run's (a lease another run took over stays).
-    public func release() async {
+    package func release() async {
         renewer?.cancel()
         renewer = nil
         guard let current = try? await store.head(Self.key), current.etag == etag else { return }
@@ -202,15 +202,15 @@ public actor LakeLease {
 
 /// The lock a run holds on its lake: an `flock` on a local lake (the kernel frees it when the process dies), a
 /// lease object in object storage.
-public enum RunLock {
-    case local(LakeLock)
+package enum RunLock {
+    case local(DirectoryLock)
     case lease(LakeLease)
 
     /// Takes the lake's lock for run `runID`, or throws a temporary error naming the holder.
-    public static func acquire(_ lake: LakeLayout, runID: String, now: @escaping @Sendable () -> Double, logger: Logger)
+    package static func acquire(_ lake: LakeLayout, runID: String, now: @escaping @Sendable () -> Double, logger: Logger)
         async throws -> RunLock
     {
-        if lake.store is LocalDirectoryStore { return .local(try LakeLock(layout: lake)) }
+        if let lock = try lake.store.lockForProcess() { return .local(lock) }
         let lease = try await withStoreErrors(nil, stage: .run) {
             try await LakeLease.acquire(store: lake.store, lakeName: lake.root, runID: runID, now: now)
         }
@@ -219,12 +219,12 @@ public enum RunLock {
     }
 
     /// Throws `lease_lost` when the lock is no longer this run's (see `LakeLease.ensureHeld`); an `flock` always is.
-    public func ensureHeld() async throws {
+    package func ensureHeld() async throws {
         if case .lease(let lease) = self { try await lease.ensureHeld() }
     }
 
     /// Whether the lock is still this run's: an `flock` always is; a lease may have been taken over.
-    public func isHeld() async -> Bool {
+    package func isHeld() async -> Bool {
         switch self {
         case .local: return true
         case .lease(let lease): return await lease.isHeld()
@@ -232,7 +232,7 @@ public enum RunLock {
     }
 
     /// Frees the lock.
-    public func release() async {
+    package func release() async {
         switch self {
         case .local(let lock): withExtendedLifetime(lock) {}
         case .lease(let lease): await lease.release()
@@ -242,18 +242,18 @@ public enum RunLock {
 
 extension RunLock {
     /// A run holding a lake's lock, as `status` shows it.
-    public struct Holder: Sendable, Equatable {
+    package struct Holder: Sendable, Equatable {
         /// The holder's process id (nil when the lock file holds none).
-        public var pid: Int?
+        package var pid: Int?
         /// The holder's host (leases only: an flock is always on this machine).
-        public var host: String?
+        package var host: String?
         /// When it took the lock (flock: the lock file's mtime), Unix seconds.
-        public var since: Double?
+        package var since: Double?
         /// When its lease expires unless renewed (leases only), Unix seconds.
-        public var until: Double?
+        package var until: Double?
 
         /// `pid 42 holds the lock since …` / `pid 42 on host-a holds the lease until …`.
-        public var text: String {
+        package var text: String {
             let who = "pid \(pid.map(String.init) ?? "?")" + (host.map { " on \($0)" } ?? "")
             if let until { return "\(who) holds the lease until \(isoSeconds(until))" }
             return "\(who) holds the lock" + (since.map { " since \(isoSeconds($0))" } ?? "")
@@ -261,9 +261,8 @@ extension RunLock {
     }
 
     /// The run holding the lake's lock now; nil when none does (an expired lease counts as none). Reads only.
-    public static func holder(_ lake: LakeLayout, now: Double) async -> Holder? {
-        if lake.store is LocalDirectoryStore {
-            guard let held = LakeLock.holder(layout: lake) else { return nil }
+    package static func holder(_ lake: LakeLayout, now: Double) async -> Holder? {
+        if let held = lake.store.processLockHolder() {
             return Holder(pid: Int(held.pid), host: nil, since: held.since, until: nil)
         }
         guard let found = try? await lake.store.get(LakeLease.key) else { return nil }

@@ -1,20 +1,21 @@
 import KB4EventsAPI
-public import Logging
+package import Logging
+package import KB4EventsCore
 
 /// Regenerates partitions and manifest entries from the raw pages kept under `_raw/` (`--keep-raw`), with no
 /// API call: to switch the lake's format or to recover a damaged partition. The same pages give the same
 /// bytes as the export that fetched them.
-public final class Rebuilder {
+package final class Rebuilder {
     /// The settings; the format is the lake's unless one was asked for explicitly (`formatIsExplicit`).
     private var settings: ExportSettings
     private let logger: Logger
     private let clock: RunClock
     /// Identifies this run in the manifest and in temporary file names.
-    public let runID: String
+    package let runID: String
 
     /// Creates a rebuilder; `settings.format` is the format to write when `settings.formatIsExplicit`, else the
     /// lake's.
-    public init(settings: ExportSettings, logger: Logger, clock: RunClock, runID: String) {
+    package init(settings: ExportSettings, logger: Logger, clock: RunClock, runID: String) {
         self.settings = settings
         self.logger = logger
         self.clock = clock
@@ -35,9 +36,9 @@ public final class Rebuilder {
     }
 
     /// Rebuilds every day with raw pages in `from…to` (all when nil).
-    public func run(from: Day?, to: Day?) async throws -> RunSummary {
+    package func run(from: Day?, to: Day?) async throws -> RunSummary {
         let lake = settings.lake
-        guard !(lake.store is LocalDirectoryStore) || FileSystem.isDirectory(lake.root) else {
+        guard lake.store.exists else {
             throw PipelineError(
                 stage: .config, category: .missingInput, code: "no_lake", message: "no lake at \(lake.root)")
         }
@@ -69,7 +70,7 @@ public final class Rebuilder {
         let available = rawObjects.keys.sorted()
         var days = available.filter { (from == nil || $0 >= from!) && (to == nil || $0 <= to!) }
         // rebuild is a forced switch by nature; it must rewrite every recorded day, so every one needs its pages.
-        if try settings.formatSwitch(for: manifest, force: true) && !manifest.windows.isEmpty {
+        if try settings.formatSwitch(for: manifest, force: true) && !manifest.days.isEmpty {
             if from != nil || to != nil {
                 throw PipelineError(
                     stage: .config, category: .configuration, code: "partial_format_switch",
@@ -77,7 +78,7 @@ public final class Rebuilder {
                         "switching \(lake.root) from \(manifest.format.rawValue) to \(settings.format.rawValue) rewrites every day; drop --from/--to"
                 )
             }
-            let missing = manifest.windows.keys.sorted().filter { !available.contains($0) }
+            let missing = manifest.days.keys.sorted().filter { !available.contains($0) }
             if !missing.isEmpty {
                 throw PipelineError(
                     stage: .config, category: .configuration, code: "raw_missing",
@@ -94,7 +95,7 @@ public final class Rebuilder {
             throw PipelineError(
                 stage: .config, category: .missingInput, code: "raw_missing",
                 message:
-                    "no raw pages\(range) under \(lake.raw): rebuild needs the pages kept by an export with --keep-raw; repair a day without them with `kb4-events backfill --from D --to D --force`"
+                    "no raw pages\(range) under \(lake.root)/_raw: rebuild needs the pages kept by an export with --keep-raw; repair a day without them with `kb4-events backfill --from D --to D --force`"
             )
         }
         var summary = RunSummary()
@@ -124,7 +125,7 @@ public final class Rebuilder {
             }
             let outcome = try await committer.commit(
                 day: day, result: result, staged: staged, apiCalls: nil, manifest: &manifest, etag: &etag, logger: log)
-            if raw.directory.hasPrefix(lake.workRoot + "/") { raw.remove() }
+            if raw.isScratch { raw.remove() }
             summary.add(outcome, day: day, result: result)
         }
         summary.daysSkipped = available.count - days.count

@@ -1,9 +1,9 @@
-public import Foundation
+import Foundation
 import KB4EventsS3
 
 /// Where a lake lives, parsed from `--out` / `output.dir`: a local path, or `s3://bucket[/prefix]`. The one place a
 /// lake URL becomes a store.
-public enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
+package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
     /// A directory on local disk.
     case local(path: String)
     /// A bucket and a key prefix (no leading or trailing slash; may be empty).
@@ -11,12 +11,12 @@ public enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// S3 settings that are not in the URL (`output.s3` in the pipeline file); nil fields fall back to the
     /// environment (`AWS_REGION`, `AWS_ENDPOINT_URL_S3`, …).
-    public struct S3Options: Sendable, Equatable {
-        public var region: String?
-        public var endpoint: String?
-        public var pathStyle: Bool?
+    package struct S3Options: Sendable, Equatable {
+        package var region: String?
+        package var endpoint: String?
+        package var pathStyle: Bool?
 
-        public init(region: String? = nil, endpoint: String? = nil, pathStyle: Bool? = nil) {
+        package init(region: String? = nil, endpoint: String? = nil, pathStyle: Bool? = nil) {
             self.region = region
             self.endpoint = endpoint
             self.pathStyle = pathStyle
@@ -25,7 +25,7 @@ public enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `text`: `s3://bucket/prefix` (bucket names as S3 allows: 3–63 of `a-z 0-9 . -`), anything else
     /// with a scheme is refused, the rest is a local path.
-    public init(_ text: String) throws {
+    package init(_ text: String) throws {
         if text.lowercased().hasPrefix("s3://") {
             let rest = text.dropFirst(5)
             let bucket = String(rest.prefix { $0 != "/" })
@@ -47,7 +47,13 @@ public enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
         self = .local(path: text)
     }
 
-    public var description: String {
+    /// Whether the lake is a directory on this machine.
+    package var isLocal: Bool {
+        if case .local = self { return true }
+        return false
+    }
+
+    package var description: String {
         switch self {
         case .local(let path): return path
         case .s3(let bucket, let prefix): return "s3://\(bucket)" + (prefix.isEmpty ? "" : "/\(prefix)")
@@ -56,7 +62,7 @@ public enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// The store for this location. For S3, the endpoint and credentials come from `options` and `environment`
     /// (the AWS tools' chain); nothing is contacted yet.
-    public func makeStore(
+    package func makeStore(
         options: S3Options = S3Options(), environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> any ObjectStore {
         switch self {
@@ -72,7 +78,7 @@ public enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A lake location that cannot be parsed.
-public struct LakeLocationError: Error, Sendable, CustomStringConvertible {
-    public let description: String
+package struct LakeLocationError: Error, Sendable, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

@@ -1,7 +1,7 @@
+package import Logging
+
 #if canImport(Glibc)
     import Glibc
-#elseif canImport(Darwin)
-    import Darwin
 #endif
 
 /// The lake as a local directory: a key is a relative path under `root`. Every put writes a hidden temporary file
@@ -16,18 +16,18 @@
 /// file while the old one still exists, so its inode differs from the current object's; with the nanosecond mtime
 /// a replaced object never shows its old tag again in practice. It is a version tag, not a content hash: the
 /// manifest's sha256 stays the content check.
-public struct LocalDirectoryStore: ObjectStore {
+package struct LocalDirectoryStore: ObjectStore {
     /// The directory holding the objects.
-    public let root: String
+    package let root: String
 
     /// A store rooted at `root` (created on the first put).
-    public init(root: String) {
+    package init(root: String) {
         var r = root
         while r.count > 1 && r.hasSuffix("/") { r.removeLast() }
         self.root = r
     }
 
-    public var description: String { root }
+    package var description: String { root }
 
     func path(_ key: String) throws -> String {
         try ObjectStoreError.validate(key)
@@ -35,7 +35,7 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     @discardableResult
-    public func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+    package func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
         let target = try path(key)
         return try publish(key: key, target: target, mode: .overwrite) { file in
             try FileSystem.forEachChunk(localPath, size: 1 << 20) { try file.write($0) }
@@ -46,7 +46,7 @@ public struct LocalDirectoryStore: ObjectStore {
     /// stays a rename when the work directory is on its file system), then fsyncs the directory. Copies
     /// (`putFile`) and removes the file when it is on another file system.
     @discardableResult
-    public func moveFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+    package func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
         let target = try path(key)
         let (dir, _) = FileSystem.split(target)
         try FileSystem.makeDirectories(dir)
@@ -63,20 +63,20 @@ public struct LocalDirectoryStore: ObjectStore {
     }
 
     @discardableResult
-    public func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
+    package func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
         let target = try path(key)
         return try publish(key: key, target: target, mode: mode) { file in
             try bytes.withUnsafeBytes { try file.write($0) }
         }
     }
 
-    public func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
+    package func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
         var bytes: [UInt8] = []
         guard let meta = try readThrough(key, bufferSize: 1 << 16, { bytes.append(contentsOf: $0) }) else { return nil }
         return (bytes, meta)
     }
 
-    public func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
+    package func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
         var out: OutputFile?
         let meta = try readThrough(key, bufferSize: 1 << 20) { chunk in
             if out == nil { out = try OutputFile(path: localPath) }
@@ -104,7 +104,7 @@ public struct LocalDirectoryStore: ObjectStore {
         guard fstat(fd, &st) == 0 else { throw FileSystem.fail("stat", target) }
         var buffer = [UInt8](repeating: 0, count: bufferSize)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileSystem.fail("read", target)
@@ -115,7 +115,7 @@ public struct LocalDirectoryStore: ObjectStore {
         return Self.meta(key: key, st)
     }
 
-    public func head(_ key: String) async throws -> ObjectMeta? {
+    package func head(_ key: String) async throws -> ObjectMeta? {
         let target = try path(key)
         var st = stat()
         guard stat(target, &st) == 0 else {
@@ -126,13 +126,13 @@ public struct LocalDirectoryStore: ObjectStore {
         return Self.meta(key: key, st)
     }
 
-    public func list(prefix: String) async throws -> [ObjectMeta] {
+    package func list(prefix: String) async throws -> [ObjectMeta] {
         // Walk only the deepest directory the prefix names, then filter by the plain string prefix.
         let dirPart = prefix.lastIndex(of: "/").map { String(prefix[..<$0]) } ?? ""
         var found: [ObjectMeta] = []
         func walk(_ relative: String) {
             let dir = relative.isEmpty ? root : root + "/" + relative
-            for name in FileSystem.list(dir) where !name.contains(".kb4tmp-") {
+            for name in FileSystem.list(dir) where !FileSystem.isTemporary(name) {
                 let key = relative.isEmpty ? name : relative + "/" + name
                 var st = stat()
                 guard lstat(root + "/" + key, &st) == 0 else { continue }
@@ -147,12 +147,75 @@ public struct LocalDirectoryStore: ObjectStore {
         return found.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }
 
-    public func delete(_ key: String) async throws {
+    package func delete(_ key: String) async throws {
         let target = try path(key)
         if unlink(target) != 0 && errno != ENOENT && errno != ENOTDIR { throw FileSystem.fail("delete", target) }
         let (dir, _) = FileSystem.split(target)
         if FileSystem.isDirectory(dir) { try FileSystem.syncDirectory(dir) }
     }
+
+    // MARK: - Where a directory differs from a bucket
+
+    /// Moves the directory into place under `prefix` (the old copy renamed aside first, then removed), durably.
+    package func publishDirectory(_ localDirectory: String, prefix: String) async throws {
+        try ObjectStoreError.validate(String(prefix.dropLast()))
+        let destination = root + "/" + prefix.dropLast()
+        try FileSystem.syncDirectory(localDirectory)
+        let (parent, _) = FileSystem.split(destination)
+        try FileSystem.makeDirectories(parent)
+        let old = FileSystem.temporaryPath(for: destination)
+        if FileSystem.exists(destination) { try FileSystem.rename(destination, old) }
+        try FileSystem.rename(localDirectory, destination)
+        try FileSystem.syncDirectory(parent)
+        FileSystem.removeTree(old)
+    }
+
+    /// Reads the file in place (`scratch` is not used).
+    package func read(_ key: String, scratch: String, _ body: (UnsafeRawBufferPointer) throws -> Void) async throws
+        -> ObjectMeta?
+    {
+        try readThrough(key, bufferSize: 1 << 16, body)
+    }
+
+    package func localDirectory(prefix: String) -> String? { root + "/" + prefix.dropLast() }
+
+    package func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool {
+        let target = try path(key)
+        try FileSystem.makeDirectories(FileSystem.split(target).0)
+        try FileSystem.writeAtomically(bytes, to: target, durable: false)
+        return true
+    }
+
+    package func lockForProcess() throws -> DirectoryLock? { try DirectoryLock(directory: root) }
+
+    package func processLockHolder() -> (pid: String, since: Double)? { DirectoryLock.holder(directory: root) }
+
+    /// Removes the temporary names a killed writer left (`FileSystem.isTemporary`) in the places writers use: the
+    /// root (the manifest), `_state/`, `_raw/` and every partition of `events/`; and the staging directories of
+    /// earlier versions in `_raw/`.
+    package func removeLeftovers(logger: Logger) {
+        for name in FileSystem.list(root) where FileSystem.isTemporary(name) { FileSystem.remove(root + "/" + name) }
+        for name in FileSystem.list(root + "/_state") where FileSystem.isTemporary(name) {
+            FileSystem.remove(root + "/_state/" + name)
+        }
+        for name in FileSystem.list(root + "/_raw")
+        where FileSystem.isTemporary(name) || name.hasPrefix(".staging-") || name.hasPrefix(".spill-")
+            || name.contains(".old-")
+        {
+            FileSystem.removeTree(root + "/_raw/" + name)
+        }
+        for partition in FileSystem.list(root + "/events") where partition.hasPrefix("dt=") {
+            let dir = root + "/events/" + partition
+            for name in FileSystem.list(dir) where FileSystem.isTemporary(name) {
+                logger.info("removing a leftover temporary file", metadata: ["path": "\(dir)/\(name)"])
+                FileSystem.remove(dir + "/" + name)
+            }
+        }
+    }
+
+    package var exists: Bool { FileSystem.isDirectory(root) }
+
+    package var placeName: String { "on disk" }
 
     // MARK: - Writing
 
@@ -162,7 +225,7 @@ public struct LocalDirectoryStore: ObjectStore {
     {
         let (dir, name) = FileSystem.split(target)
         try FileSystem.makeDirectories(dir)
-        let temp = dir + "/." + name + ".kb4tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let temp = FileSystem.temporaryPath(for: target)
         let file = try OutputFile(path: temp)
         do {
             try fill(file)

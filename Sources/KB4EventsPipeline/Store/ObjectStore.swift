@@ -1,8 +1,16 @@
+package import Logging
+
 /// The lake's storage contract, modelled on Apache Arrow's Rust `object_store`: a flat namespace of keys
 /// (`events/dt=2026-11-21/part-00000.ndjson.gz`, `_manifest.json`), whole objects only. An object is either absent
 /// or complete: no reader ever sees a partial write, on either store. The lake's commit rules (data, then
 /// `_SUCCESS`, then the manifest by compare-and-swap) live above this, so both stores share them.
-public protocol ObjectStore: Sendable, CustomStringConvertible {
+///
+/// What differs between a directory and a bucket is said here too, as `object_store` puts `rename` and put modes
+/// on its trait: publishing a finished file (a rename, or an upload), reading in place or through a download, the
+/// writer's lock (an `flock`, or a lease object above the store), what a killed writer leaves behind. Outside
+/// `Store/` nothing asks which store it has; the defaults in the extension below are an object store's.
+
+package protocol ObjectStore: Sendable, CustomStringConvertible {
     /// Puts a finished local file under `key` (overwrite). The local file is left in place.
     @discardableResult
     func putFile(_ localPath: String, key: String) async throws -> ObjectMeta
@@ -27,10 +35,51 @@ public protocol ObjectStore: Sendable, CustomStringConvertible {
 
     /// Deletes `key`; deleting an absent key succeeds.
     func delete(_ key: String) async throws
+
+    // MARK: Where a directory and a bucket differ (the defaults below are an object store's)
+
+    /// Puts a finished local file under `key` and consumes it: a rename in a local directory (a commit stays a
+    /// rename when the work directory is on its file system), an upload streamed from the file elsewhere.
+    @discardableResult
+    func publish(_ localPath: String, key: String) async throws -> ObjectMeta
+
+    /// Makes the objects under `prefix` (ending in `/`) exactly the files of `localDirectory`, consuming it: one
+    /// directory rename in a local directory; elsewhere each file is put, then the objects it lacks are deleted.
+    func publishDirectory(_ localDirectory: String, prefix: String) async throws
+
+    /// Streams the object `key` through `body` in chunks, memory flat whatever its size: read in place from a
+    /// local directory; elsewhere downloaded to the local file `scratch` first (removed afterwards). Nil when absent.
+    func read(_ key: String, scratch: String, _ body: (UnsafeRawBufferPointer) throws -> Void) async throws
+        -> ObjectMeta?
+
+    /// The local directory holding the objects under `prefix` as files, to be read in place; nil when the store has
+    /// none (download them).
+    func localDirectory(prefix: String) -> String?
+
+    /// Writes `bytes` under `key` at once when that is cheap (a local file replaced atomically, without fsync) and
+    /// returns true; returns false, writing nothing, when a put is a request (the caller then writes behind).
+    func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool
+
+    /// A lock for this process alone that the kernel frees when the process dies (an `flock` in a local
+    /// directory); nil when the store cannot hold one, so the lake takes a lease object instead.
+    func lockForProcess() throws -> DirectoryLock?
+
+    /// The process holding `lockForProcess`'s lock now (pid and since when); nil when none does or the store has
+    /// no such lock.
+    func processLockHolder() -> (pid: String, since: Double)?
+
+    /// Removes what killed writers left behind (temporary names). Nothing for a store whose puts are whole.
+    func removeLeftovers(logger: Logger)
+
+    /// Whether the store's root exists (a local directory); a bucket is taken to exist until a request says not.
+    var exists: Bool { get }
+
+    /// Where its objects are, in messages: `on disk` or `in the store`.
+    var placeName: String { get }
 }
 
 /// The precondition of a put, as a value (`object_store`'s `PutMode`).
-public enum PutMode: Sendable, Equatable {
+package enum PutMode: Sendable, Equatable {
     /// Replace whatever is there.
     case overwrite
     /// Only if nothing is there (`If-None-Match: *`): how a lease or the first manifest is taken.
@@ -40,16 +89,16 @@ public enum PutMode: Sendable, Equatable {
 }
 
 /// What a store knows about an object.
-public struct ObjectMeta: Sendable, Equatable {
+package struct ObjectMeta: Sendable, Equatable {
     /// The key, relative to the store's root.
-    public let key: String
+    package let key: String
     /// Bytes.
-    public let size: Int
+    package let size: Int
     /// An opaque version tag: changes whenever the object is replaced; pass it back to `PutMode.update`.
-    public let etag: String
+    package let etag: String
 
     /// Creates object metadata.
-    public init(key: String, size: Int, etag: String) {
+    package init(key: String, size: Int, etag: String) {
         self.key = key
         self.size = size
         self.etag = etag
@@ -57,13 +106,13 @@ public struct ObjectMeta: Sendable, Equatable {
 }
 
 /// Failures every store reports the same way.
-public enum ObjectStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ObjectStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A `.create` found an object, or an `.update` found another version (or none): another writer was first.
     case preconditionFailed(store: String, key: String)
     /// A key the store cannot hold (empty, absolute, `..`, empty segments).
     case invalidKey(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .preconditionFailed(let store, let key):
             return "\(store)/\(key): precondition failed: another writer changed it (or it already exists)"
@@ -81,13 +130,40 @@ public enum ObjectStoreError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 extension ObjectStore {
-    /// Puts a finished local file under `key` and drops the local copy: a rename on a local store, an upload
-    /// (streamed from the file) otherwise.
     @discardableResult
-    func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
-        if let local = self as? LocalDirectoryStore { return try await local.moveFile(localPath, key: key) }
+    package func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
         let meta = try await putFile(localPath, key: key)
         FileSystem.remove(localPath)
         return meta
     }
+
+    package func publishDirectory(_ localDirectory: String, prefix: String) async throws {
+        var kept = Set<String>()
+        for name in FileSystem.list(localDirectory) {
+            try await putFile(localDirectory + "/" + name, key: prefix + name)
+            kept.insert(prefix + name)
+        }
+        for object in try await list(prefix: prefix) where !kept.contains(object.key) {
+            try await delete(object.key)
+        }
+        FileSystem.removeTree(localDirectory)
+    }
+
+    package func read(_ key: String, scratch: String, _ body: (UnsafeRawBufferPointer) throws -> Void) async throws
+        -> ObjectMeta?
+    {
+        try FileSystem.makeDirectories(FileSystem.split(scratch).0)
+        defer { FileSystem.remove(scratch) }
+        guard let meta = try await download(key, to: scratch) else { return nil }
+        try FileSystem.forEachChunk(scratch, size: 1 << 20, body)
+        return meta
+    }
+
+    package func localDirectory(prefix: String) -> String? { nil }
+    package func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool { false }
+    package func lockForProcess() throws -> DirectoryLock? { nil }
+    package func processLockHolder() -> (pid: String, since: Double)? { nil }
+    package func removeLeftovers(logger: Logger) {}
+    package var exists: Bool { true }
+    package var placeName: String { "in the store" }
 }

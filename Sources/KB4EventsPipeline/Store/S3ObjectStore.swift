@@ -1,19 +1,19 @@
-public import KB4EventsS3
+package import KB4EventsS3
 
 /// The lake in an S3 bucket under a prefix: key `k` is object `<prefix>/k`. Puts of finished files go up as one PUT
 /// or a multipart upload (visible only when complete); `PutMode` maps to `If-None-Match: *` / `If-Match: <etag>`
 /// and a `412` becomes `ObjectStoreError.preconditionFailed`. Other failures are `S3Error`s naming bucket, key and
 /// S3 error code.
-public struct S3ObjectStore: ObjectStore {
+package struct S3ObjectStore: ObjectStore {
     /// The client doing the requests.
-    public let client: S3Client
+    package let client: S3Client
     /// The bucket.
-    public let bucket: String
+    package let bucket: String
     /// The key prefix without a trailing slash; empty for the bucket's root.
-    public let prefix: String
+    package let prefix: String
 
     /// A store over `client` in `bucket` under `prefix`.
-    public init(client: S3Client, bucket: String, prefix: String) {
+    package init(client: S3Client, bucket: String, prefix: String) {
         self.client = client
         self.bucket = bucket
         var p = prefix
@@ -22,7 +22,7 @@ public struct S3ObjectStore: ObjectStore {
         self.prefix = p
     }
 
-    public var description: String { "s3://\(bucket)" + (prefix.isEmpty ? "" : "/\(prefix)") }
+    package var description: String { "s3://\(bucket)" + (prefix.isEmpty ? "" : "/\(prefix)") }
 
     func objectKey(_ key: String) throws -> String {
         try ObjectStoreError.validate(key)
@@ -40,7 +40,7 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     @discardableResult
-    public func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+    package func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
         let full = try objectKey(key)
         let etag = try await client.uploadFile(bucket: bucket, key: full, path: localPath, contentType: Self.contentType(key))
         // The size is the local file's (the upload is all or nothing); only a store that sends no ETag costs a HEAD.
@@ -54,7 +54,7 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     @discardableResult
-    public func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
+    package func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
         let full = try objectKey(key)
         let condition: S3Client.Condition
         switch mode {
@@ -71,24 +71,24 @@ public struct S3ObjectStore: ObjectStore {
         }
     }
 
-    public func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
+    package func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {
         guard let got = try await client.getObject(bucket: bucket, key: try objectKey(key)) else { return nil }
         return (got.body, ObjectMeta(key: key, size: got.body.count, etag: got.etag))
     }
 
-    public func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
+    package func download(_ key: String, to localPath: String) async throws -> ObjectMeta? {
         guard let etag = try await client.downloadObject(bucket: bucket, key: try objectKey(key), to: localPath) else {
             return nil
         }
         return ObjectMeta(key: key, size: FileSystem.fileSize(localPath) ?? 0, etag: etag)
     }
 
-    public func head(_ key: String) async throws -> ObjectMeta? {
+    package func head(_ key: String) async throws -> ObjectMeta? {
         guard let info = try await client.headObject(bucket: bucket, key: try objectKey(key)) else { return nil }
         return ObjectMeta(key: key, size: info.size, etag: info.etag)
     }
 
-    public func list(prefix keyPrefix: String) async throws -> [ObjectMeta] {
+    package func list(prefix keyPrefix: String) async throws -> [ObjectMeta] {
         let full = prefix.isEmpty ? keyPrefix : prefix + "/" + keyPrefix
         return try await client.listObjects(bucket: bucket, prefix: full).map {
             ObjectMeta(key: storeKey($0.key), size: $0.size, etag: $0.etag)
@@ -96,7 +96,7 @@ public struct S3ObjectStore: ObjectStore {
         .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }
 
-    public func delete(_ key: String) async throws {
+    package func delete(_ key: String) async throws {
         try await client.deleteObject(bucket: bucket, key: try objectKey(key))
     }
 }

@@ -1,4 +1,5 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 /// Writes events as RFC 4180 CSV rows with the fixed columns of ``CSVFormatter/columns``.
 ///
@@ -12,9 +13,9 @@ public import KB4EventsAPI
 ///   parent's key, and any repeated occurrence of a key (only the first fills a column). Empty when none.
 /// - A field is quoted when it contains `,` `"` LF or CR, or starts or ends with a space or tab; inner quotes
 ///   are doubled. Every line ends with LF. Text is kept exactly (no formula escaping).
-public struct CSVFormatter: EventFormatter {
+package struct CSVFormatter: EventFormatter {
     /// The header, in order; the same for every file.
-    public static let columns: [String] = [
+    package static let columns: [String] = [
         "id", "account_id", "occurred_date",
         "event_type__id", "event_type__name", "event_type__description",
         "user__id", "user__email", "user__archived",
@@ -24,13 +25,13 @@ public struct CSVFormatter: EventFormatter {
     ]
 
     /// Creates the formatter.
-    public init() {}
+    package init() {}
 
     /// `csv`.
-    public var fileExtension: String { "csv" }
+    package var fileExtension: String { "csv" }
 
     /// Appends the header line.
-    public func writeHeader(into out: inout [UInt8]) {
+    package func writeHeader(into out: inout [UInt8]) {
         for (i, column) in Self.columns.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: column.utf8)
@@ -39,7 +40,7 @@ public struct CSVFormatter: EventFormatter {
     }
 
     /// Appends one row for `event`, ending with `\n`.
-    public func write(event: JSONObject, into out: inout [UInt8]) {
+    package func write(event: JSONObject, into out: inout [UInt8]) {
         // Where the first occurrence of each mapped top-level key sits in the event (-1: absent).
         var first = TopLevelSlots()
         for i in event.keys.indices {

@@ -1,4 +1,5 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 /// Turns the events of one day, as pages deliver them, into a sorted, de-duplicated stream.
 ///
@@ -12,9 +13,9 @@ public import KB4EventsAPI
 /// the whole day is sorted with bounded memory (sorted runs spill to a scratch directory) and a repeated row,
 /// adjacent to its first copy once sorted, is dropped as the day comes out. Apart from that scratch directory it
 /// touches no files, network or clock.
-public struct DayTransformer {
+package struct DayTransformer {
     /// How events are ordered.
-    public enum Mode: Sendable {
+    package enum Mode: Sendable {
         /// Trust the server's ascending order; hold only ties and recent ids.
         case streaming
         /// Sort everything; spill runs into `spillDirectory` past `limitBytes` of held events.
@@ -22,18 +23,18 @@ public struct DayTransformer {
     }
 
     /// The server broke ascending order; replay the day in `.sorting` mode.
-    public struct OrderViolation: Error, Sendable {}
+    package struct OrderViolation: Error, Sendable {}
 
     /// What the day contained.
-    public struct Summary: Sendable, Equatable {
-        public var events = 0
-        public var duplicatesDropped = 0
-        public var firstOccurred: String?
-        public var lastOccurred: String?
+    package struct Summary: Sendable, Equatable {
+        package var events = 0
+        package var duplicatesDropped = 0
+        package var firstOccurred: String?
+        package var lastOccurred: String?
     }
 
     /// How many emitted ids stay remembered in streaming mode (a few pages of the API's largest page size).
-    public static let recentCapacity = 1024
+    package static let recentCapacity = 1024
 
     private let day: Day
     private let emit: (JSONObject) throws -> Void
@@ -47,7 +48,7 @@ public struct DayTransformer {
     /// when false (a rebuild from pages stored under their own day).
     private let skipsOtherDays: Bool
 
-    public init(
+    package init(
         day: Day, mode: Mode = .streaming, skipsOtherDays: Bool = false, emit: @escaping (JSONObject) throws -> Void
     ) {
         self.day = day
@@ -61,7 +62,7 @@ public struct DayTransformer {
     }
 
     /// Adds one event as received on `page`. Throws a data error for an event that is not on the day or has no id.
-    public mutating func add(_ event: JSONObject, page: Int) throws {
+    package mutating func add(_ event: JSONObject, page: Int) throws {
         guard let id = event["id"]?.stringValue ?? event["id"]?.numberText, !id.isEmpty else {
             throw PipelineError(
                 stage: .transform, category: .data, code: "missing_id", message: "an event has no id", day: day,
@@ -108,7 +109,7 @@ public struct DayTransformer {
     }
 
     /// Emits whatever is held and returns the day's summary.
-    public mutating func finish() throws -> Summary {
+    package mutating func finish() throws -> Summary {
         if let sorter {
             var previous: EventKey?
             try sorter.finish { key, event in

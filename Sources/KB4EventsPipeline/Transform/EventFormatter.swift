@@ -1,7 +1,8 @@
-public import KB4EventsAPI
+import KB4EventsAPI
+package import KB4EventsCore
 
 /// Turns events into the lines of a data file. Pure: the same event always gives the same bytes.
-public protocol EventFormatter: Sendable {
+package protocol EventFormatter: Sendable {
     /// The data file extension without the dot (`ndjson` or `csv`).
     var fileExtension: String { get }
 
@@ -13,14 +14,14 @@ public protocol EventFormatter: Sendable {
 }
 
 /// The data file formats of a lake.
-public enum OutputFormat: String, Sendable, CaseIterable {
+package enum OutputFormat: String, Sendable, CaseIterable {
     /// One compact JSON event per line.
     case ndjson
     /// RFC 4180 CSV with a fixed header (see ``CSVFormatter``).
     case csv
 
     /// The formatter that writes this format.
-    public var formatter: any EventFormatter {
+    package var formatter: any EventFormatter {
         switch self {
         case .ndjson: NDJSONFormatter()
         case .csv: CSVFormatter()

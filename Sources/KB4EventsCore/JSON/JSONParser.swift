@@ -1,18 +1,18 @@
 /// Why a document is not valid JSON, and where.
-public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The byte offset of the problem from the start of the document.
-    public let offset: Int
+    package let offset: Int
     /// A short human reason, such as `unexpected character 'x'` or `invalid UTF-8`.
-    public let reason: String
+    package let reason: String
 
     /// Creates an error at `offset` with `reason`.
-    public init(offset: Int, reason: String) {
+    package init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
     }
 
     /// `"<reason> at byte <offset>"`.
-    public var description: String { "\(reason) at byte \(offset)" }
+    package var description: String { "\(reason) at byte \(offset)" }
 }
 
 /// A strict RFC 8259 parser working directly on UTF-8 bytes.
@@ -23,12 +23,12 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 /// event never makes a whole page unreadable.
 /// Whitespace may surround the document; anything else after it is an error. Object keys keep their order
 /// and duplicates; numbers keep their literal text.
-public enum JSONParser {
+package enum JSONParser {
     /// The deepest nesting of arrays and objects accepted; one more level is an error.
-    public static let maximumDepth = 512
+    package static let maximumDepth = 512
 
     /// Parses a whole document.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         let result = bytes.withUnsafeBytes { buffer in
             Result { () throws(JSONParseError) -> JSONValue in try parse(buffer) }
         }
@@ -36,7 +36,7 @@ public enum JSONParser {
     }
 
     /// Parses a whole document held in `buffer`; the buffer is not retained.
-    public static func parse(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ buffer: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             throw JSONParseError(offset: 0, reason: "empty input")
         }

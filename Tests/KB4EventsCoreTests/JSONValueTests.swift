@@ -1,4 +1,4 @@
-import KB4EventsAPI
+@testable import KB4EventsCore
 import Testing
 
 @Suite struct JSONValueTests {

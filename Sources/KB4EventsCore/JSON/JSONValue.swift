@@ -2,7 +2,7 @@
 ///
 /// Two values are equal when they would be written as the same bytes: numbers compare by their literal
 /// text (`1.0` and `1` differ), objects by their keys and values in order.
-public enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     /// The literal `null`.
     case null
     /// `true` or `false`.
@@ -24,42 +24,42 @@ public enum JSONValue: Sendable, Hashable {
 ///
 /// `keys[i]` belongs to `values[i]`; both arrays always have the same length. Lookups scan linearly and
 /// return the first match, which suits the small objects of an API event.
-public struct JSONObject: Sendable, Hashable {
+package struct JSONObject: Sendable, Hashable {
     /// The keys, in order; a key may repeat.
-    public private(set) var keys: [String]
+    package private(set) var keys: [String]
     /// The values, `values[i]` belonging to `keys[i]`.
-    public private(set) var values: [JSONValue]
+    package private(set) var values: [JSONValue]
 
     /// Creates an empty object.
-    public init() {
+    package init() {
         keys = []
         values = []
     }
 
     /// Creates an object from key/value pairs, kept in the given order (duplicates kept).
-    public init(_ pairs: [(String, JSONValue)]) {
+    package init(_ pairs: [(String, JSONValue)]) {
         keys = pairs.map(\.0)
         values = pairs.map(\.1)
     }
 
     /// Creates an object from parallel arrays of keys and values, which must have the same length.
-    public init(keys: [String], values: [JSONValue]) {
+    package init(keys: [String], values: [JSONValue]) {
         precondition(keys.count == values.count, "JSONObject: \(keys.count) keys but \(values.count) values")
         self.keys = keys
         self.values = values
     }
 
     /// The number of members (duplicate keys counted each time).
-    public var count: Int { keys.count }
+    package var count: Int { keys.count }
 
     /// Whether the object has no members.
-    public var isEmpty: Bool { keys.isEmpty }
+    package var isEmpty: Bool { keys.isEmpty }
 
     /// The value of the first member named `key`, or nil when there is none.
     ///
     /// Setting a value replaces the first member named `key`, or appends a member when there is none;
     /// setting nil removes every member named `key`.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         get {
             guard let i = index(of: key) else { return nil }
             return values[i]
@@ -85,69 +85,69 @@ public struct JSONObject: Sendable, Hashable {
     }
 
     /// The position of the first member named `key`, or nil when there is none.
-    public func index(of key: String) -> Int? {
+    package func index(of key: String) -> Int? {
         for i in keys.indices where keys[i] == key { return i }
         return nil
     }
 
     /// Whether a member named `key` is present (its value may be `null`).
-    public func contains(_ key: String) -> Bool { index(of: key) != nil }
+    package func contains(_ key: String) -> Bool { index(of: key) != nil }
 
     /// Appends a member at the end, even when the key is already present.
-    public mutating func append(_ key: String, _ value: JSONValue) {
+    package mutating func append(_ key: String, _ value: JSONValue) {
         keys.append(key)
         values.append(value)
     }
 
     /// Reserves room for `capacity` members.
-    public mutating func reserveCapacity(_ capacity: Int) {
+    package mutating func reserveCapacity(_ capacity: Int) {
         keys.reserveCapacity(capacity)
         values.reserveCapacity(capacity)
     }
 
     /// The members as (key, value) pairs, in order.
-    public var members: Zip2Sequence<[String], [JSONValue]> { zip(keys, values) }
+    package var members: Zip2Sequence<[String], [JSONValue]> { zip(keys, values) }
 }
 
 extension JSONValue {
     /// The text of a string value; nil for any other kind.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let text) = self { return text }
         return nil
     }
 
     /// The literal text of a number value; nil for any other kind.
-    public var numberText: String? {
+    package var numberText: String? {
         if case .number(let text) = self { return text }
         return nil
     }
 
     /// The value of a boolean; nil for any other kind.
-    public var boolValue: Bool? {
+    package var boolValue: Bool? {
         if case .bool(let flag) = self { return flag }
         return nil
     }
 
     /// The object of an object value; nil for any other kind.
-    public var objectValue: JSONObject? {
+    package var objectValue: JSONObject? {
         if case .object(let object) = self { return object }
         return nil
     }
 
     /// The elements of an array value; nil for any other kind.
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let elements) = self { return elements }
         return nil
     }
 
     /// Whether this is `null`.
-    public var isNull: Bool {
+    package var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
     /// The first member named `key` of an object value; nil when absent or when this is not an object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }

@@ -1,13 +1,14 @@
-public import KB4EventsAPI
+package import KB4EventsAPI
+package import KB4EventsCore
 
 /// A failure of the pipeline: which stage, a low-cardinality code, the day and page when there is one,
 /// what happened and whether running again can help. Never carries the API key.
-public struct PipelineError: Error, Sendable, CustomStringConvertible {
+package struct PipelineError: Error, Sendable, CustomStringConvertible {
     /// The stage that failed.
-    public enum Stage: String, Sendable { case config, extract, transform, load, manifest, run }
+    package enum Stage: String, Sendable { case config, extract, transform, load, manifest, run }
 
     /// What kind of failure this is for an operator (the executable maps it to an exit code).
-    public enum Category: String, Sendable {
+    package enum Category: String, Sendable {
         /// The pipeline file or settings are wrong.
         case configuration
         /// The API sent something unusable.
@@ -22,20 +23,22 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         case authentication
         /// What the command needs to read is not there (no lake, no raw pages).
         case missingInput
+        /// The command was called wrongly (a flag it needs is missing).
+        case usage
     }
 
-    public let stage: Stage
-    public let category: Category
+    package let stage: Stage
+    package let category: Category
     /// Low-cardinality code, fit for a metric label (e.g. `bad_timestamp`, `quota_exhausted`).
-    public let code: String
-    public let message: String
-    public let day: Day?
-    public let page: Int?
+    package let code: String
+    package let message: String
+    package let day: Day?
+    package let page: Int?
     /// The underlying error's description (already free of secrets).
-    public let cause: String?
+    package let cause: String?
 
     /// Creates an error.
-    public init(
+    package init(
         stage: Stage, category: Category, code: String, message: String, day: Day? = nil, page: Int? = nil,
         cause: String? = nil
     ) {
@@ -48,21 +51,39 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
-    public var description: String {
+    package var description: String {
         var where_ = ""
         if let day { where_ = "day \(day)" + (page.map { " page \($0)" } ?? "") + ": " }
         return where_ + message + (cause.map { ": \($0)" } ?? "")
     }
 
-    /// The same error with a sentence of advice appended to its message.
-    func adding(hint: String) -> PipelineError {
-        PipelineError(
-            stage: stage, category: category, code: code, message: message + "; " + hint, day: day, page: page,
+    /// Whether the message already says when to run again (a temporary error without it gets the generic advice).
+    package private(set) var advisesRetry = false
+
+    /// The same error with a sentence saying when to run again appended to its message.
+    func adding(retryAdvice: String) -> PipelineError {
+        var error = PipelineError(
+            stage: stage, category: category, code: code, message: message + "; " + retryAdvice, day: day, page: page,
             cause: cause)
+        error.advisesRetry = true
+        return error
+    }
+
+    /// The category of any error the library throws (nil: not one of its errors): the one classification the
+    /// executable maps to exit codes.
+    package static func category(of error: any Error) -> Category? {
+        switch error {
+        case let e as RunFailure: return category(of: e.error)
+        case let e as PipelineError: return e.category
+        case let e as ConfigurationError: return e.category
+        case let e as APIError: return extract(e, day: nil, page: nil).category
+        case _ where isStoreFailure(error): return store(error).category
+        default: return nil
+        }
     }
 
     /// Wraps an API failure met while extracting `day`.
-    public static func extract(_ error: APIError, day: Day?, page: Int?) -> PipelineError {
+    package static func extract(_ error: APIError, day: Day?, page: Int?) -> PipelineError {
         let category: Category
         switch error.kind {
         case .authentication: category = .authentication

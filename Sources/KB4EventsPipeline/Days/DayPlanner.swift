@@ -1,28 +1,30 @@
+package import KB4EventsCore
+
 /// Decides which days a run touches. Pure: "today" is given, never read from a clock.
-public struct WindowPlanner: Sendable {
+package struct DayPlanner: Sendable {
     /// Today in UTC (or the `--today` override). Nothing on or after it is ever exported.
-    public let today: Day
+    package let today: Day
 
     /// Creates a planner for `today`.
-    public init(today: Day) { self.today = today }
+    package init(today: Day) { self.today = today }
 
     /// The last day that can be complete: today − 1.
-    public var yesterday: Day { today.previous }
+    package var yesterday: Day { today.previous }
 
     /// What a run will do with each day, in order.
-    public struct Plan: Sendable, Equatable {
+    package struct Plan: Sendable, Equatable {
         /// Days never completed (or forced): fetch and write.
-        public var fetch: [Day]
+        package var fetch: [Day]
         /// Complete days inside the lookback: fetch again and compare.
-        public var recheck: [Day]
+        package var recheck: [Day]
         /// Complete days left alone.
-        public var skip: [Day]
+        package var skip: [Day]
         /// Set when an asked-for end was after yesterday and was pulled back.
-        public var clampedFrom: Day?
+        package var clampedFrom: Day?
     }
 
     /// `sync`: every incomplete day from `start` to yesterday, then the last `lookbackDays` complete days.
-    public func sync(start: Day, lookbackDays: Int, complete: Set<Day>) -> Plan {
+    package func sync(start: Day, lookbackDays: Int, complete: Set<Day>) -> Plan {
         let days = Day.range(start, through: yesterday)
         let lookbackStart = yesterday.adding(days: -(max(0, lookbackDays) - 1))
         var plan = Plan(fetch: [], recheck: [], skip: [], clampedFrom: nil)
@@ -39,7 +41,7 @@ public struct WindowPlanner: Sendable {
     }
 
     /// `backfill`: every day in `from…to` (clamped to yesterday) that is not complete, or all of them with `force`.
-    public func backfill(from: Day, to: Day, force: Bool, complete: Set<Day>) -> Plan {
+    package func backfill(from: Day, to: Day, force: Bool, complete: Set<Day>) -> Plan {
         let end = min(to, yesterday)
         var plan = Plan(fetch: [], recheck: [], skip: [], clampedFrom: to > yesterday ? to : nil)
         for day in Day.range(from, through: end) {

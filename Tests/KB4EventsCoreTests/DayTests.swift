@@ -1,6 +1,5 @@
 import Testing
-
-@testable import KB4EventsPipeline
+@testable import KB4EventsCore
 
 @Suite struct DayTests {
     @Test(arguments: [
@@ -45,42 +44,5 @@ import Testing
     @Test(arguments: ["2026-11-21", "2026-11-21T25:00:00Z", "2026-11-21T10:00:00", "2026-11-21T10:00:00.Z", "x"])
     func badTimestamps(text: String) {
         #expect(parseTimestampMillis(text) == nil)
-    }
-}
-
-@Suite struct WindowPlannerTests {
-    let today = Day("2026-11-22")!
-
-    @Test func yesterdayIsTheLastDay() {
-        #expect(WindowPlanner(today: today).yesterday.description == "2026-11-21")
-    }
-
-    @Test func syncFetchesIncompleteAndRechecksLookback() {
-        let planner = WindowPlanner(today: today)
-        let complete: Set<Day> = Set(["2026-11-15", "2026-11-16", "2026-11-19", "2026-11-20"].compactMap(Day.init))
-        let plan = planner.sync(start: Day("2026-11-15")!, lookbackDays: 3, complete: complete)
-        #expect(plan.fetch.map(\.description) == ["2026-11-17", "2026-11-18", "2026-11-21"])
-        #expect(plan.recheck.map(\.description) == ["2026-11-19", "2026-11-20"])
-        #expect(plan.skip.map(\.description) == ["2026-11-15", "2026-11-16"])
-    }
-
-    @Test func syncNeverTouchesToday() {
-        let plan = WindowPlanner(today: today).sync(start: today, lookbackDays: 3, complete: [])
-        #expect(plan.fetch.isEmpty && plan.recheck.isEmpty)
-    }
-
-    @Test func backfillClampsToYesterday() {
-        let plan = WindowPlanner(today: today).backfill(
-            from: Day("2026-11-20")!, to: Day("2026-11-30")!, force: false, complete: [Day("2026-11-20")!])
-        #expect(plan.fetch.map(\.description) == ["2026-11-21"])
-        #expect(plan.skip.map(\.description) == ["2026-11-20"])
-        #expect(plan.clampedFrom?.description == "2026-11-30")
-    }
-
-    @Test func backfillForceRefetchesComplete() {
-        let plan = WindowPlanner(today: today).backfill(
-            from: Day("2026-11-20")!, to: Day("2026-11-21")!, force: true, complete: [Day("2026-11-20")!])
-        #expect(plan.fetch.count == 2)
-        #expect(plan.clampedFrom == nil)
     }
 }

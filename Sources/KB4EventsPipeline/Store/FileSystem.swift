@@ -5,15 +5,15 @@
 #endif
 
 /// A file-system failure with the path and the system's reason.
-public struct FileError: Error, Sendable, CustomStringConvertible {
+package struct FileError: Error, Sendable, CustomStringConvertible {
     /// What was attempted (`open`, `write`, `rename`, …).
-    public let operation: String
+    package let operation: String
     /// The path involved.
-    public let path: String
+    package let path: String
     /// errno.
-    public let code: Int32
+    package let code: Int32
 
-    public var description: String {
+    package var description: String {
         "cannot \(operation) \(path): \(String(cString: strerror(code)))"
     }
 }
@@ -118,11 +118,23 @@ enum FileSystem {
         }
     }
 
+    /// The one temporary-name rule of a lake and its state files: `.<name>.kb4tmp-<random>` beside `path`, hidden
+    /// (readers skip names starting with `.`), so a crash never leaves a torn file under a real name.
+    static func temporaryPath(for path: String) -> String {
+        let (dir, name) = split(path)
+        return dir + "/." + name + ".kb4tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    }
+
+    /// Whether `name` is a temporary name (`temporaryPath`'s, or `.<name>.tmp-<tag>` of versions before it).
+    static func isTemporary(_ name: String) -> Bool {
+        name.hasPrefix(".") && (name.contains(".kb4tmp-") || name.contains(".tmp-"))
+    }
+
     /// Writes `bytes` to `path` atomically and durably: hidden temp file in the same directory, fsync, rename,
     /// fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, tempTag: String, durable: Bool = true) throws {
-        let (dir, name) = split(path)
-        let temp = dir + "/." + name + ".tmp-" + tempTag
+    static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
+        let (dir, _) = split(path)
+        let temp = temporaryPath(for: path)
         let file = try OutputFile(path: temp)
         do {
             try bytes.withUnsafeBytes { try file.write($0) }
@@ -134,6 +146,12 @@ enum FileSystem {
             throw error
         }
         if durable { try syncDirectory(dir) }
+    }
+
+    /// Whether no process `pid` runs in this pid namespace any more (another process than this one; `kill(pid, 0)`
+    /// answers `ESRCH`): a killed run's scratch and lease may then be taken.
+    static func processIsGone(_ pid: Int) -> Bool {
+        pid > 0 && pid <= Int(Int32.max) && pid != Int(getpid()) && kill(pid_t(pid), 0) != 0 && errno == ESRCH
     }
 
     /// (directory, file name) of a path.

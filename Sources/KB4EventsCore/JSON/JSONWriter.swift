@@ -6,7 +6,7 @@
 /// The same value always gives the same bytes.
 extension JSONValue {
     /// Appends the compact form of this value to `out`.
-    public func write(into out: inout [UInt8]) {
+    package func write(into out: inout [UInt8]) {
         switch self {
         case .null:
             JSONWriting.append("null", to: &out)
@@ -31,19 +31,19 @@ extension JSONValue {
     }
 
     /// The compact form as bytes.
-    public var compactBytes: [UInt8] {
+    package var compactBytes: [UInt8] {
         var out: [UInt8] = []
         write(into: &out)
         return out
     }
 
     /// The compact form as a string.
-    public var compactString: String { String(decoding: compactBytes, as: UTF8.self) }
+    package var compactString: String { String(decoding: compactBytes, as: UTF8.self) }
 }
 
 extension JSONObject {
     /// Appends the compact form of this object to `out`, members in order (duplicates included).
-    public func write(into out: inout [UInt8]) {
+    package func write(into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         for i in keys.indices {
             if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -55,7 +55,7 @@ extension JSONObject {
     }
 
     /// The compact form as bytes.
-    public var compactBytes: [UInt8] {
+    package var compactBytes: [UInt8] {
         var out: [UInt8] = []
         write(into: &out)
         return out

@@ -1,8 +1,6 @@
-import KB4EventsAPI
-
 extension JSONValue {
     /// Writes an indented (2 spaces) form for files people read, such as the manifest; scalars stay canonical.
-    func writePretty(into out: inout [UInt8], indent: Int = 0) {
+    package func writePretty(into out: inout [UInt8], indent: Int = 0) {
         func newline(_ level: Int) {
             out.append(UInt8(ascii: "\n"))
             out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
@@ -31,5 +29,15 @@ extension JSONValue {
         default:
             write(into: &out)
         }
+    }
+}
+
+extension JSONValue {
+    /// The value as indented JSON text with a final newline (the manifest's style), for command output.
+    package var prettyText: String {
+        var out: [UInt8] = []
+        writePretty(into: &out)
+        out.append(UInt8(ascii: "\n"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

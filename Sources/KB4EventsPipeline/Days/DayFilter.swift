@@ -1,17 +1,19 @@
+package import KB4EventsCore
+
 /// The clock of the API's `occurred_date=YYYY-MM-DD` filter: the UTC day (offset +00:00, the default) or an
 /// account's local day at a fixed offset. With an offset, the API day D covers the instants
 /// `[D 00:00 − offset, D+1 00:00 − offset)`, so one UTC day is assembled from the two API days that overlap it.
-public struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Minutes east of UTC (−05:00 is −300).
-    public let minutes: Int
+    package let minutes: Int
 
     /// UTC days.
-    public static let utc = DayFilterOffset(checked: 0)
+    package static let utc = DayFilterOffset(checked: 0)
     /// The offsets a time zone can have: −12:00 … +14:00.
-    public static let range = -720...840
+    package static let range = -720...840
 
     /// An offset of `minutes` east of UTC (nil outside −12:00 … +14:00).
-    public init?(minutes: Int) {
+    package init?(minutes: Int) {
         guard Self.range.contains(minutes) else { return nil }
         self.init(checked: minutes)
     }
@@ -19,7 +21,7 @@ public struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConve
     private init(checked minutes: Int) { self.minutes = minutes }
 
     /// Parses `+02:00`, `-05:00`, `+05:30` (also `Z`).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         if text == "Z" {
             self.init(minutes: 0)
             return
@@ -31,30 +33,30 @@ public struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConve
         self.init(minutes: (chars[0] == "-" ? -1 : 1) * (h * 60 + m))
     }
 
-    public var description: String {
+    package var description: String {
         let sign = minutes < 0 ? "-" : "+"
         let a = abs(minutes)
         return sign + String(format2: a / 60) + ":" + String(format2: a % 60)
     }
 
-    public static func < (a: DayFilterOffset, b: DayFilterOffset) -> Bool { a.minutes < b.minutes }
+    package static func < (a: DayFilterOffset, b: DayFilterOffset) -> Bool { a.minutes < b.minutes }
 
     /// The UTC instants (milliseconds) the API day `day` covers.
-    public func window(ofAPIDay day: Day) -> Range<Int64> {
+    package func range(ofAPIDay day: Day) -> Range<Int64> {
         let start = Int64(day.ordinal) * 86_400_000 - Int64(minutes) * 60_000
         return start..<(start + 86_400_000)
     }
 
     /// The API days whose answers hold the events of the UTC day `day`, earliest first: the day itself at +00:00;
     /// the day before and the day at a negative offset; the day and the day after at a positive one.
-    public func apiDays(for day: Day) -> [Day] {
+    package func apiDays(for day: Day) -> [Day] {
         if minutes == 0 { return [day] }
         return minutes < 0 ? [day.previous, day] : [day, day.next]
     }
 
     /// The API days to fetch for `days` (in the order given), each once: a contiguous range of N UTC days needs
     /// N + 1 API days with an offset.
-    public func apiDays(for days: [Day]) -> [Day] {
+    package func apiDays(for days: [Day]) -> [Day] {
         var seen = Set<Day>()
         var out: [Day] = []
         for day in days {
@@ -65,10 +67,10 @@ public struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConve
 
     /// The offsets, on the quarter hours time zones use, at which every instant from `first` to `last` (ms) lies
     /// within the local day `apiDay`: the day filters the answers for `occurred_date=apiDay` fit.
-    public static func fitting(first: Int64, last: Int64, apiDay: Day) -> [DayFilterOffset] {
+    package static func fitting(first: Int64, last: Int64, apiDay: Day) -> [DayFilterOffset] {
         stride(from: range.lowerBound, through: range.upperBound, by: 15).compactMap { m in
             let offset = DayFilterOffset(minutes: m)!
-            let window = offset.window(ofAPIDay: apiDay)
+            let window = offset.range(ofAPIDay: apiDay)
             return window.contains(first) && window.contains(last) ? offset : nil
         }
     }
@@ -76,12 +78,12 @@ public struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConve
 
 /// How the day filter's offset is chosen: a fixed one, or `auto` (the lake's recorded one; on a new lake, the
 /// first day with events decides).
-public enum DayFilterSetting: Sendable, Equatable, CustomStringConvertible {
+package enum DayFilterSetting: Sendable, Equatable, CustomStringConvertible {
     case fixed(DayFilterOffset)
     case auto
 
     /// Parses `auto` or an offset such as `-05:00`.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         if text == "auto" {
             self = .auto
         } else if let offset = DayFilterOffset(text) {
@@ -91,7 +93,7 @@ public enum DayFilterSetting: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .fixed(let offset): return offset.description
         case .auto: return "auto"
