@@ -165,7 +165,7 @@ package final class Client: Sendable {
 
     /// Sends and parses a JSON body, retrying (within the budget) a body that does not parse, since a cut-off
     /// or garbled response is usually transient. `describe` names the thing for errors (e.g. "day 2026-11-21 page 3").
-    package func sendJSON(_ request: HTTPRequest, expecting: Set<Int> = [200], describe: String)
+    func sendJSON(_ request: HTTPRequest, expecting: Set<Int> = [200], describe: String)
         async throws -> (JSONValue, HTTPResponse)
     {
         let clock = ContinuousClock()

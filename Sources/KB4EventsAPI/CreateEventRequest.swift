@@ -24,9 +24,9 @@ package struct CreateEventRequest: Sendable, Equatable {
     package var riskExpireDate: String?
 
     /// The longest `external_id` the API accepts, in characters.
-    package static let maxExternalIDLength = 64
+    static let maxExternalIDLength = 64
     /// The longest `description` the API accepts, in characters.
-    package static let maxDescriptionLength = 255
+    static let maxDescriptionLength = 255
 
     /// Creates a request with the two required fields; set the others as needed.
     package init(targetUser: String, eventType: String) {

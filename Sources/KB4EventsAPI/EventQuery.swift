@@ -36,7 +36,7 @@ package struct EventQuery: Sendable, Equatable {
     }
 
     /// The query parameters in a stable order. Zero values are sent (never dropped as "falsy").
-    package var parameters: [(name: String, value: String)] {
+    var parameters: [(name: String, value: String)] {
         var p: [(name: String, value: String)] = []
         if let eventType { p.append(("event_type", eventType)) }
         if let targetUser { p.append(("target_user", targetUser)) }

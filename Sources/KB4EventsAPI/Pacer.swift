@@ -18,9 +18,9 @@ package final class Pacer: Sendable {
     private let sleep: @Sendable (ContinuousClock.Instant) async throws -> Void
 
     /// The margin a run starts with, what one throttled answer adds, and the most it can reach.
-    package static let initialMargin = 0.03
-    package static let marginStep = 0.03
-    package static let maximumMargin = 0.20
+    static let initialMargin = 0.03
+    static let marginStep = 0.03
+    static let maximumMargin = 0.20
 
     /// Creates a pacer for `requestsPerSecond` (nil or ≤ 0: no pacing); `margin` widens each interval (0.02 = 2 %).
     package convenience init(requestsPerSecond: Double?, margin: Double = Pacer.initialMargin) {
@@ -45,7 +45,7 @@ package final class Pacer: Sendable {
     private func interval(_ margin: Double) -> Duration { base * (1 + margin) }
 
     /// The requests per second the pacer now allows (nil when it does not pace).
-    package var currentRate: Double? {
+    var currentRate: Double? {
         guard base > .zero else { return nil }
         let interval = interval(state.withLock { $0.margin })
         let (s, atto) = interval.components
@@ -55,7 +55,7 @@ package final class Pacer: Sendable {
     /// Widens the margin by one step (up to the maximum) after the server throttled a paced call; returns
     /// whether it changed.
     @discardableResult
-    package func slowDown() -> Bool {
+    func slowDown() -> Bool {
         guard base > .zero else { return false }
         return state.withLock { s in
             let margin = min(Self.maximumMargin, s.margin + Self.marginStep)

@@ -11,7 +11,7 @@ package struct PageMeta: Sendable, Equatable {
     /// The next page number; nil at the end, and also on an out-of-range page (e.g. page 1 of an empty day).
     package var nextPage: Int?
     /// Whether the `next_page` key was present at all.
-    package var hasNextPageKey: Bool
+    var hasNextPageKey: Bool
     package var isLastPage: Bool?
     package var isOutOfRange: Bool?
 
@@ -41,7 +41,7 @@ extension PageMeta {
     /// be `page + 1`; anything else is an invalid response rather than a loop), then the other Kaminari fields,
     /// then "a full page means maybe more". An empty page ends the query; a short one does not (the server
     /// clamps `per_page`). `request` and `describe` name the call in errors.
-    package func pageAfter(_ page: Int, rows: Int, request: String, describe: String) throws -> Int? {
+    func pageAfter(_ page: Int, rows: Int, request: String, describe: String) throws -> Int? {
         if rows == 0 { return nil }
         if hasNextPageKey {
             guard let next = nextPage else { return nil }

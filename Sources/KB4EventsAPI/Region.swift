@@ -101,7 +101,7 @@ package struct BaseURLError: Error, Sendable, CustomStringConvertible {
 
 extension BaseURL {
     /// The scheme, host and port requests go to.
-    package var networkTarget: NetworkTarget { NetworkTarget(scheme: scheme, host: host, port: port) }
+    var networkTarget: NetworkTarget { NetworkTarget(scheme: scheme, host: host, port: port) }
     /// `host:port` (the scheme's port when none is given).
     package var hostAndPort: String { networkTarget.hostAndPort }
 }

@@ -7,14 +7,14 @@ package struct RequestStatus: Sendable, Equatable {
     /// When the API processed the request; nil while it is pending.
     package let processed: String?
     /// The ids of the events the request created (`details.events`).
-    package let eventIDs: [String]
+    let eventIDs: [String]
     /// What went wrong (`details.failures`), as the API sent it.
     package let failures: [JSONValue]
     /// The whole status object as received.
     package let json: JSONObject
 
     /// Whether the API has processed the request.
-    package var isProcessed: Bool { processed != nil }
+    var isProcessed: Bool { processed != nil }
 
     /// Reads a status object; `describe` names it in errors.
     package init(_ value: JSONValue, describe: String) throws {
@@ -37,9 +37,9 @@ package struct StatusWaitTimeout: Error, Sendable, CustomStringConvertible {
     /// The request id, to look up later with `get-status`.
     package let requestID: String
     /// How long the wait lasted, in seconds.
-    package let waitedSeconds: Double
+    let waitedSeconds: Double
     /// How many times the status was read.
-    package let polls: Int
+    let polls: Int
 
     /// Creates the error.
     package init(requestID: String, waitedSeconds: Double, polls: Int) {

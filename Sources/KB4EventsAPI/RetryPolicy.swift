@@ -7,13 +7,13 @@ package struct RetryPolicy: Sendable {
     /// Total time one call may spend retrying 5xx, timeouts, bad bodies and throttling before giving up.
     package var budget: Duration
     /// How often a 500 on the very first call of a client is retried before it is reported as a key/region problem.
-    package var firstCallServerErrorRetries: Int
+    var firstCallServerErrorRetries: Int
     /// How long 429s may persist without one success before they are taken as the daily quota being gone
     /// (the quota's 429 body is not documented; `Limit Exceeded` is only what has been seen).
     package var throttleSpan: Duration
     /// How long the first call keeps retrying while the host has never been reached (refused, not found, TLS
     /// failure): a wrong host or a firewall rather than a blip, so not the whole `budget`.
-    package var unreachableBudget: Duration = .seconds(300)
+    var unreachableBudget: Duration = .seconds(300)
 
     /// Creates a policy; the defaults follow the product contract (90 minutes of retries).
     package init(

@@ -8,13 +8,13 @@ package struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cus
     CustomReflectable
 {
     /// The access key id (`AKIA…`, `ASIA…`).
-    package let accessKeyID: String
+    let accessKeyID: String
     /// The secret access key.
-    package let secretAccessKey: String
+    let secretAccessKey: String
     /// The session token of temporary credentials.
-    package let sessionToken: String?
+    let sessionToken: String?
     /// When temporary credentials stop working; nil for long-term keys.
-    package let expiration: Date?
+    let expiration: Date?
     /// Where they came from: `environment`, `shared files (profile x)`, `web identity`, `container`, `imds`.
     package let source: String
 
@@ -100,11 +100,11 @@ package actor AWSCredentialChain {
     }
 
     /// Forgets the cached credentials (after the store rejected them as expired).
-    package func invalidate() { cached = nil }
+    func invalidate() { cached = nil }
 }
 
 /// Fixed credentials.
-package struct StaticCredentialProvider: AWSCredentialProvider {
+struct StaticCredentialProvider: AWSCredentialProvider {
     let credentials: AWSCredentials
     /// Always answers with `credentials`.
     package init(_ credentials: AWSCredentials) { self.credentials = credentials }
@@ -112,7 +112,7 @@ package struct StaticCredentialProvider: AWSCredentialProvider {
 }
 
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` (or the older `AWS_SECURITY_TOKEN`).
-package struct EnvironmentCredentialProvider: AWSCredentialProvider {
+struct EnvironmentCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     /// Reads `environment`.
     package init(environment: [String: String]) { self.environment = environment }
@@ -133,7 +133,7 @@ package struct EnvironmentCredentialProvider: AWSCredentialProvider {
 
 /// `~/.aws/credentials` (`[name]`) then `~/.aws/config` (`[profile name]`, `[default]`), profile `AWS_PROFILE` or
 /// `default`; `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE` move the files.
-package struct SharedFilesCredentialProvider: AWSCredentialProvider {
+struct SharedFilesCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     /// Reads `environment` (and `HOME`).
     package init(environment: [String: String]) { self.environment = environment }
@@ -165,7 +165,7 @@ package struct SharedFilesCredentialProvider: AWSCredentialProvider {
 }
 
 /// The two shared files, parsed: profile name → lower-cased key → value.
-package struct SharedConfigFiles: Sendable {
+struct SharedConfigFiles: Sendable {
     /// Sections of the credentials file.
     package let credentials: [String: [String: String]]
     /// Sections of the config file, `profile ` prefix removed.
@@ -219,7 +219,7 @@ package struct SharedConfigFiles: Sendable {
 /// `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE` (+ `AWS_ROLE_SESSION_NAME`) → STS `AssumeRoleWithWebIdentity`
 /// (unsigned: the token is the proof). STS is `https://sts.<region>.amazonaws.com` or `AWS_ENDPOINT_URL_STS` /
 /// `AWS_ENDPOINT_URL`. The token file is re-read on every refresh (Kubernetes rotates it).
-package struct WebIdentityCredentialProvider: AWSCredentialProvider {
+struct WebIdentityCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     let http: S3HTTP
     /// Reads `environment`.
@@ -273,7 +273,7 @@ package struct WebIdentityCredentialProvider: AWSCredentialProvider {
 /// ECS/EKS Pod Identity: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (on `http://169.254.170.2`) or
 /// `AWS_CONTAINER_CREDENTIALS_FULL_URI` (https, or http to a loopback or the ECS/EKS link-local hosts), with
 /// `AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE)` as the `Authorization` header.
-package struct ContainerCredentialProvider: AWSCredentialProvider {
+struct ContainerCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     let http: S3HTTP
     /// Reads `environment`.
@@ -323,7 +323,7 @@ package struct ContainerCredentialProvider: AWSCredentialProvider {
 
 /// EC2 instance metadata, IMDSv2 only (a session token first): the instance profile's role credentials.
 /// `AWS_EC2_METADATA_DISABLED=true` turns it off; `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it.
-package struct InstanceMetadataCredentialProvider: AWSCredentialProvider {
+struct InstanceMetadataCredentialProvider: AWSCredentialProvider {
     let environment: [String: String]
     let http: S3HTTP
     /// Reads `environment`.

@@ -15,13 +15,13 @@ package final class S3Client: Sendable {
     /// Where requests go.
     package let endpoint: S3Endpoint
     /// Files up to this size go up in one PUT; larger ones as a multipart upload.
-    package let multipartThreshold: Int
+    let multipartThreshold: Int
     /// Multipart part size (S3: at least 5 MiB except the last); the memory an upload holds.
-    package let partSize: Int
+    let partSize: Int
     /// Attempts per request (1 = no retry).
-    package let maxAttempts: Int
+    let maxAttempts: Int
     /// First backoff delay; doubles per attempt, full jitter, capped at 5 s.
-    package let baseDelay: TimeInterval
+    let baseDelay: TimeInterval
 
     private let credentials: AWSCredentialChain
     private let signer: SigV4Signer
@@ -33,7 +33,7 @@ package final class S3Client: Sendable {
         package let size: Int
         /// As S3 sends it, quotes included (`"…"`); pass it back unchanged to `If-Match`.
         package let etag: String
-        package let lastModified: String?
+        let lastModified: String?
     }
 
     /// The write precondition of a PUT.

@@ -10,11 +10,11 @@ package struct S3Endpoint: Sendable, Equatable, CustomStringConvertible {
     /// `https` (or `http` for loopback).
     package let scheme: String
     /// The custom endpoint's host (no port, IPv6 in brackets), nil for AWS.
-    package let customHost: String?
+    let customHost: String?
     /// The custom endpoint's port when not the scheme's default.
     package let port: Int?
     /// Path-style forced.
-    package let forcePathStyle: Bool
+    let forcePathStyle: Bool
 
     /// Resolves an endpoint. `endpoint` is a URL (`https://minio.internal:9000`); nil means AWS in `region`.
     package init(region: String, endpoint: String? = nil, pathStyle: Bool? = nil) throws(S3Error) {

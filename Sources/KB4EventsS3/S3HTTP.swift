@@ -7,9 +7,9 @@ import KB4EventsNet
 /// HTTP over Foundation's URLSession (libcurl on Linux), as `KB4EventsAPI`'s `URLSessionTransport`, but with
 /// arbitrary headers, a body of bytes, and redirects not followed (S3 answers a wrong region with a 301/307 that
 /// must surface as an error, and a signed request must never be replayed to another host).
-package final class S3HTTP: Sendable {
+final class S3HTTP: Sendable {
     /// What a request sends.
-    package enum Body: Sendable {
+    enum Body: Sendable {
         /// Bytes in memory (`Data`: handed to URLSession as is).
         case data(Data)
         /// A local file, streamed by URLSession from disk (an upload's memory does not grow with its size).
@@ -17,7 +17,7 @@ package final class S3HTTP: Sendable {
     }
 
     /// A request: method, full URL (already encoded), headers, body.
-    package struct Request: Sendable {
+    struct Request: Sendable {
         package var method: String
         package var url: String
         package var headers: [(name: String, value: String)]
@@ -32,7 +32,7 @@ package final class S3HTTP: Sendable {
     }
 
     /// A response: status, lower-cased header names, body.
-    package struct Response: Sendable {
+    struct Response: Sendable {
         package var status: Int
         package var headers: [String: String]
         package var body: [UInt8]

@@ -12,20 +12,20 @@ package import KB4EventsCore
 /// `s3`: the path is signed as sent, never encoded twice, and `x-amz-content-sha256` is added) and `SigV4Auth` (other
 /// services: the path is encoded once more for the canonical request). Proven byte for byte against botocore by
 /// `SigV4SignerTests`.
-package struct SigV4Signer: Sendable {
+struct SigV4Signer: Sendable {
     /// The region in the credential scope, e.g. `eu-west-1`.
     package let region: String
     /// The service in the credential scope: `s3` or `sts`.
     package let service: String
 
     /// Headers never signed (hop-by-hop or rewritten by proxies): botocore's `SIGNED_HEADERS_BLACKLIST`.
-    package static let unsignedHeaders: Set<String> = [
+    static let unsignedHeaders: Set<String> = [
         "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
         "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id", "authorization",
     ]
 
     /// The hex SHA-256 of an empty payload.
-    package static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    static let emptyPayloadSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     /// Creates a signer for one region and service.
     package init(region: String, service: String) {
@@ -34,19 +34,19 @@ package struct SigV4Signer: Sendable {
     }
 
     /// What the canonical request is made of.
-    package struct Request: Sendable {
+    struct Request: Sendable {
         /// `GET`, `PUT`, …
         package var method: String
         /// The `Host` header as sent: lower-case host, `:port` only when not the scheme's default.
         package var host: String
         /// The path exactly as on the wire, already URI-encoded (see `AWSURI.encodePath`).
-        package var encodedPath: String
+        var encodedPath: String
         /// Query parameters, not encoded; a parameter without a value has the value `""`.
         package var query: [(name: String, value: String)]
         /// Headers to sign besides `host`, `x-amz-date`, `x-amz-security-token` and (S3) `x-amz-content-sha256`.
         package var headers: [(name: String, value: String)]
         /// Hex SHA-256 of the body.
-        package var payloadSHA256: String
+        var payloadSHA256: String
 
         /// Creates a request description.
         package init(
@@ -133,9 +133,9 @@ package struct SigV4Signer: Sendable {
 }
 
 /// URI encoding as SigV4 defines it: every byte but `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).
-package enum AWSURI {
+enum AWSURI {
     /// Encodes `text`; `/` is kept when `keepSlash` (object keys in a path), encoded otherwise (query values).
-    package static func encode(_ text: String, keepSlash: Bool) -> String {
+    static func encode(_ text: String, keepSlash: Bool) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
@@ -157,11 +157,11 @@ package enum AWSURI {
     }
 
     /// The path of an object: `/` + the key encoded with its slashes kept (an S3 key is never normalised).
-    package static func encodePath(_ path: String) -> String { encode(path, keepSlash: true) }
+    static func encodePath(_ path: String) -> String { encode(path, keepSlash: true) }
 
     /// The canonical query: names and values encoded, sorted by encoded name then value, joined with `&`. The same
     /// string is sent on the wire, so what is signed is what arrives.
-    package static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
+    static func canonicalQuery(_ query: [(name: String, value: String)]) -> String {
         query.map { (encode($0.name, keepSlash: false), encode($0.value, keepSlash: false)) }
             .sorted { a, b in
                 a.0 == b.0 ? a.1.utf8.lexicographicallyPrecedes(b.1.utf8) : a.0.utf8.lexicographicallyPrecedes(b.0.utf8)

@@ -3,17 +3,17 @@
 /// One draw decides at most one fault per request, so the rates must add up to 1 or less.
 package struct FaultConfiguration: Sendable, Equatable {
     /// 500, 502 or 503 with a small JSON or HTML body.
-    package var serverError: Double
+    var serverError: Double
     /// Headers announce the full body; only part of it is sent, then the connection closes.
-    package var truncatedBody: Double
+    var truncatedBody: Double
     /// Headers are sent, then nothing for `stallSeconds`, then the connection closes.
     package var stall: Double
     /// How long a stalled response stays silent before closing.
-    package var stallSeconds: Double
+    var stallSeconds: Double
     /// 200 with a syntactically broken JSON body (correct Content-Length).
-    package var malformedJSON: Double
+    var malformedJSON: Double
     /// 200 with invalid UTF-8 bytes inside a JSON string.
-    package var invalidUTF8: Double
+    var invalidUTF8: Double
 
     /// No faults.
     package static let none = FaultConfiguration()
@@ -64,7 +64,7 @@ package struct FaultConfiguration: Sendable, Equatable {
     }
 
     /// The probability that a request gets some fault.
-    package var totalRate: Double { serverError + truncatedBody + stall + malformedJSON + invalidUTF8 }
+    var totalRate: Double { serverError + truncatedBody + stall + malformedJSON + invalidUTF8 }
 
     /// The spec text that parses back to this value.
     package var spec: String {

@@ -143,7 +143,7 @@ package final class Simulator: Sendable {
     }
 
     /// The first and last generated days `YYYY-MM-DD` (nil when the range is empty).
-    package var generatedRange: (first: String, last: String)? {
+    var generatedRange: (first: String, last: String)? {
         state.withLock { state in
             state.range.map { (Day(ordinal: $0.lowerBound).description, Day(ordinal: $0.upperBound).description) }
         }

@@ -5,11 +5,11 @@ package struct SimulatorStats: Sendable, Equatable {
     /// Requests per route, e.g. `GET /events`, `GET /events/{id}`, `POST /_sim/today`.
     package var requestsByRoute: [String: Int] = [:]
     /// 429 responses of both kinds.
-    package var tooManyRequests: Int = 0
+    var tooManyRequests: Int = 0
     /// 429 `Too Many Requests` (per-second limit).
     package var rateLimited: Int = 0
     /// 429 `API Limit Exceeded` (daily quota).
-    package var quotaExceeded: Int = 0
+    var quotaExceeded: Int = 0
     /// Responses refused for a missing or wrong key.
     package var authFailures: Int = 0
     /// Injected faults per kind.
@@ -22,7 +22,7 @@ package struct SimulatorStats: Sendable, Equatable {
     package var peakInFlight: Int = 0
 
     /// All injected faults.
-    package var totalFaults: Int { faultsInjected.values.reduce(0, +) }
+    var totalFaults: Int { faultsInjected.values.reduce(0, +) }
 
     /// Compact JSON of these counters (keys sorted where they come from a dictionary).
     func json() -> [UInt8] {

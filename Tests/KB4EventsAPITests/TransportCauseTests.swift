@@ -3,7 +3,7 @@ import Testing
 
 @testable import KB4EventsCore
 @testable import KB4EventsAPI
-import KB4EventsNet
+@testable import KB4EventsNet
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking

@@ -1,7 +1,7 @@
-import KB4EventsAPI
-import KB4EventsPipeline
+@testable import KB4EventsAPI
+@testable import KB4EventsPipeline
 import Testing
-import KB4EventsCore
+@testable import KB4EventsCore
 
 /// An API-shaped event given as JSON text per top-level member; nil leaves the member out.
 private struct Event: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import KB4EventsAPI
+@testable import KB4EventsAPI
 import Testing
 
 @testable import KB4EventsPipeline

@@ -1,7 +1,7 @@
-import KB4EventsAPI
-import KB4EventsPipeline
+@testable import KB4EventsAPI
+@testable import KB4EventsPipeline
 import Testing
-import KB4EventsCore
+@testable import KB4EventsCore
 
 @Suite struct NDJSONFormatterTests {
     private func line(_ eventJSON: String) throws -> String {

@@ -1,4 +1,4 @@
-import KB4EventsAPI
+@testable import KB4EventsAPI
 import Testing
 
 @testable import KB4EventsCore

@@ -1,4 +1,4 @@
-import KB4EventsCore
+@testable import KB4EventsCore
 import Foundation
 import KB4EventsTestSupport
 import Testing

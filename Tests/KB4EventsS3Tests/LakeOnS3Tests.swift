@@ -1,11 +1,11 @@
 import Foundation
-import KB4EventsAPI
-import KB4EventsPipeline
+@testable import KB4EventsAPI
+@testable import KB4EventsPipeline
 import KB4EventsSimulator
 import Logging
 import Synchronization
 import Testing
-import KB4EventsCore
+@testable import KB4EventsCore
 import KB4EventsTestSupport
 
 /// Counts the requests a run makes to its store (the "requests per day to the store").

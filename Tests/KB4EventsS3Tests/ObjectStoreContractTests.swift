@@ -1,8 +1,8 @@
-import KB4EventsCore
+@testable import KB4EventsCore
 import Foundation
 import KB4EventsTestSupport
-import KB4EventsPipeline
-import KB4EventsS3
+@testable import KB4EventsPipeline
+@testable import KB4EventsS3
 import Testing
 
 /// One set of assertions, run against every store: a local temporary directory, and S3 (moto, signatures checked)

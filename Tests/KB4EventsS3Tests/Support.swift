@@ -1,7 +1,7 @@
-import KB4EventsCore
+@testable import KB4EventsCore
 import Foundation
 import KB4EventsTestSupport
-import KB4EventsS3
+@testable import KB4EventsS3
 import Testing
 
 /// The Python helpers beside these tests, and the interpreters that run them.

@@ -1,6 +1,6 @@
 import Foundation
 import KB4EventsTestSupport
-import KB4EventsPipeline
+@testable import KB4EventsPipeline
 import Testing
 
 @testable import KB4EventsCore

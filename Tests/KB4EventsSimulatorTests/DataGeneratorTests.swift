@@ -1,7 +1,7 @@
 @testable import KB4EventsSimulator
 import Foundation
 import Testing
-import KB4EventsCore
+@testable import KB4EventsCore
 
 @Suite struct DataGeneratorTests {
     private func lines(_ configure: (inout SimulatorConfiguration) -> Void) -> [String] {

@@ -1,4 +1,4 @@
-import KB4EventsSimulator
+@testable import KB4EventsSimulator
 import Testing
 
 @Suite struct SimulatorConfigurationTests {

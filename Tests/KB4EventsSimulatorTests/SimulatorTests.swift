@@ -1,5 +1,5 @@
 import Foundation
-import KB4EventsSimulator
+@testable import KB4EventsSimulator
 import Testing
 
 #if canImport(FoundationNetworking)

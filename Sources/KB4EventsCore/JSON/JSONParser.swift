@@ -25,7 +25,7 @@ package struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertibl
 /// and duplicates; numbers keep their literal text.
 package enum JSONParser {
     /// The deepest nesting of arrays and objects accepted; one more level is an error.
-    package static let maximumDepth = 512
+    static let maximumDepth = 512
 
     /// Parses a whole document.
     package static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {

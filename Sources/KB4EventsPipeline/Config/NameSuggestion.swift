@@ -14,7 +14,7 @@ package enum NameSuggestion {
     }
 
     /// Edit distance counting a swap of two neighbours as one edit (`stauts` → `status`).
-    package static func editDistance(_ a: String, _ b: String) -> Int {
+    static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var d = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)

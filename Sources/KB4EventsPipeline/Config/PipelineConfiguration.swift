@@ -4,7 +4,7 @@ package import KB4EventsCore
 /// A pipeline file (`pipelines/*.yaml`, version 1) as written, every value optional; flags override it.
 package struct PipelineConfiguration: Sendable, Equatable {
     /// The only version this tool reads.
-    package static let currentVersion = 1
+    static let currentVersion = 1
 
     /// Where events come from.
     package enum Source: Sendable, Equatable {
@@ -34,27 +34,27 @@ package struct PipelineConfiguration: Sendable, Equatable {
     package var seats: Int?
     package var requestsPerSecond: Double?
     package var perPage: Int?
-    package var pageOrder: PageOrder?
+    var pageOrder: PageOrder?
     package var timeoutSecs: Double?
     /// Requests that may wait for their answers at once (1 … `maxInFlightLimit`).
-    package var maxInFlight: Int?
+    var maxInFlight: Int?
     /// The clock of the API's `occurred_date` filter (`+00:00` by default).
     package var dayFilter: DayFilterSetting?
     /// The largest `max_in_flight` (the transport keeps this many connections per host).
-    package static let maxInFlightLimit = 8
+    static let maxInFlightLimit = 8
     package var dailyCallBudget: Int?
     package var apiReserveCalls: Int?
     package var retryBudgetSecs: Double?
-    package var initialBackoffSecs: Double?
-    package var maxBackoffSecs: Double?
-    package var throttleSpanSecs: Double?
+    var initialBackoffSecs: Double?
+    var maxBackoffSecs: Double?
+    var throttleSpanSecs: Double?
     package var startDate: Day?
     package var lookbackDays: Int?
     package var outputDir: String?
     /// `output.s3`: settings of an S3-compatible store that are not in `output.dir`'s URL.
-    package var outputS3: LakeLocation.S3Options?
+    var outputS3: LakeLocation.S3Options?
     package var format: OutputFormat?
-    package var compressionLevel: Int?
+    var compressionLevel: Int?
     package var keepRaw: Bool?
 
     /// An empty configuration (everything from flags and defaults).

@@ -8,7 +8,7 @@ package struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConv
     package let minutes: Int
 
     /// UTC days.
-    package static let utc = DayFilterOffset(checked: 0)
+    static let utc = DayFilterOffset(checked: 0)
     /// The offsets a time zone can have: −12:00 … +14:00.
     package static let range = -720...840
 
@@ -49,14 +49,14 @@ package struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConv
 
     /// The API days whose answers hold the events of the UTC day `day`, earliest first: the day itself at +00:00;
     /// the day before and the day at a negative offset; the day and the day after at a positive one.
-    package func apiDays(for day: Day) -> [Day] {
+    func apiDays(for day: Day) -> [Day] {
         if minutes == 0 { return [day] }
         return minutes < 0 ? [day.previous, day] : [day, day.next]
     }
 
     /// The API days to fetch for `days` (in the order given), each once: a contiguous range of N UTC days needs
     /// N + 1 API days with an offset.
-    package func apiDays(for days: [Day]) -> [Day] {
+    func apiDays(for days: [Day]) -> [Day] {
         var seen = Set<Day>()
         var out: [Day] = []
         for day in days {
@@ -67,7 +67,7 @@ package struct DayFilterOffset: Sendable, Hashable, Comparable, CustomStringConv
 
     /// The offsets, on the quarter hours time zones use, at which every instant from `first` to `last` (ms) lies
     /// within the local day `apiDay`: the day filters the answers for `occurred_date=apiDay` fit.
-    package static func fitting(first: Int64, last: Int64, apiDay: Day) -> [DayFilterOffset] {
+    static func fitting(first: Int64, last: Int64, apiDay: Day) -> [DayFilterOffset] {
         stride(from: range.lowerBound, through: range.upperBound, by: 15).compactMap { m in
             let offset = DayFilterOffset(minutes: m)!
             let window = offset.range(ofAPIDay: apiDay)

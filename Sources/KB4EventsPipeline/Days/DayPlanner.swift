@@ -1,7 +1,7 @@
 package import KB4EventsCore
 
 /// Decides which days a run touches. Pure: "today" is given, never read from a clock.
-package struct DayPlanner: Sendable {
+struct DayPlanner: Sendable {
     /// Today in UTC (or the `--today` override). Nothing on or after it is ever exported.
     package let today: Day
 
@@ -16,11 +16,11 @@ package struct DayPlanner: Sendable {
         /// Days never completed (or forced): fetch and write.
         package var fetch: [Day]
         /// Complete days inside the lookback: fetch again and compare.
-        package var recheck: [Day]
+        var recheck: [Day]
         /// Complete days left alone.
-        package var skip: [Day]
+        var skip: [Day]
         /// Set when an asked-for end was after yesterday and was pulled back.
-        package var clampedFrom: Day?
+        var clampedFrom: Day?
     }
 
     /// `sync`: every incomplete day from `start` to yesterday, then the last `lookbackDays` complete days.

@@ -12,7 +12,7 @@ extension RunRequest {
     /// (the runner executes it, `plan` shows it). Every recorded day still in another format than the run's is
     /// fetched too, not only the ones in range: a format switch (`--force`) that stopped early (the quota) is
     /// finished by the next run, so the lake never stays in two formats.
-    package func selectDays(
+    func selectDays(
         settings: ExportSettings, days recorded: [Day: Manifest.DayRecord], today: Day
     ) -> DayPlanner.Plan {
         let planner = DayPlanner(today: today)

@@ -21,7 +21,7 @@ func withStoreErrors<T>(_ day: Day?, stage: PipelineError.Stage = .load, _ body:
 
 extension PipelineError {
     /// Whether `error` is a failure of a lake's store (its file system or bucket), which `store(_:)` classifies.
-    package static func isStoreFailure(_ error: any Error) -> Bool {
+    static func isStoreFailure(_ error: any Error) -> Bool {
         error is S3Error || error is ObjectStoreError || error is FileError || error is GzipError
     }
 

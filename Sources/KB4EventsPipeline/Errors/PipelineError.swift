@@ -27,7 +27,7 @@ package struct PipelineError: Error, Sendable, CustomStringConvertible {
         case usage
     }
 
-    package let stage: Stage
+    let stage: Stage
     package let category: Category
     /// Low-cardinality code, fit for a metric label (e.g. `bad_timestamp`, `quota_exhausted`).
     package let code: String
@@ -83,7 +83,7 @@ package struct PipelineError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Wraps an API failure met while extracting `day`.
-    package static func extract(_ error: APIError, day: Day?, page: Int?) -> PipelineError {
+    static func extract(_ error: APIError, day: Day?, page: Int?) -> PipelineError {
         let category: Category
         switch error.kind {
         case .authentication: category = .authentication

@@ -1,9 +1,9 @@
 import CZlib
 
 /// Why zlib refused: the operation and zlib's return code.
-package struct GzipError: Error, Sendable, CustomStringConvertible {
+struct GzipError: Error, Sendable, CustomStringConvertible {
     /// What was being done ("deflate", "inflate", …).
-    package let operation: String
+    let operation: String
     /// zlib's return code.
     package let code: Int32
     /// zlib's message, when it gave one.
@@ -18,14 +18,14 @@ package struct GzipError: Error, Sendable, CustomStringConvertible {
 ///
 /// The same input and level always give the same bytes. The `z_stream` lives in allocated memory
 /// so it never moves after initialisation.
-package final class GzipWriter {
+final class GzipWriter {
     private let stream: UnsafeMutablePointer<z_stream>
     private var output: [UInt8]
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private var finished = false
 
     /// Uncompressed bytes accepted so far.
-    package private(set) var bytesIn: Int = 0
+    private(set) var bytesIn: Int = 0
 
     /// Creates a writer; `sink` receives compressed chunks of at most `chunkSize` bytes.
     package init(
@@ -108,7 +108,7 @@ package final class GzipWriter {
 ///
 /// Feed compressed chunks with `write`; decompressed chunks go to the sink. `finish` fails when
 /// the stream ended early (a truncated file) or carried bytes after its end.
-package final class GzipReader {
+final class GzipReader {
     private let stream: UnsafeMutablePointer<z_stream>
     private var output: [UInt8]
     private let sink: (UnsafeRawBufferPointer) throws -> Void
@@ -184,7 +184,7 @@ package final class GzipReader {
 
 extension GzipWriter {
     /// Compresses a whole buffer in memory (small inputs, tests).
-    package static func compress(_ bytes: [UInt8], level: Int = 6) throws -> [UInt8] {
+    static func compress(_ bytes: [UInt8], level: Int = 6) throws -> [UInt8] {
         var result: [UInt8] = []
         let writer = try GzipWriter(level: level) { result.append(contentsOf: $0) }
         try writer.write(bytes)
@@ -195,7 +195,7 @@ extension GzipWriter {
 
 extension GzipReader {
     /// Decompresses a whole gzip buffer in memory (small inputs, tests).
-    package static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
+    static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
         var result: [UInt8] = []
         let reader = try GzipReader { result.append(contentsOf: $0) }
         try reader.write(bytes)

@@ -3,12 +3,12 @@ import KB4EventsAPI
 package import KB4EventsCore
 
 /// A day's data file written to a hidden temporary name, ready to be committed or discarded.
-package struct StagedPartition: Sendable {
+struct StagedPartition: Sendable {
     package let day: Day
     /// Where the finished file waits, in the run's local work directory.
-    package let tempPath: String
+    let tempPath: String
     /// Where it goes on commit, relative to the lake root.
-    package let relativePath: String
+    let relativePath: String
     package let bytes: Int
     package let sha256: String
     package let rows: Int

@@ -5,7 +5,7 @@ package import KB4EventsCore
 package struct Manifest: Sendable, Equatable {
     /// The version this tool writes. It reads every version from 1 up to this one (a lake written by an older
     /// kb4-events), and refuses a newer one (exit 78) without touching the lake.
-    package static let currentVersion = 1
+    static let currentVersion = 1
 
     /// One data file of a window.
     package struct FileEntry: Sendable, Equatable {
@@ -22,14 +22,14 @@ package struct Manifest: Sendable, Equatable {
     package struct DayRecord: Sendable, Equatable {
         package var status: String = "complete"
         package var events: Int
-        package var revision: Int
+        var revision: Int
         package var files: [FileEntry]
-        package var apiCalls: Int
-        package var duplicatesDropped: Int
-        package var firstOccurred: String?
-        package var lastOccurred: String?
-        package var completedAt: String
-        package var checkedAt: String
+        var apiCalls: Int
+        var duplicatesDropped: Int
+        var firstOccurred: String?
+        var lastOccurred: String?
+        var completedAt: String
+        var checkedAt: String
         package var runID: String
         package var toolVersion: String
         /// Fields this version does not know, kept as read.
@@ -52,7 +52,7 @@ package struct Manifest: Sendable, Equatable {
     }
 
     /// Days recorded as complete.
-    package var completeDays: Set<Day> {
+    var completeDays: Set<Day> {
         Set(days.filter { $0.value.status == "complete" }.keys)
     }
 }

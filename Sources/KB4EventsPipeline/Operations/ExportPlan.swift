@@ -13,7 +13,7 @@ package struct ExportPlan: Sendable, Equatable {
     }
 
     /// Where a window's call estimate comes from.
-    package enum Basis: String, Sendable {
+    enum Basis: String, Sendable {
         /// The calls the manifest recorded for that day last time.
         case history
         /// One call plus one per `per_page` events of the events-per-day guess.
@@ -23,9 +23,9 @@ package struct ExportPlan: Sendable, Equatable {
     /// One window the run would touch.
     package struct PlannedDay: Sendable, Equatable {
         package var day: Day
-        package var action: Action
-        package var estimatedCalls: Int
-        package var basis: Basis
+        var action: Action
+        var estimatedCalls: Int
+        var basis: Basis
     }
 
     /// The daily call budget as it stands now.
@@ -47,28 +47,28 @@ package struct ExportPlan: Sendable, Equatable {
         /// Calls exports may still spend today; nil when the limit is unknown.
         package var remaining: Int? { limit.map { max(0, $0 - reserve - usedToday) } }
         /// Calls exports may spend on a fresh day; nil when the limit is unknown.
-        package var perDay: Int? { limit.map { max(0, $0 - reserve) } }
+        var perDay: Int? { limit.map { max(0, $0 - reserve) } }
     }
 
     /// The windows in the order the run would take them (fetches first, then re-checks).
     package var days: [PlannedDay]
     /// Complete days in the selection that would be left alone.
-    package var skipped: Int
+    var skipped: Int
     /// Today (UTC or the override) and the last day that can be exported.
     package var today: Day
     /// Set when the asked-for end was after yesterday and is pulled back to yesterday.
-    package var clampedFrom: Day?
+    var clampedFrom: Day?
     /// The budget now.
     package var budget: Budget
     /// The events-per-day guess used for days without history.
     package var eventsPerDay: Int
 
     /// Estimated calls of the whole run.
-    package var totalCalls: Int { days.reduce(0) { $0 + $1.estimatedCalls } }
+    var totalCalls: Int { days.reduce(0) { $0 + $1.estimatedCalls } }
 
     /// UTC days (today included) the work needs at the daily budget: 0 for no work, 1 when today's remaining
     /// budget covers it; nil when the budget is unknown or nothing is left for exports on any day.
-    package var daysOfBudget: Int? {
+    var daysOfBudget: Int? {
         let total = totalCalls
         if total == 0 { return 0 }
         guard let remaining = budget.remaining, let perDay = budget.perDay else { return nil }

@@ -21,7 +21,7 @@ package struct LakeStatus: Sendable, Equatable {
         /// Events recorded (nil when missing).
         package var events: Int?
         /// Revision recorded (nil when missing); above 1 when the day was rewritten after a change.
-        package var revision: Int?
+        var revision: Int?
     }
 
     /// A run of consecutive missing days.
@@ -39,7 +39,7 @@ package struct LakeStatus: Sendable, Equatable {
     /// Every day from the first day through yesterday.
     package var days: [DayState]
     /// Recorded days after yesterday (only after a clock or `--today` change), listed apart.
-    package var recordedLater: [Day]
+    var recordedLater: [Day]
     /// The last run, when one was recorded.
     package var lastRun: RunRecord?
     /// The call budget now.
@@ -85,7 +85,7 @@ package struct LakeStatus: Sendable, Equatable {
     }
 
     /// Days rewritten at least once (revision above 1).
-    package var revised: [DayState] { days.filter { ($0.revision ?? 1) > 1 } }
+    var revised: [DayState] { days.filter { ($0.revision ?? 1) > 1 } }
 
     /// Days in `state`.
     package func count(_ state: State) -> Int { days.filter { $0.state == state }.count }

@@ -1,16 +1,16 @@
 /// The metrics of one export run in the Prometheus text format, for node_exporter's textfile collector:
 /// written atomically (hidden temp file in the same directory, then rename), so a scrape never sees half a file.
-package struct RunMetrics: Sendable, Equatable {
+struct RunMetrics: Sendable, Equatable {
     /// What the run did (a failed run: what it did before stopping).
     package var summary: RunSummary
     /// The process exit code.
     package var exitCode: Int
     /// When the run ended (seconds since the epoch).
-    package var finishedAt: Double
+    var finishedAt: Double
     /// When a run last succeeded: this run's end on success, else carried over from the previous file.
-    package var lastSuccess: Double?
+    var lastSuccess: Double?
     /// Calls exports may still spend today; nil (omitted) when the budget is unknown.
-    package var callsLeftToday: Int?
+    var callsLeftToday: Int?
 
     /// Creates the metrics of a run.
     package init(summary: RunSummary, exitCode: Int, finishedAt: Double, lastSuccess: Double?, callsLeftToday: Int?) {
@@ -60,7 +60,7 @@ package struct RunMetrics: Sendable, Equatable {
     }
 
     /// The last success timestamp of an existing metrics file; nil when there is none or no such sample.
-    package static func previousLastSuccess(at path: String) -> Double? {
+    static func previousLastSuccess(at path: String) -> Double? {
         guard FileSystem.exists(path), let bytes = try? FileSystem.read(path) else { return nil }
         let prefix = "kb4_events_last_success_timestamp_seconds "
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix(prefix) {

@@ -16,7 +16,7 @@ package struct RunRecord: Sendable, Equatable {
     package var runID: String
     /// `YYYY-MM-DDTHH:MM:SSZ` when the run started and ended.
     package var startedAt: String
-    package var finishedAt: String
+    var finishedAt: String
     /// The process exit code (0 on success).
     package var exitCode: Int
     /// The error that stopped the run (nil on success); never holds a key.
@@ -113,7 +113,7 @@ package struct RunRecord: Sendable, Equatable {
     /// is still the `version` this run saw at its start: a run whose lease another run took over (it stalled past
     /// the lease's expiry) does not overwrite the newer run's record (`PipelineError` code `run_record_changed`). A
     /// local lake whose directory does not exist gets none (a run that never reached its lake leaves no trace).
-    package func save(to layout: LakeLayout, replacing version: Version) async throws {
+    func save(to layout: LakeLayout, replacing version: Version) async throws {
         guard layout.store.exists else {
             throw FileError(operation: "record the last run in", path: layout.root, code: ENOENT)
         }

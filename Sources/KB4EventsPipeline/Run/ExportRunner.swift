@@ -227,13 +227,13 @@ package struct RunProgress: Sendable, Equatable {
     /// Days finished so far.
     package var daysDone = 0
     /// Days the run will fetch or re-check.
-    package var daysTotal: Int
+    var daysTotal: Int
     /// Events received so far (including the current day's pages).
     package var events = 0
     /// API calls spent so far.
     package var calls = 0
     /// The day being fetched.
-    package var currentDay: Day?
+    var currentDay: Day?
 }
 
 /// A run that stopped early: the error, and what was done before it (completed days are kept).

@@ -9,7 +9,7 @@ package struct ExportSettings: Sendable {
     /// Whether `format` was asked for (flag or pipeline file); when not, a lake keeps the format it holds.
     package var formatIsExplicit: Bool
     /// gzip level 1…9.
-    package var compressionLevel: Int
+    var compressionLevel: Int
     /// Keep the API's pages under `_raw/`.
     package var keepRaw: Bool
     /// First day `sync` considers; nil: the lake's earliest window, or yesterday on an empty lake.
@@ -20,9 +20,9 @@ package struct ExportSettings: Sendable {
     package var perPage: Int
     /// The order days are paged in: `occurred_date` streams the day as it arrives; `id` (a unique key, so
     /// pages stay stable whatever the API does with equal timestamps) sorts each day locally.
-    package var pageOrder: PageOrder
+    var pageOrder: PageOrder
     /// Requests that may wait for their answers at once (1: one page at a time; see `PageFetcher`).
-    package var maxInFlight: Int
+    var maxInFlight: Int
     /// The clock of the API's day filter (`source.day_filter_offset`); nil when none was asked for: the lake's
     /// recorded one, or +00:00 on a new lake (as the format).
     package var dayFilter: DayFilterSetting?
@@ -139,18 +139,18 @@ package struct RunSummary: Sendable, Equatable {
     package var daysUnchanged = 0
     package var daysSkipped = 0
     package var events = 0
-    package var duplicatesDropped = 0
-    package var apiCalls = 0
+    var duplicatesDropped = 0
+    var apiCalls = 0
     package var retries = 0
     package var throttled = 0
     /// Requests made ahead whose answers were not needed (a day that ended before its `total_pages`, a stop).
-    package var unusedRequests = 0
+    var unusedRequests = 0
     /// The most requests that waited for answers at once.
     package var peakInFlight = 0
-    package var durationSeconds = 0.0
-    package var clampedTo: Day?
+    var durationSeconds = 0.0
+    var clampedTo: Day?
     /// Days rewritten because their content changed (revision > 1).
-    package var revised: [Day] = []
+    var revised: [Day] = []
 
     /// The one line printed at the end of a run.
     package var line: String {

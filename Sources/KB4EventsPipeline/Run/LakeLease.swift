@@ -14,14 +14,14 @@ package actor LakeLease {
     package static let key = ".kb4-events.lock"
 
     /// Who holds a lease, as stored in it.
-    package struct Holder: Sendable, Equatable {
+    struct Holder: Sendable, Equatable {
         package var runID: String
         package var host: String
         package var pid: Int
         /// Unix seconds.
         package var expires: Double
         /// Where `pid` means something: the kernel's boot id and the process's pid namespace (empty when unknown).
-        package var pidSpace: String
+        var pidSpace: String
 
         var json: [UInt8] {
             var out: [UInt8] = []
@@ -138,7 +138,7 @@ package actor LakeLease {
     }
 
     /// Renews every `interval` seconds until released.
-    package func startRenewing(every interval: Double = 30, logger: Logger) {
+    func startRenewing(every interval: Double = 30, logger: Logger) {
         renewer = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
@@ -207,7 +207,7 @@ package enum RunLock {
     case lease(LakeLease)
 
     /// Takes the lake's lock for run `runID`, or throws a temporary error naming the holder.
-    package static func acquire(_ lake: LakeLayout, runID: String, now: @escaping @Sendable () -> Double, logger: Logger)
+    static func acquire(_ lake: LakeLayout, runID: String, now: @escaping @Sendable () -> Double, logger: Logger)
         async throws -> RunLock
     {
         if let lock = try lake.store.lockForProcess() { return .local(lock) }
@@ -219,12 +219,12 @@ package enum RunLock {
     }
 
     /// Throws `lease_lost` when the lock is no longer this run's (see `LakeLease.ensureHeld`); an `flock` always is.
-    package func ensureHeld() async throws {
+    func ensureHeld() async throws {
         if case .lease(let lease) = self { try await lease.ensureHeld() }
     }
 
     /// Whether the lock is still this run's: an `flock` always is; a lease may have been taken over.
-    package func isHeld() async -> Bool {
+    func isHeld() async -> Bool {
         switch self {
         case .local: return true
         case .lease(let lease): return await lease.isHeld()

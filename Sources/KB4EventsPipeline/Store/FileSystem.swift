@@ -5,9 +5,9 @@
 #endif
 
 /// A file-system failure with the path and the system's reason.
-package struct FileError: Error, Sendable, CustomStringConvertible {
+struct FileError: Error, Sendable, CustomStringConvertible {
     /// What was attempted (`open`, `write`, `rename`, …).
-    package let operation: String
+    let operation: String
     /// The path involved.
     package let path: String
     /// errno.

@@ -16,7 +16,7 @@ package struct LakeLayout: Sendable {
     package let store: any ObjectStore
     /// Local scratch, never read by a reader of the lake. For a local lake it is `<root>/.kb4-work` (hidden, on the
     /// lake's file system, so a commit stays a rename); each run works in its own `<workRoot>/<run id>`.
-    package let workRoot: String
+    let workRoot: String
 
     /// Creates a layout for the local lake at `root` (trailing slashes ignored).
     package init(root: String) {
@@ -77,22 +77,22 @@ package struct LakeLayout: Sendable {
     // MARK: - Keys in the store
 
     /// `_manifest.json`.
-    package static let manifestKey = "_manifest.json"
+    static let manifestKey = "_manifest.json"
     /// `_state/calls.json`: the calls spent per UTC day.
-    package static let callsKey = "_state/calls.json"
+    static let callsKey = "_state/calls.json"
     /// `_state/last_run.json`: what the last export did.
-    package static let lastRunKey = "_state/last_run.json"
+    static let lastRunKey = "_state/last_run.json"
     /// `events/dt=D/`: prefix of a partition's objects.
-    package func partitionKey(_ day: Day) -> String { "events/dt=\(day)/" }
+    func partitionKey(_ day: Day) -> String { "events/dt=\(day)/" }
     /// `events/dt=D/_SUCCESS`.
-    package func successKey(_ day: Day) -> String { "events/dt=\(day)/_SUCCESS" }
+    func successKey(_ day: Day) -> String { "events/dt=\(day)/_SUCCESS" }
     /// `_raw/dt=D/`: prefix of a day's kept raw pages.
     package func rawPartitionKey(_ day: Day) -> String { "_raw/dt=\(day)/" }
 
     // MARK: - Local work directory
 
     /// The run's scratch directory.
-    package func work(tag: String) -> String { workRoot + "/" + tag }
+    func work(tag: String) -> String { workRoot + "/" + tag }
     /// Where a run stages a day's data file before the commit.
     func stagedDataFile(_ day: Day, format: OutputFormat, tag: String) -> String {
         work(tag: tag) + "/dt=\(day)/" + FileSystem.split(dataFileRelative(day, format: format)).1
@@ -105,11 +105,11 @@ package struct LakeLayout: Sendable {
     // MARK: - Names
 
     /// Path of the day's data file relative to the root, as recorded in the manifest.
-    package func dataFileRelative(_ day: Day, format: OutputFormat) -> String {
+    func dataFileRelative(_ day: Day, format: OutputFormat) -> String {
         "events/dt=\(day)/part-00000.\(format.rawValue).gz"
     }
     /// Name of the raw page file number `page`.
-    package static func rawPageName(_ page: Int) -> String {
+    static func rawPageName(_ page: Int) -> String {
         let s = String(page)
         return "page-" + String(repeating: "0", count: max(0, 5 - s.count)) + s + ".json.gz"
     }

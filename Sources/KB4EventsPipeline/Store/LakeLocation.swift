@@ -78,7 +78,7 @@ package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A lake location that cannot be parsed.
-package struct LakeLocationError: Error, Sendable, CustomStringConvertible {
+struct LakeLocationError: Error, Sendable, CustomStringConvertible {
     package let description: String
     init(_ description: String) { self.description = description }
 }

@@ -16,7 +16,7 @@ package import Logging
 /// file while the old one still exists, so its inode differs from the current object's; with the nanosecond mtime
 /// a replaced object never shows its old tag again in practice. It is a version tag, not a content hash: the
 /// manifest's sha256 stays the content check.
-package struct LocalDirectoryStore: ObjectStore {
+struct LocalDirectoryStore: ObjectStore {
     /// The directory holding the objects.
     package let root: String
 
@@ -35,7 +35,7 @@ package struct LocalDirectoryStore: ObjectStore {
     }
 
     @discardableResult
-    package func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+    func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
         let target = try path(key)
         return try publish(key: key, target: target, mode: .overwrite) { file in
             try FileSystem.forEachChunk(localPath, size: 1 << 20) { try file.write($0) }
@@ -46,7 +46,7 @@ package struct LocalDirectoryStore: ObjectStore {
     /// stays a rename when the work directory is on its file system), then fsyncs the directory. Copies
     /// (`putFile`) and removes the file when it is on another file system.
     @discardableResult
-    package func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
+    func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
         let target = try path(key)
         let (dir, _) = FileSystem.split(target)
         try FileSystem.makeDirectories(dir)
@@ -157,7 +157,7 @@ package struct LocalDirectoryStore: ObjectStore {
     // MARK: - Where a directory differs from a bucket
 
     /// Moves the directory into place under `prefix` (the old copy renamed aside first, then removed), durably.
-    package func publishDirectory(_ localDirectory: String, prefix: String) async throws {
+    func publishDirectory(_ localDirectory: String, prefix: String) async throws {
         try ObjectStoreError.validate(String(prefix.dropLast()))
         let destination = root + "/" + prefix.dropLast()
         try FileSystem.syncDirectory(localDirectory)
@@ -177,23 +177,23 @@ package struct LocalDirectoryStore: ObjectStore {
         try readThrough(key, bufferSize: 1 << 16, body)
     }
 
-    package func localDirectory(prefix: String) -> String? { root + "/" + prefix.dropLast() }
+    func localDirectory(prefix: String) -> String? { root + "/" + prefix.dropLast() }
 
-    package func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool {
+    func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool {
         let target = try path(key)
         try FileSystem.makeDirectories(FileSystem.split(target).0)
         try FileSystem.writeAtomically(bytes, to: target, durable: false)
         return true
     }
 
-    package func lockForProcess() throws -> DirectoryLock? { try DirectoryLock(directory: root) }
+    func lockForProcess() throws -> DirectoryLock? { try DirectoryLock(directory: root) }
 
-    package func processLockHolder() -> (pid: String, since: Double)? { DirectoryLock.holder(directory: root) }
+    func processLockHolder() -> (pid: String, since: Double)? { DirectoryLock.holder(directory: root) }
 
     /// Removes the temporary names a killed writer left (`FileSystem.isTemporary`) in the places writers use: the
     /// root (the manifest), `_state/`, `_raw/` and every partition of `events/`; and the staging directories of
     /// earlier versions in `_raw/`.
-    package func removeLeftovers(logger: Logger) {
+    func removeLeftovers(logger: Logger) {
         for name in FileSystem.list(root) where FileSystem.isTemporary(name) { FileSystem.remove(root + "/" + name) }
         for name in FileSystem.list(root + "/_state") where FileSystem.isTemporary(name) {
             FileSystem.remove(root + "/_state/" + name)
@@ -215,7 +215,7 @@ package struct LocalDirectoryStore: ObjectStore {
 
     package var exists: Bool { FileSystem.isDirectory(root) }
 
-    package var placeName: String { "on disk" }
+    var placeName: String { "on disk" }
 
     // MARK: - Writing
 

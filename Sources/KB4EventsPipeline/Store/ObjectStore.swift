@@ -106,7 +106,7 @@ package struct ObjectMeta: Sendable, Equatable {
 }
 
 /// Failures every store reports the same way.
-package enum ObjectStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+enum ObjectStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A `.create` found an object, or an `.update` found another version (or none): another writer was first.
     case preconditionFailed(store: String, key: String)
     /// A key the store cannot hold (empty, absolute, `..`, empty segments).
@@ -131,13 +131,13 @@ package enum ObjectStoreError: Error, Sendable, Equatable, CustomStringConvertib
 
 extension ObjectStore {
     @discardableResult
-    package func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
+    func publish(_ localPath: String, key: String) async throws -> ObjectMeta {
         let meta = try await putFile(localPath, key: key)
         FileSystem.remove(localPath)
         return meta
     }
 
-    package func publishDirectory(_ localDirectory: String, prefix: String) async throws {
+    func publishDirectory(_ localDirectory: String, prefix: String) async throws {
         var kept = Set<String>()
         for name in FileSystem.list(localDirectory) {
             try await putFile(localDirectory + "/" + name, key: prefix + name)
@@ -159,11 +159,11 @@ extension ObjectStore {
         return meta
     }
 
-    package func localDirectory(prefix: String) -> String? { nil }
-    package func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool { false }
-    package func lockForProcess() throws -> DirectoryLock? { nil }
-    package func processLockHolder() -> (pid: String, since: Double)? { nil }
-    package func removeLeftovers(logger: Logger) {}
+    func localDirectory(prefix: String) -> String? { nil }
+    func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool { false }
+    func lockForProcess() throws -> DirectoryLock? { nil }
+    func processLockHolder() -> (pid: String, since: Double)? { nil }
+    func removeLeftovers(logger: Logger) {}
     package var exists: Bool { true }
-    package var placeName: String { "in the store" }
+    var placeName: String { "in the store" }
 }

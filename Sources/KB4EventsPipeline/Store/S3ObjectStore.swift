@@ -4,7 +4,7 @@ package import KB4EventsS3
 /// or a multipart upload (visible only when complete); `PutMode` maps to `If-None-Match: *` / `If-Match: <etag>`
 /// and a `412` becomes `ObjectStoreError.preconditionFailed`. Other failures are `S3Error`s naming bucket, key and
 /// S3 error code.
-package struct S3ObjectStore: ObjectStore {
+struct S3ObjectStore: ObjectStore {
     /// The client doing the requests.
     package let client: S3Client
     /// The bucket.
@@ -40,7 +40,7 @@ package struct S3ObjectStore: ObjectStore {
     }
 
     @discardableResult
-    package func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
+    func putFile(_ localPath: String, key: String) async throws -> ObjectMeta {
         let full = try objectKey(key)
         let etag = try await client.uploadFile(bucket: bucket, key: full, path: localPath, contentType: Self.contentType(key))
         // The size is the local file's (the upload is all or nothing); only a store that sends no ETag costs a HEAD.

@@ -13,7 +13,7 @@ package import KB4EventsCore
 ///   parent's key, and any repeated occurrence of a key (only the first fills a column). Empty when none.
 /// - A field is quoted when it contains `,` `"` LF or CR, or starts or ends with a space or tab; inner quotes
 ///   are doubled. Every line ends with LF. Text is kept exactly (no formula escaping).
-package struct CSVFormatter: EventFormatter {
+struct CSVFormatter: EventFormatter {
     /// The header, in order; the same for every file.
     package static let columns: [String] = [
         "id", "account_id", "occurred_date",
@@ -28,10 +28,10 @@ package struct CSVFormatter: EventFormatter {
     package init() {}
 
     /// `csv`.
-    package var fileExtension: String { "csv" }
+    var fileExtension: String { "csv" }
 
     /// Appends the header line.
-    package func writeHeader(into out: inout [UInt8]) {
+    func writeHeader(into out: inout [UInt8]) {
         for (i, column) in Self.columns.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: column.utf8)

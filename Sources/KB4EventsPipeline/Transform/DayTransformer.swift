@@ -13,9 +13,9 @@ package import KB4EventsCore
 /// the whole day is sorted with bounded memory (sorted runs spill to a scratch directory) and a repeated row,
 /// adjacent to its first copy once sorted, is dropped as the day comes out. Apart from that scratch directory it
 /// touches no files, network or clock.
-package struct DayTransformer {
+struct DayTransformer {
     /// How events are ordered.
-    package enum Mode: Sendable {
+    enum Mode: Sendable {
         /// Trust the server's ascending order; hold only ties and recent ids.
         case streaming
         /// Sort everything; spill runs into `spillDirectory` past `limitBytes` of held events.
@@ -23,18 +23,18 @@ package struct DayTransformer {
     }
 
     /// The server broke ascending order; replay the day in `.sorting` mode.
-    package struct OrderViolation: Error, Sendable {}
+    struct OrderViolation: Error, Sendable {}
 
     /// What the day contained.
     package struct Summary: Sendable, Equatable {
         package var events = 0
-        package var duplicatesDropped = 0
-        package var firstOccurred: String?
-        package var lastOccurred: String?
+        var duplicatesDropped = 0
+        var firstOccurred: String?
+        var lastOccurred: String?
     }
 
     /// How many emitted ids stay remembered in streaming mode (a few pages of the API's largest page size).
-    package static let recentCapacity = 1024
+    static let recentCapacity = 1024
 
     private let day: Day
     private let emit: (JSONObject) throws -> Void

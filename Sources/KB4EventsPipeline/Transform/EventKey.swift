@@ -1,7 +1,7 @@
 import KB4EventsAPI
 
 /// The sort key of an event inside a day file: (`occurred_date` as epoch milliseconds, `id`).
-package struct EventKey: Sendable, Hashable, Comparable {
+struct EventKey: Sendable, Hashable, Comparable {
     /// Milliseconds since the Unix epoch.
     package let millis: Int64
     /// The event id as sent.

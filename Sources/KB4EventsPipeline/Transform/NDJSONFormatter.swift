@@ -2,15 +2,15 @@ import KB4EventsAPI
 package import KB4EventsCore
 
 /// Writes each event as one line of compact JSON: members, key order and number literals as received.
-package struct NDJSONFormatter: EventFormatter {
+struct NDJSONFormatter: EventFormatter {
     /// Creates the formatter.
     package init() {}
 
     /// `ndjson`.
-    package var fileExtension: String { "ndjson" }
+    var fileExtension: String { "ndjson" }
 
     /// NDJSON has no header: appends nothing.
-    package func writeHeader(into out: inout [UInt8]) {}
+    func writeHeader(into out: inout [UInt8]) {}
 
     /// Appends the event's canonical compact JSON and `\n`.
     package func write(event: JSONObject, into out: inout [UInt8]) {
