@@ -1,0 +1,203 @@
+/// Why the writer refused.
+package enum ParquetWriterError: Error, Equatable, CustomStringConvertible {
+    /// A row ended with a column given no value or more than one.
+    case incompleteRow(column: String, values: Int)
+    /// The schema has no columns, or two with one name.
+    case invalidSchema(String)
+    /// A call after `close()` or after an earlier failure.
+    case closed
+
+    package var description: String {
+        switch self {
+        case .incompleteRow(let column, let values): "parquet row ended with \(values) values for column \(column)"
+        case .invalidSchema(let reason): "parquet schema: \(reason)"
+        case .closed: "parquet writer used after close or failure"
+        }
+    }
+}
+
+/// A value of any column kind, for callers that prefer one call per row over typed appends (tests, small files).
+package enum ParquetValue: Sendable, Equatable {
+    case null
+    /// For `.string` and `.json` columns.
+    case string(String)
+    /// For `.int64` and `.timestampMillis` (milliseconds since the epoch) columns.
+    case int64(Int64)
+    /// For `.int32` and `.date` (days since the epoch) columns.
+    case int32(Int32)
+    case double(Double)
+    case boolean(Bool)
+}
+
+/// What a closed file holds.
+package struct ParquetFileSummary: Sendable, Equatable {
+    package var rows: Int
+    package var rowGroups: Int
+    /// The file's size, footer included.
+    package var bytes: Int
+}
+
+/// Writes one Parquet file through a sink: "PAR1", row groups as they fill, then the footer on `close()`.
+///
+/// A row is one value per column through the typed `append` calls (any order; a column's kind decides which call
+/// it takes, mismatches are programming errors), then `endRow()`. Row groups close at the properties' row or byte
+/// limit, so memory stays bounded by one row group's encoded, compressed chunks. The same rows and properties
+/// always give the same bytes.
+package final class ParquetFileWriter<Sink: ParquetSink> {
+    /// The sink, handed back to the caller (a memory sink's bytes, a file's handle).
+    package private(set) var sink: Sink
+    package let schema: ParquetSchema
+    private let properties: ParquetWriterProperties
+    private let columns: [ColumnWriter]
+    private var rowsInGroup = 0
+    private var rows = 0
+    private var offset: Int64 = 0
+    private var rowGroups: [RowGroupMetadata] = []
+    private var open = true
+    private static var magic: [UInt8] { Array("PAR1".utf8) }
+
+    /// Checks the schema and writes the leading magic.
+    package init(schema: ParquetSchema, properties: ParquetWriterProperties, sink: Sink) throws {
+        guard !schema.columns.isEmpty else { throw ParquetWriterError.invalidSchema("no columns") }
+        var names = Set<String>()
+        for column in schema.columns where !names.insert(column.name).inserted {
+            throw ParquetWriterError.invalidSchema("two columns named \(column.name)")
+        }
+        self.schema = schema
+        self.properties = properties
+        self.sink = sink
+        columns = schema.columns.map { ColumnWriter($0, properties: properties) }
+        try write(Self.magic)
+    }
+
+    // MARK: Typed appends: the fast path
+
+    /// A null in column `column`.
+    package func appendNull(_ column: Int) throws { try columns[column].appendNull() }
+
+    /// A `.string` or `.json` value; nil is null.
+    package func append(_ column: Int, string: String?) throws {
+        guard var string else { return try columns[column].appendNull() }
+        let writer = columns[column]
+        try string.withUTF8 { try writer.append(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A `.string` or `.json` value as UTF-8 bytes the caller already holds.
+    package func append(_ column: Int, utf8: UnsafeRawBufferPointer) throws {
+        try columns[column].append(bytes: utf8)
+    }
+
+    /// An `.int64` value, or a `.timestampMillis` one in milliseconds since the epoch; nil is null.
+    package func append(_ column: Int, int64: Int64?) throws {
+        guard let int64 else { return try columns[column].appendNull() }
+        try columns[column].append(int64: int64)
+    }
+
+    /// An `.int32` value, or a `.date` one in days since the epoch; nil is null.
+    package func append(_ column: Int, int32: Int32?) throws {
+        guard let int32 else { return try columns[column].appendNull() }
+        try columns[column].append(int32: int32)
+    }
+
+    package func append(_ column: Int, double: Double?) throws {
+        guard let double else { return try columns[column].appendNull() }
+        try columns[column].append(double: double)
+    }
+
+    package func append(_ column: Int, boolean: Bool?) throws {
+        guard let boolean else { return try columns[column].appendNull() }
+        try columns[column].append(boolean: boolean)
+    }
+
+    /// One value of any kind; `.null` is null.
+    package func append(_ column: Int, _ value: ParquetValue) throws {
+        switch value {
+        case .null: try appendNull(column)
+        case .string(let value): try append(column, string: value)
+        case .int64(let value): try append(column, int64: value)
+        case .int32(let value): try append(column, int32: value)
+        case .double(let value): try append(column, double: value)
+        case .boolean(let value): try append(column, boolean: value)
+        }
+    }
+
+    /// A whole row, one value per column in schema order.
+    package func appendRow(_ values: [ParquetValue]) throws {
+        precondition(values.count == columns.count, "a row of \(values.count) values for \(columns.count) columns")
+        for (column, value) in values.enumerated() { try append(column, value) }
+        try endRow()
+    }
+
+    /// Ends the row: every column must have had exactly one value. Closes the row group at its limits.
+    package func endRow() throws {
+        guard open else { throw ParquetWriterError.closed }
+        rowsInGroup += 1
+        for column in columns where column.rowCount != rowsInGroup {
+            open = false
+            throw ParquetWriterError.incompleteRow(
+                column: column.column.name, values: column.rowCount - (rowsInGroup - 1))
+        }
+        rows += 1
+        if rowsInGroup >= properties.rowGroupRowLimit
+            || (rowsInGroup & 1023 == 0 && bufferedBytes >= properties.rowGroupByteLimit)
+        {
+            try flushRowGroup()
+        }
+    }
+
+    /// The encoded bytes the open row group holds in memory.
+    package var bufferedBytes: Int { columns.reduce(0) { $0 + $1.bufferedBytes } }
+
+    /// Writes the open row group now (no-op when it has no rows).
+    package func flushRowGroup() throws {
+        guard open else { throw ParquetWriterError.closed }
+        guard rowsInGroup > 0 else { return }
+        do {
+            var chunks: [ColumnChunkMetadata] = []
+            chunks.reserveCapacity(columns.count)
+            for column in columns {
+                let chunk = try column.finishChunk(at: offset) { try write($0) }
+                chunks.append(chunk)
+            }
+            rowGroups.append(
+                RowGroupMetadata(
+                    columns: chunks, totalByteSize: chunks.reduce(0) { $0 + $1.totalUncompressedSize },
+                    numRows: Int64(rowsInGroup), ordinal: Int16(truncatingIfNeeded: rowGroups.count)))
+            rowsInGroup = 0
+        } catch {
+            open = false
+            throw error
+        }
+    }
+
+    /// Writes the last row group and the footer (FileMetaData, its length, "PAR1"). A file without rows has a
+    /// footer with no row groups.
+    package func close() throws -> ParquetFileSummary {
+        guard open else { throw ParquetWriterError.closed }
+        if rowsInGroup > 0 {
+            for column in columns where column.rowCount != rowsInGroup {
+                open = false
+                throw ParquetWriterError.incompleteRow(column: column.column.name, values: column.rowCount - rowsInGroup)
+            }
+        }
+        try flushRowGroup()
+        open = false
+        let footer = FileMetadata(
+            schema: schema, numRows: Int64(rows), rowGroups: rowGroups,
+            keyValueMetadata: properties.keyValueMetadata, createdBy: properties.createdBy
+        ).encode()
+        try write(footer)
+        try write(ByteOrder.littleEndian(UInt32(footer.count)))
+        try write(Self.magic)
+        return ParquetFileSummary(rows: rows, rowGroups: rowGroups.count, bytes: Int(offset))
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try sink.write(bytes)
+        offset += Int64(bytes.count)
+    }
+}

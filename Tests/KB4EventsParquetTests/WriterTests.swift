@@ -1,0 +1,127 @@
+import Testing
+
+@testable import KB4EventsParquet
+
+/// The writer's pure behaviour: framing, determinism, row shape, statistics rules.
+@Suite struct WriterTests {
+    let schema = ParquetSchema([
+        ParquetColumn("name", .string, dictionary: true), ParquetColumn("n", .int64), ParquetColumn("x", .double),
+    ])
+
+    func write(_ rows: [[ParquetValue]], properties: ParquetWriterProperties = .init(createdBy: "t")) throws -> [UInt8] {
+        let writer = try ParquetFileWriter(schema: schema, properties: properties, sink: ParquetMemorySink())
+        for row in rows { try writer.appendRow(row) }
+        _ = try writer.close()
+        return writer.sink.bytes
+    }
+
+    @Test func framedByMagicWithTheFooterLengthBeforeTheEnd() throws {
+        let bytes = try write([[.string("a"), .int64(1), .double(1)]])
+        #expect(Array(bytes.prefix(4)) == Array("PAR1".utf8))
+        #expect(Array(bytes.suffix(4)) == Array("PAR1".utf8))
+        let length = bytes[bytes.count - 8..<bytes.count - 4].reversed().reduce(0) { $0 << 8 | Int($1) }
+        #expect(length > 0 && length < bytes.count - 12)
+        #expect(bytes[bytes.count - 8 - length] == 0x15, "FileMetaData starts with field 1 (version), an i32")
+    }
+
+    @Test func sameRowsSameBytes() throws {
+        var rng = SeededGenerator(seed: 7)
+        var rows: [[ParquetValue]] = []
+        for _ in 0..<5_000 {
+            rows.append([
+                .string("user\(rng.next() % 50)"), .int64(Int64(bitPattern: rng.next())),
+                .double(Double(rng.next() % 1000) / 7),
+            ])
+        }
+        let properties = ParquetWriterProperties(createdBy: "t", dataPageRowLimit: 300, rowGroupRowLimit: 2_000)
+        #expect(try write(rows, properties: properties) == write(rows, properties: properties))
+    }
+
+    @Test func aRowMissingAValueIsRefused() throws {
+        let writer = try ParquetFileWriter(schema: schema, properties: .init(createdBy: "t"), sink: ParquetMemorySink())
+        try writer.append(0, string: "a")
+        try writer.append(1, int64: 1)
+        #expect(throws: ParquetWriterError.incompleteRow(column: "x", values: 0)) { try writer.endRow() }
+        #expect(throws: ParquetWriterError.closed) { try writer.close() }
+    }
+
+    @Test func aColumnGivenTwiceIsRefused() throws {
+        let writer = try ParquetFileWriter(schema: schema, properties: .init(createdBy: "t"), sink: ParquetMemorySink())
+        try writer.append(0, string: "a")
+        try writer.append(0, string: "b")
+        try writer.append(1, int64: 1)
+        try writer.append(2, double: 1)
+        #expect(throws: ParquetWriterError.incompleteRow(column: "name", values: 2)) { try writer.endRow() }
+    }
+
+    @Test func duplicateOrNoColumnsAreRefused() {
+        #expect(throws: ParquetWriterError.self) {
+            try ParquetFileWriter(
+                schema: ParquetSchema([ParquetColumn("a", .int64), ParquetColumn("a", .string)]),
+                properties: .init(createdBy: "t"), sink: ParquetMemorySink())
+        }
+        #expect(throws: ParquetWriterError.invalidSchema("no columns")) {
+            try ParquetFileWriter(schema: ParquetSchema([]), properties: .init(createdBy: "t"), sink: ParquetMemorySink())
+        }
+    }
+
+    @Test func rowGroupsCloseAtTheRowLimit() throws {
+        let writer = try ParquetFileWriter(
+            schema: schema, properties: .init(createdBy: "t", rowGroupRowLimit: 10), sink: ParquetMemorySink())
+        for i in 0..<25 { try writer.appendRow([.string("a"), .int64(Int64(i)), .null]) }
+        let summary = try writer.close()
+        #expect(summary == ParquetFileSummary(rows: 25, rowGroups: 3, bytes: writer.sink.bytes.count))
+    }
+
+    @Test func rowGroupsCloseAtTheByteLimit() throws {
+        let writer = try ParquetFileWriter(
+            schema: ParquetSchema([ParquetColumn("t", .string)]),
+            properties: .init(createdBy: "t", rowGroupByteLimit: 100_000), sink: ParquetMemorySink())
+        let text = String(repeating: "x", count: 100)
+        for _ in 0..<10_240 {
+            try writer.append(0, string: text)
+            try writer.endRow()
+            #expect(writer.bufferedBytes < 100_000 + 1_024 * 110)
+        }
+        #expect(try writer.close().rowGroups >= 10)
+    }
+
+    @Test func doubleBoundsLeaveNaNOutAndSignTheirZeros() {
+        var bounds = ValueBounds()
+        for value in [Double.nan, 0.0, 3.5, -0.0, .nan] { bounds.observe(value) }
+        let stats = bounds.statistics(nullCount: 1, type: .double, truncateLength: 64)
+        #expect(stats.minValue == ByteOrder.littleEndian(Double(-0.0).bitPattern))
+        #expect(stats.maxValue == ByteOrder.littleEndian(Double(3.5).bitPattern))
+        var zeros = ValueBounds()
+        zeros.observe(-0.0)
+        let zeroStats = zeros.statistics(nullCount: 0, type: .double, truncateLength: 64)
+        #expect(zeroStats.maxValue == ByteOrder.littleEndian(Double(0.0).bitPattern), "max zero is +0.0")
+        var onlyNaN = ValueBounds()
+        onlyNaN.observe(Double.nan)
+        #expect(onlyNaN.statistics(nullCount: 2, type: .double, truncateLength: 64) == Statistics(nullCount: 2))
+    }
+
+    @Test func byteArrayBoundsAreUnsignedBytewise() {
+        var bounds = ValueBounds()
+        for value in ["b", "\u{e9}", "a", "ab", ""] {
+            Array(value.utf8).withUnsafeBytes { bounds.observe($0) }
+        }
+        let stats = bounds.statistics(nullCount: 0, type: .byteArray, truncateLength: 64)
+        #expect(stats.minValue == [])
+        #expect(stats.maxValue == Array("\u{e9}".utf8), "0xC3 sorts after ASCII")
+    }
+
+    @Test func truncatedBoundsCutAtCharactersAndIncrementTheLast() throws {
+        let value = Array((String(repeating: "a", count: 6) + "é" + "zzz").utf8)  // é is 2 bytes at offset 6
+        #expect(BoundTruncation.lower(value, limit: 7) == (Array("aaaaaa".utf8), false))
+        #expect(try #require(BoundTruncation.upper(value, limit: 7)) == (Array("aaaaab".utf8), false))
+        #expect(try #require(BoundTruncation.upper(value, limit: 8)) == (Array("aaaaaa\u{ea}".utf8), false))
+        #expect(BoundTruncation.upper(value, limit: 64)! == (value, true))
+        // U+007F's successor takes two bytes: drop it, increment the character before.
+        #expect(BoundTruncation.upper(Array("a\u{7F}\u{7F}".utf8), limit: 2)! == (Array("b".utf8), false))
+        // U+10FFFF has no successor: no upper bound at all.
+        #expect(BoundTruncation.upper(Array(String(repeating: "\u{10FFFF}", count: 3).utf8), limit: 8) == nil)
+        // U+D7FF's successor skips the surrogates.
+        #expect(BoundTruncation.upper(Array("\u{D7FF}\u{D7FF}".utf8), limit: 3)! == (Array("\u{E000}".utf8), false))
+    }
+}
