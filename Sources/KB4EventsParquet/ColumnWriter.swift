@@ -2,8 +2,9 @@
 /// (header and compressed body, in memory until the row group is written), its dictionary and statistics.
 ///
 /// Values are typed all the way: integers, doubles and booleans go straight into the page's PLAIN bytes or the
-/// dictionary's index, byte arrays are hashed and copied from the caller's buffer; nothing is boxed per value.
-final class ColumnWriter {
+/// dictionary's index, byte arrays are hashed and copied from the caller's buffer; nothing is boxed per value. A
+/// struct, mutated in place in the file writer's array: one exclusivity check per value, not one per property.
+struct ColumnWriter {
     let column: ParquetColumn
     let type: PhysicalType
     private let compressor: any ParquetCompressor
@@ -65,14 +66,14 @@ final class ColumnWriter {
         precondition(type == expected, "column \(column.name) is \(column.kind), not \(expected)")
     }
 
-    func appendNull() throws {
+    mutating func appendNull() throws {
         levels.append(0)
         pageNulls += 1
         rowCount += 1
         if levels.count >= pageRowLimit { try flushPage() }
     }
 
-    func append(int64 value: Int64) throws {
+    mutating func append(int64 value: Int64) throws {
         typeCheck(.int64)
         levels.append(1)
         rowCount += 1
@@ -85,7 +86,7 @@ final class ColumnWriter {
         try closePageIfFull()
     }
 
-    func append(int32 value: Int32) throws {
+    mutating func append(int32 value: Int32) throws {
         typeCheck(.int32)
         levels.append(1)
         rowCount += 1
@@ -99,7 +100,7 @@ final class ColumnWriter {
         try closePageIfFull()
     }
 
-    func append(double value: Double) throws {
+    mutating func append(double value: Double) throws {
         typeCheck(.double)
         levels.append(1)
         rowCount += 1
@@ -112,7 +113,7 @@ final class ColumnWriter {
         try closePageIfFull()
     }
 
-    func append(boolean value: Bool) throws {
+    mutating func append(boolean value: Bool) throws {
         typeCheck(.boolean)
         levels.append(1)
         rowCount += 1
@@ -124,7 +125,7 @@ final class ColumnWriter {
         try closePageIfFull()
     }
 
-    func append(bytes value: UnsafeRawBufferPointer) throws {
+    mutating func append(bytes value: UnsafeRawBufferPointer) throws {
         typeCheck(.byteArray)
         precondition(value.count <= Int(Int32.max), "a byte array longer than 2 GiB")
         levels.append(1)
@@ -140,7 +141,7 @@ final class ColumnWriter {
     }
 
     @inline(__always)
-    private func appendIndex(_ entry: (index: UInt32, inserted: Bool), dictionarySize: Int) throws {
+    private mutating func appendIndex(_ entry: (index: UInt32, inserted: Bool), dictionarySize: Int) throws {
         indices.append(entry.index)
         if entry.inserted && dictionarySize > dictionaryLimit {
             // Like arrow-rs: the page so far stays dictionary-encoded, the rest of the chunk is PLAIN.
@@ -150,7 +151,7 @@ final class ColumnWriter {
     }
 
     @inline(__always)
-    private func closePageIfFull() throws {
+    private mutating func closePageIfFull() throws {
         if levels.count >= pageRowLimit || plain.count >= pageSize || indices.count >= pageSize {
             try flushPage()
         }
@@ -160,7 +161,7 @@ final class ColumnWriter {
 
     /// Encodes, compresses and keeps the open page: definition levels (4-byte length, RLE hybrid, bit width 1),
     /// then PLAIN values or the dictionary indices (bit width byte, RLE hybrid).
-    func flushPage() throws {
+    mutating func flushPage() throws {
         guard !levels.isEmpty else { return }
         let dictionaryEncoded = dictionaryActive
         body.removeAll(keepingCapacity: true)
@@ -219,7 +220,7 @@ final class ColumnWriter {
 
     /// Writes the chunk (dictionary page first, then the data pages) through `write`, starting at `offset` in the
     /// file, and starts the next row group's chunk empty.
-    func finishChunk(at offset: Int64, write: (UnsafeRawBufferPointer) throws -> Void) throws -> ColumnChunkMetadata {
+    mutating func finishChunk(at offset: Int64, write: (UnsafeRawBufferPointer) throws -> Void) throws -> ColumnChunkMetadata {
         try flushPage()
         var position = offset
         var dictionaryOffset: Int64?

@@ -48,7 +48,7 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     package private(set) var sink: Sink
     package let schema: ParquetSchema
     private let properties: ParquetWriterProperties
-    private let columns: [ColumnWriter]
+    private var columns: [ColumnWriter]
     private var rowsInGroup = 0
     private var rows = 0
     private var offset: Int64 = 0
@@ -78,8 +78,7 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     /// A `.string` or `.json` value; nil is null.
     package func append(_ column: Int, string: String?) throws {
         guard var string else { return try columns[column].appendNull() }
-        let writer = columns[column]
-        try string.withUTF8 { try writer.append(bytes: UnsafeRawBufferPointer($0)) }
+        try string.withUTF8 { try columns[column].append(bytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// A `.string` or `.json` value as UTF-8 bytes the caller already holds.
@@ -132,10 +131,10 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     package func endRow() throws {
         guard open else { throw ParquetWriterError.closed }
         rowsInGroup += 1
-        for column in columns where column.rowCount != rowsInGroup {
+        if let column = firstColumn(withRowCountOtherThan: rowsInGroup) {
             open = false
             throw ParquetWriterError.incompleteRow(
-                column: column.column.name, values: column.rowCount - (rowsInGroup - 1))
+                column: columns[column].column.name, values: columns[column].rowCount - (rowsInGroup - 1))
         }
         rows += 1
         if rowsInGroup >= properties.rowGroupRowLimit
@@ -146,7 +145,17 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     }
 
     /// The encoded bytes the open row group holds in memory.
-    package var bufferedBytes: Int { columns.reduce(0) { $0 + $1.bufferedBytes } }
+    package var bufferedBytes: Int {
+        columns.withUnsafeBufferPointer { columns in columns.reduce(0) { $0 + $1.bufferedBytes } }
+    }
+
+    /// Through a buffer pointer: iterating the array itself would copy each column writer (and retain its arrays).
+    private func firstColumn(withRowCountOtherThan count: Int) -> Int? {
+        columns.withUnsafeBufferPointer { columns in
+            for index in columns.indices where columns[index].rowCount != count { return index }
+            return nil
+        }
+    }
 
     /// Writes the open row group now (no-op when it has no rows).
     package func flushRowGroup() throws {
@@ -155,8 +164,8 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
         do {
             var chunks: [ColumnChunkMetadata] = []
             chunks.reserveCapacity(columns.count)
-            for column in columns {
-                let chunk = try column.finishChunk(at: offset) { try write($0) }
+            for index in columns.indices {
+                let chunk = try columns[index].finishChunk(at: offset) { try write($0) }
                 chunks.append(chunk)
             }
             rowGroups.append(
@@ -175,9 +184,10 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     package func close() throws -> ParquetFileSummary {
         guard open else { throw ParquetWriterError.closed }
         if rowsInGroup > 0 {
-            for column in columns where column.rowCount != rowsInGroup {
+            if let column = firstColumn(withRowCountOtherThan: rowsInGroup) {
                 open = false
-                throw ParquetWriterError.incompleteRow(column: column.column.name, values: column.rowCount - rowsInGroup)
+                throw ParquetWriterError.incompleteRow(
+                    column: columns[column].column.name, values: columns[column].rowCount - rowsInGroup)
             }
         }
         try flushRowGroup()
