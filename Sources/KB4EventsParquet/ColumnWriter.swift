@@ -79,7 +79,8 @@ struct ColumnWriter {
         rowCount += 1
         if statistics { pageBounds.observe(value) }
         if dictionaryActive {
-            try appendIndex(fixedDictionary.index(of: UInt64(bitPattern: value)), dictionarySize: fixedDictionary.count * 8)
+            try appendIndex(
+                fixedDictionary.index(of: UInt64(bitPattern: value)), dictionarySize: fixedDictionary.count * 8)
         } else {
             ByteOrder.append(value, to: &plain)
         }
@@ -220,7 +221,9 @@ struct ColumnWriter {
 
     /// Writes the chunk (dictionary page first, then the data pages) through `write`, starting at `offset` in the
     /// file, and starts the next row group's chunk empty.
-    mutating func finishChunk(at offset: Int64, write: (UnsafeRawBufferPointer) throws -> Void) throws -> ColumnChunkMetadata {
+    mutating func finishChunk(at offset: Int64, write: (UnsafeRawBufferPointer) throws -> Void) throws
+        -> ColumnChunkMetadata
+    {
         try flushPage()
         var position = offset
         var dictionaryOffset: Int64?
@@ -263,7 +266,8 @@ struct ColumnWriter {
             encodings.insert(.plain)
         }
         if dictionaryPages > 0 {
-            encodingStats.append(PageEncodingCount(pageType: .dataPage, encoding: .rleDictionary, count: Int32(dictionaryPages)))
+            encodingStats.append(
+                PageEncodingCount(pageType: .dataPage, encoding: .rleDictionary, count: Int32(dictionaryPages)))
             encodings.insert(.rleDictionary)
         }
         if plainPages > 0 {
@@ -274,7 +278,8 @@ struct ColumnWriter {
         let metadata = ColumnChunkMetadata(
             type: type, encodings: encodings.sorted(), path: column.name, codec: compressor.codec,
             numValues: Int64(chunkValues), totalUncompressedSize: Int64(uncompressed),
-            totalCompressedSize: Int64(compressedTotal), dataPageOffset: position, dictionaryPageOffset: dictionaryOffset,
+            totalCompressedSize: Int64(compressedTotal), dataPageOffset: position,
+            dictionaryPageOffset: dictionaryOffset,
             statistics: statistics
                 ? chunkBounds.statistics(nullCount: chunkNulls, type: type, truncateLength: truncateLength) : nil,
             encodingStats: encodingStats)

@@ -22,7 +22,8 @@ struct ReaderTests {
     @Test func everyKindWithItsTypesValuesAndNulls() throws {
         var fixture = Fixture(
             Self.allKinds,
-            properties: .init(createdBy: "kb4-events version 0.1.0 (build test)", keyValueMetadata: [("origin", "tests")]))
+            properties: .init(
+                createdBy: "kb4-events version 0.1.0 (build test)", keyValueMetadata: [("origin", "tests")]))
         let sources = ["phishing", "training", "Ünïcödé 🙂", ""]
         for i in 0..<500 {
             fixture.rows.append([
@@ -44,7 +45,10 @@ struct ReaderTests {
                 "string", "string", "extension<arrow.json>", "int64", "int32", "double", "bool",
                 "timestamp[ms, tz=UTC]", "date32[day]",
             ])
-        #expect(report["converted"] as? [String] == ["UTF8", "UTF8", "JSON", "NONE", "NONE", "NONE", "NONE", "TIMESTAMP_MILLIS", "DATE"])
+        #expect(
+            report["converted"] as? [String] == [
+                "UTF8", "UTF8", "JSON", "NONE", "NONE", "NONE", "NONE", "TIMESTAMP_MILLIS", "DATE",
+            ])
         #expect((report["logical"] as? [String])?[2] == "JSON")
         #expect(report["duckdb_rows"] as? Int == 500)
         let columns = try #require(reportColumns(report).first)
@@ -92,8 +96,11 @@ struct ReaderTests {
     }
 
     @Test func pagesCloseAtTheirByteSize() throws {
-        var fixture = Fixture([ParquetColumn("text", .string)], properties: .init(createdBy: "tests", dataPageSize: 4_096))
-        for i in 0..<1_000 { fixture.rows.append([.string("value number \(i) " + String(repeating: "x", count: i % 50))]) }
+        var fixture = Fixture(
+            [ParquetColumn("text", .string)], properties: .init(createdBy: "tests", dataPageSize: 4_096))
+        for i in 0..<1_000 {
+            fixture.rows.append([.string("value number \(i) " + String(repeating: "x", count: i % 50))])
+        }
         let directory = try TemporaryDirectory()
         let pages = try #require(reportColumns(try fixture.check(in: directory)).first?.first?["pages"] as? Int)
         #expect(pages > 5)
@@ -101,7 +108,10 @@ struct ReaderTests {
 
     @Test func dictionaryFallsBackToPlainPastItsLimit() throws {
         var fixture = Fixture(
-            [ParquetColumn("user_email", .string, dictionary: true), ParquetColumn("user_id", .int64, dictionary: true)],
+            [
+                ParquetColumn("user_email", .string, dictionary: true),
+                ParquetColumn("user_id", .int64, dictionary: true),
+            ],
             properties: .init(createdBy: "tests", dataPageRowLimit: 200, dictionaryPageSizeLimit: 2_000))
         for i in 0..<1_000 { fixture.rows.append([.string("user\(i)@example.com"), .int64(Int64(i / 2))]) }
         let directory = try TemporaryDirectory()
@@ -114,6 +124,19 @@ struct ReaderTests {
             #expect(encodings.last == "PLAIN")
             #expect(encodings.firstIndex(of: "PLAIN")! > encodings.lastIndex(of: "RLE_DICTIONARY")!)
         }
+    }
+
+    @Test func statisticsCanBeTurnedOff() throws {
+        var fixture = Fixture(
+            Self.allKinds, properties: .init(createdBy: "tests", dataPageRowLimit: 10, statistics: false))
+        for i in 0..<25 {
+            fixture.rows.append([
+                .string("\(i)"), .string("s"), .null, .int64(Int64(i)), .int32(1), .double(0.5), .boolean(true),
+                .int64(0), .int32(0),
+            ])
+        }
+        let directory = try TemporaryDirectory()
+        try fixture.check(in: directory)
     }
 
     @Test func zeroRowsIsAValidFile() throws {

@@ -114,8 +114,9 @@ struct Fixture {
     }
 
     func expectationJSON() -> String {
-        var out = "{\"created_by\":\(jsonString(properties.createdBy)),\"kv\":{"
-        out += properties.keyValueMetadata.map { "\(jsonString($0.key)):\(jsonString($0.value))" }.joined(separator: ",")
+        var out = "{\"created_by\":\(jsonString(properties.createdBy)),\"statistics\":\(properties.statistics),\"kv\":{"
+        out += properties.keyValueMetadata.map { "\(jsonString($0.key)):\(jsonString($0.value))" }.joined(
+            separator: ",")
         out += "},\"columns\":["
         out += columns.map { "[\(jsonString($0.name)),\"\(kindName($0.kind))\"]" }.joined(separator: ",")
         out += "],\"values\":{"
@@ -145,7 +146,7 @@ struct Fixture {
         case .int64(let v): String(v)
         case .int32(let v): String(v)
         case .double(let v):
-{
+            {
                 let hex = String(v.bitPattern, radix: 16)
                 return "\"f64:" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
             }()

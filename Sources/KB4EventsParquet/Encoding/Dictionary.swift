@@ -89,7 +89,9 @@ struct ByteArrayDictionary {
         let start = offsets[entry]
         let length = offsets[entry + 1] - start
         guard length == value.count else { return false }
-        return data.withUnsafeBytes { ByteOrder.compare(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)]), value) == 0 }
+        return data.withUnsafeBytes {
+            ByteOrder.compare(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)]), value) == 0
+        }
     }
 
     private mutating func grow() {

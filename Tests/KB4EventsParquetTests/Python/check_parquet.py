@@ -213,6 +213,7 @@ def check(path, expected_path, with_duckdb):
     columns = expected["columns"]
     want = {name: [expected_value(kind, v) for v in expected["values"][name]] for name, kind in columns}
     rows = len(want[columns[0][0]]) if columns else 0
+    with_statistics = expected.get("statistics", True)
 
     pf = pq.ParquetFile(path)
     table = pf.read()
@@ -257,8 +258,11 @@ def check(path, expected_path, with_duckdb):
             assert cmd[1] == PHYSICAL[kind] and cmd[3] == [name.encode()] and cmd[5] == group_rows, where
             first = cmd.get(11, cmd[9])
             assert chunk[2] == first, f"{where}: file_offset"
-            check_statistics(cmd[12], kind, values, where)
-            check_pyarrow_statistics(pf.metadata.row_group(g).column(j).statistics, cmd[12], kind, where)
+            if with_statistics:
+                check_statistics(cmd[12], kind, values, where)
+                check_pyarrow_statistics(pf.metadata.row_group(g).column(j).statistics, cmd[12], kind, where)
+            else:
+                assert 12 not in cmd and not pf.metadata.row_group(g).column(j).is_stats_set, f"{where}: statistics"
             # Walk the chunk's pages.
             p, end = first, first + cmd[7]
             pages, seen, page_encodings, uncompressed = 0, 0, [], 0
@@ -274,7 +278,10 @@ def check(path, expected_path, with_duckdb):
                         assert cmd[9] == p, f"{where}: data_page_offset"
                     page = header[5]
                     page_values = values[seen:seen + page[1]]
-                    check_statistics(page[5], kind, page_values, f"{where} page {pages}")
+                    if with_statistics:
+                        check_statistics(page[5], kind, page_values, f"{where} page {pages}")
+                    else:
+                        assert 5 not in page, f"{where} page {pages}: statistics"
                     page_encodings.append({0: "PLAIN", 8: "RLE_DICTIONARY"}[page[2]])
                     seen += page[1]
                     pages += 1

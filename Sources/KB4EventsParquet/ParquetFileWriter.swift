@@ -1,34 +1,3 @@
-/// Why the writer refused.
-package enum ParquetWriterError: Error, Equatable, CustomStringConvertible {
-    /// A row ended with a column given no value or more than one.
-    case incompleteRow(column: String, values: Int)
-    /// The schema has no columns, or two with one name.
-    case invalidSchema(String)
-    /// A call after `close()` or after an earlier failure.
-    case closed
-
-    package var description: String {
-        switch self {
-        case .incompleteRow(let column, let values): "parquet row ended with \(values) values for column \(column)"
-        case .invalidSchema(let reason): "parquet schema: \(reason)"
-        case .closed: "parquet writer used after close or failure"
-        }
-    }
-}
-
-/// A value of any column kind, for callers that prefer one call per row over typed appends (tests, small files).
-package enum ParquetValue: Sendable, Equatable {
-    case null
-    /// For `.string` and `.json` columns.
-    case string(String)
-    /// For `.int64` and `.timestampMillis` (milliseconds since the epoch) columns.
-    case int64(Int64)
-    /// For `.int32` and `.date` (days since the epoch) columns.
-    case int32(Int32)
-    case double(Double)
-    case boolean(Bool)
-}
-
 /// What a closed file holds.
 package struct ParquetFileSummary: Sendable, Equatable {
     package var rows: Int

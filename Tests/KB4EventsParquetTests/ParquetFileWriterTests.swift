@@ -3,12 +3,13 @@ import Testing
 @testable import KB4EventsParquet
 
 /// The writer's pure behaviour: framing, determinism, row shape, statistics rules.
-@Suite struct WriterTests {
+@Suite struct ParquetFileWriterTests {
     let schema = ParquetSchema([
         ParquetColumn("name", .string, dictionary: true), ParquetColumn("n", .int64), ParquetColumn("x", .double),
     ])
 
-    func write(_ rows: [[ParquetValue]], properties: ParquetWriterProperties = .init(createdBy: "t")) throws -> [UInt8] {
+    func write(_ rows: [[ParquetValue]], properties: ParquetWriterProperties = .init(createdBy: "t")) throws -> [UInt8]
+    {
         let writer = try ParquetFileWriter(schema: schema, properties: properties, sink: ParquetMemorySink())
         for row in rows { try writer.appendRow(row) }
         _ = try writer.close()
@@ -61,7 +62,8 @@ import Testing
                 properties: .init(createdBy: "t"), sink: ParquetMemorySink())
         }
         #expect(throws: ParquetWriterError.invalidSchema("no columns")) {
-            try ParquetFileWriter(schema: ParquetSchema([]), properties: .init(createdBy: "t"), sink: ParquetMemorySink())
+            try ParquetFileWriter(
+                schema: ParquetSchema([]), properties: .init(createdBy: "t"), sink: ParquetMemorySink())
         }
     }
 
@@ -84,44 +86,5 @@ import Testing
             #expect(writer.bufferedBytes < 100_000 + 1_024 * 110)
         }
         #expect(try writer.close().rowGroups >= 10)
-    }
-
-    @Test func doubleBoundsLeaveNaNOutAndSignTheirZeros() {
-        var bounds = ValueBounds()
-        for value in [Double.nan, 0.0, 3.5, -0.0, .nan] { bounds.observe(value) }
-        let stats = bounds.statistics(nullCount: 1, type: .double, truncateLength: 64)
-        #expect(stats.minValue == ByteOrder.littleEndian(Double(-0.0).bitPattern))
-        #expect(stats.maxValue == ByteOrder.littleEndian(Double(3.5).bitPattern))
-        var zeros = ValueBounds()
-        zeros.observe(-0.0)
-        let zeroStats = zeros.statistics(nullCount: 0, type: .double, truncateLength: 64)
-        #expect(zeroStats.maxValue == ByteOrder.littleEndian(Double(0.0).bitPattern), "max zero is +0.0")
-        var onlyNaN = ValueBounds()
-        onlyNaN.observe(Double.nan)
-        #expect(onlyNaN.statistics(nullCount: 2, type: .double, truncateLength: 64) == Statistics(nullCount: 2))
-    }
-
-    @Test func byteArrayBoundsAreUnsignedBytewise() {
-        var bounds = ValueBounds()
-        for value in ["b", "\u{e9}", "a", "ab", ""] {
-            Array(value.utf8).withUnsafeBytes { bounds.observe($0) }
-        }
-        let stats = bounds.statistics(nullCount: 0, type: .byteArray, truncateLength: 64)
-        #expect(stats.minValue == [])
-        #expect(stats.maxValue == Array("\u{e9}".utf8), "0xC3 sorts after ASCII")
-    }
-
-    @Test func truncatedBoundsCutAtCharactersAndIncrementTheLast() throws {
-        let value = Array((String(repeating: "a", count: 6) + "é" + "zzz").utf8)  // é is 2 bytes at offset 6
-        #expect(BoundTruncation.lower(value, limit: 7) == (Array("aaaaaa".utf8), false))
-        #expect(try #require(BoundTruncation.upper(value, limit: 7)) == (Array("aaaaab".utf8), false))
-        #expect(try #require(BoundTruncation.upper(value, limit: 8)) == (Array("aaaaaa\u{ea}".utf8), false))
-        #expect(BoundTruncation.upper(value, limit: 64)! == (value, true))
-        // U+007F's successor takes two bytes: drop it, increment the character before.
-        #expect(BoundTruncation.upper(Array("a\u{7F}\u{7F}".utf8), limit: 2)! == (Array("b".utf8), false))
-        // U+10FFFF has no successor: no upper bound at all.
-        #expect(BoundTruncation.upper(Array(String(repeating: "\u{10FFFF}", count: 3).utf8), limit: 8) == nil)
-        // U+D7FF's successor skips the surrogates.
-        #expect(BoundTruncation.upper(Array("\u{D7FF}\u{D7FF}".utf8), limit: 3)! == (Array("\u{E000}".utf8), false))
     }
 }

@@ -1,18 +1,3 @@
-/// Turns a page's bytes into the codec's bytes. Parquet compresses each page on its own; the footer names the codec.
-package protocol ParquetCompressor: Sendable {
-    /// The codec the output is, as the footer records it.
-    var codec: ParquetCompressionCodec { get }
-    /// The compressed form of `bytes` (a whole page).
-    func compress(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8]
-}
-
-/// No compression: pages are written as encoded.
-package struct ParquetUncompressed: ParquetCompressor {
-    package init() {}
-    package var codec: ParquetCompressionCodec { .uncompressed }
-    package func compress(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] { [UInt8](bytes) }
-}
-
 /// The writer's knobs, one value (like arrow-rs `WriterProperties`).
 package struct ParquetWriterProperties: Sendable {
     /// Compresses each page; its codec goes into the footer. The level is the compressor's business.
@@ -61,16 +46,4 @@ package struct ParquetWriterProperties: Sendable {
         self.statistics = statistics
         self.statisticsTruncateLength = statisticsTruncateLength
     }
-}
-
-/// Where the file's bytes go, in order. The Pipeline implements it over a file; `ParquetMemorySink` keeps them.
-package protocol ParquetSink {
-    mutating func write(_ bytes: UnsafeRawBufferPointer) throws
-}
-
-/// Keeps the file in memory (tests, small files).
-package struct ParquetMemorySink: ParquetSink {
-    package private(set) var bytes: [UInt8] = []
-    package init() {}
-    package mutating func write(_ bytes: UnsafeRawBufferPointer) throws { self.bytes.append(contentsOf: bytes) }
 }
