@@ -40,6 +40,18 @@ struct ColumnWriter {
     /// Values (nulls included) appended to the current row group.
     private(set) var rowCount = 0
 
+    /// A closed data page whose compression the file writer batches with other columns' pages.
+    struct PendingPage {
+        var kind: PageHeader.Kind
+        var body: [UInt8]
+    }
+
+    /// Whether closed pages wait for the file writer to compress them in batches (a codec, and a batch size).
+    private let defersCompression: Bool
+    private var pending: [PendingPage] = []
+    /// The bytes of the pages waiting for compression.
+    private(set) var pendingBytes = 0
+
     init(_ column: ParquetColumn, properties: ParquetWriterProperties) {
         self.column = column
         type = column.kind.physicalType
@@ -49,13 +61,14 @@ struct ColumnWriter {
         dictionaryLimit = properties.dictionaryPageSizeLimit
         statistics = properties.statistics
         truncateLength = properties.statisticsTruncateLength
+        defersCompression = properties.compressor.codec != .uncompressed && properties.compressionBatchSize > 0
         useDictionary = column.dictionary && type != .boolean
         dictionaryActive = useDictionary
     }
 
     /// The bytes this chunk holds in memory now (finished pages, the open page, the dictionary).
     var bufferedBytes: Int {
-        pages.count + plain.count + levels.count / 8 + indices.count * 4 + bytesDictionary.plainSize
+        pages.count + pendingBytes + plain.count + levels.count / 8 + indices.count * 4 + bytesDictionary.plainSize
             + fixedDictionary.count * 8
     }
 
@@ -187,13 +200,18 @@ struct ColumnWriter {
         let pageStatistics =
             statistics
             ? pageBounds.statistics(nullCount: pageNulls, type: type, truncateLength: truncateLength) : nil
-        let page = try encodePage(
-            kind: .data(
-                numValues: Int32(levels.count), encoding: dictionaryEncoded ? .rleDictionary : .plain,
-                statistics: pageStatistics))
-        pages.append(contentsOf: page.header)
-        pages.append(contentsOf: page.compressed ?? body)
-        uncompressedPageBytes += page.header.count + body.count
+        let kind = PageHeader.Kind.data(
+            numValues: Int32(levels.count), encoding: dictionaryEncoded ? .rleDictionary : .plain,
+            statistics: pageStatistics)
+        if defersCompression {
+            pending.append(PendingPage(kind: kind, body: body))
+            pendingBytes += body.count
+        } else {
+            let page = try encodePage(kind: kind)
+            pages.append(contentsOf: page.header)
+            pages.append(contentsOf: page.compressed ?? body)
+            uncompressedPageBytes += page.header.count + body.count
+        }
         if dictionaryEncoded { dictionaryPages += 1 } else { plainPages += 1 }
 
         chunkBounds.merge(pageBounds, type)
@@ -205,6 +223,25 @@ struct ColumnWriter {
         booleanCount = 0
         indices.removeAll(keepingCapacity: true)
         pageBounds.reset()
+    }
+
+    /// Hands over the closed pages waiting for compression, oldest first.
+    mutating func takePendingPages() -> [PendingPage] {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            pendingBytes = 0
+        }
+        return pending
+    }
+
+    /// Appends a page the file writer compressed (in a batch with others), in the order the pages closed.
+    mutating func appendCompressedPage(_ kind: PageHeader.Kind, uncompressedSize: Int, compressed: [UInt8]) {
+        let header = PageHeader(
+            kind: kind, uncompressedSize: Int32(uncompressedSize), compressedSize: Int32(compressed.count)
+        ).encode()
+        pages.append(contentsOf: header)
+        pages.append(contentsOf: compressed)
+        uncompressedPageBytes += header.count + uncompressedSize
     }
 
     /// Compresses `body` (nil when uncompressed: `body` is the page) and encodes the page header.
@@ -225,6 +262,7 @@ struct ColumnWriter {
         -> ColumnChunkMetadata
     {
         try flushPage()
+        precondition(pending.isEmpty, "pages left uncompressed at the end of a chunk")
         var position = offset
         var dictionaryOffset: Int64?
         var uncompressed = uncompressedPageBytes

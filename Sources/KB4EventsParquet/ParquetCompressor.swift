@@ -16,6 +16,15 @@ package protocol ParquetCompressor: Sendable {
     var codec: ParquetCompressionCodec { get }
     /// The compressed form of `bytes` (a whole page).
     func compress(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8]
+    /// The compressed form of each page, in order. The default compresses one after the other; a compressor may
+    /// spread them over cores (the output must not depend on how).
+    func compress(pages: [[UInt8]]) throws -> [[UInt8]]
+}
+
+extension ParquetCompressor {
+    package func compress(pages: [[UInt8]]) throws -> [[UInt8]] {
+        try pages.map { page in try page.withUnsafeBytes { try compress($0) } }
+    }
 }
 
 /// No compression: pages are written as encoded.

@@ -106,6 +106,9 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
                 column: columns[column].column.name, values: columns[column].rowCount - (rowsInGroup - 1))
         }
         rows += 1
+        if rowsInGroup & 255 == 0 && pendingBytes >= properties.compressionBatchSize && pendingBytes > 0 {
+            try compressPendingPages()
+        }
         if rowsInGroup >= properties.rowGroupRowLimit
             || (rowsInGroup & 1023 == 0 && bufferedBytes >= properties.rowGroupByteLimit)
         {
@@ -116,6 +119,31 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     /// The encoded bytes the open row group holds in memory.
     package var bufferedBytes: Int {
         columns.withUnsafeBufferPointer { columns in columns.reduce(0) { $0 + $1.bufferedBytes } }
+    }
+
+    /// The bytes of closed pages waiting for compression.
+    private var pendingBytes: Int {
+        columns.withUnsafeBufferPointer { columns in columns.reduce(0) { $0 + $1.pendingBytes } }
+    }
+
+    /// Compresses every column's waiting pages in one call to the compressor, and hands each back to its column.
+    private func compressPendingPages() throws {
+        var bodies: [[UInt8]] = []
+        var owners: [(column: Int, kind: PageHeader.Kind)] = []
+        for index in columns.indices {
+            for page in columns[index].takePendingPages() {
+                bodies.append(page.body)
+                owners.append((index, page.kind))
+            }
+        }
+        guard !bodies.isEmpty else { return }
+        let compressed = try properties.compressor.compress(pages: bodies)
+        precondition(
+            compressed.count == bodies.count, "the compressor returned \(compressed.count) of \(bodies.count) pages")
+        for (k, owner) in owners.enumerated() {
+            columns[owner.column].appendCompressedPage(
+                owner.kind, uncompressedSize: bodies[k].count, compressed: compressed[k])
+        }
     }
 
     /// Through a buffer pointer: iterating the array itself would copy each column writer (and retain its arrays).
@@ -131,6 +159,8 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
         guard open else { throw ParquetWriterError.closed }
         guard rowsInGroup > 0 else { return }
         do {
+            for index in columns.indices { try columns[index].flushPage() }
+            try compressPendingPages()
             var chunks: [ColumnChunkMetadata] = []
             chunks.reserveCapacity(columns.count)
             for index in columns.indices {

@@ -18,6 +18,9 @@ package struct ParquetWriterProperties: Sendable {
     package var rowGroupByteLimit: Int
     /// Whether pages and column chunks carry min, max and null count.
     package var statistics: Bool
+    /// Closed pages wait until this many uncompressed bytes are pending across all columns, then go to the
+    /// compressor together (`compress(pages:)`, which may use several cores); 0 compresses each page as it closes.
+    package var compressionBatchSize: Int
     /// Byte-array min and max longer than this are truncated (min as a prefix, max as an incremented prefix).
     package var statisticsTruncateLength: Int
 
@@ -31,7 +34,8 @@ package struct ParquetWriterProperties: Sendable {
         rowGroupRowLimit: Int = 256 * 1024,
         rowGroupByteLimit: Int = 64 << 20,
         statistics: Bool = true,
-        statisticsTruncateLength: Int = 64
+        statisticsTruncateLength: Int = 64,
+        compressionBatchSize: Int = 8 << 20
     ) {
         precondition(dataPageSize > 0 && dataPageRowLimit > 0 && rowGroupRowLimit > 0 && rowGroupByteLimit > 0)
         precondition(statisticsTruncateLength >= 4, "a truncated bound needs room for one UTF-8 character")
@@ -45,5 +49,6 @@ package struct ParquetWriterProperties: Sendable {
         self.rowGroupByteLimit = rowGroupByteLimit
         self.statistics = statistics
         self.statisticsTruncateLength = statisticsTruncateLength
+        self.compressionBatchSize = compressionBatchSize
     }
 }

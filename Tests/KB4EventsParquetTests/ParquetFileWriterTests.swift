@@ -1,3 +1,4 @@
+import KB4EventsPipeline
 import Testing
 
 @testable import KB4EventsParquet
@@ -86,5 +87,30 @@ import Testing
             #expect(writer.bufferedBytes < 100_000 + 1_024 * 110)
         }
         #expect(try writer.close().rowGroups >= 10)
+    }
+}
+
+/// Pages compressed one by one, in small batches or all at the row group's end (on all cores): the same bytes.
+@Suite struct CompressionBatchTests {
+    @Test func batchingDoesNotChangeTheBytes() throws {
+        let schema = ParquetSchema([
+            ParquetColumn("id", .string), ParquetColumn("kind", .string, dictionary: true), ParquetColumn("n", .int64),
+        ])
+        func write(batch: Int) throws -> [UInt8] {
+            let properties = ParquetWriterProperties(
+                compressor: ParquetGzipCompressor(level: 6), createdBy: "t", dataPageRowLimit: 100,
+                rowGroupRowLimit: 3_000, compressionBatchSize: batch)
+            let writer = try ParquetFileWriter(schema: schema, properties: properties, sink: ParquetMemorySink())
+            for i in 0..<10_000 {
+                try writer.appendRow([
+                    .string("event \(i * 7_919 % 10_007)"), .string(["a", "b"][i % 2]), .int64(Int64(i)),
+                ])
+            }
+            _ = try writer.close()
+            return writer.sink.bytes
+        }
+        let onePageAtATime = try write(batch: 0)
+        #expect(try write(batch: 1) == onePageAtATime)
+        #expect(try write(batch: 64 << 20) == onePageAtATime)
     }
 }

@@ -1,4 +1,6 @@
+import Dispatch
 package import KB4EventsParquet
+import Synchronization
 
 /// Parquet's GZIP codec over the project's zlib: each page becomes one gzip member.
 package struct ParquetGzipCompressor: ParquetCompressor {
@@ -14,5 +16,18 @@ package struct ParquetGzipCompressor: ParquetCompressor {
 
     package func compress(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
         try GzipWriter.gzipMember(of: bytes, level: level)
+    }
+}
+
+extension ParquetGzipCompressor {
+    /// Compresses the pages on all cores: each page is its own gzip member, so the bytes are the same as one by one.
+    package func compress(pages: [[UInt8]]) throws -> [[UInt8]] {
+        let results = Mutex<[Result<[UInt8], any Error>?]>(Array(repeating: nil, count: pages.count))
+        let level = level
+        DispatchQueue.concurrentPerform(iterations: pages.count) { index in
+            let result = Result { try pages[index].withUnsafeBytes { try GzipWriter.gzipMember(of: $0, level: level) } }
+            results.withLock { $0[index] = result }
+        }
+        return try results.withLock { try $0.map { try $0!.get() } }
     }
 }
