@@ -23,6 +23,9 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     private var offset: Int64 = 0
     private var rowGroups: [RowGroupMetadata] = []
     private var open = true
+    /// Byte-array bytes appended since the sizes were last summed.
+    private var bytesSinceCheck = 0
+    private static var checkAfterBytes: Int { 1 << 20 }
     private static var magic: [UInt8] { Array("PAR1".utf8) }
 
     /// Checks the schema and writes the leading magic.
@@ -47,11 +50,15 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     /// A `.string` or `.json` value; nil is null.
     package func append(_ column: Int, string: String?) throws {
         guard var string else { return try columns[column].appendNull() }
-        try string.withUTF8 { try columns[column].append(bytes: UnsafeRawBufferPointer($0)) }
+        try string.withUTF8 {
+            bytesSinceCheck += $0.count
+            try columns[column].append(bytes: UnsafeRawBufferPointer($0))
+        }
     }
 
     /// A `.string` or `.json` value as UTF-8 bytes the caller already holds.
     package func append(_ column: Int, utf8: UnsafeRawBufferPointer) throws {
+        bytesSinceCheck += utf8.count
         try columns[column].append(bytes: utf8)
     }
 
@@ -106,13 +113,17 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
                 column: columns[column].column.name, values: columns[column].rowCount - (rowsInGroup - 1))
         }
         rows += 1
-        if rowsInGroup & 255 == 0 && pendingBytes >= properties.compressionBatchSize && pendingBytes > 0 {
-            try compressPendingPages()
-        }
-        if rowsInGroup >= properties.rowGroupRowLimit
-            || (rowsInGroup & 1023 == 0 && bufferedBytes >= properties.rowGroupByteLimit)
-        {
+        // Sizes are summed over the columns every 256 rows, or sooner after large byte arrays, so long strings
+        // cannot carry a row group far past its byte limit.
+        guard
+            rowsInGroup & 255 == 0 || bytesSinceCheck >= Self.checkAfterBytes
+                || rowsInGroup >= properties.rowGroupRowLimit
+        else { return }
+        bytesSinceCheck = 0
+        if rowsInGroup >= properties.rowGroupRowLimit || bufferedBytes >= properties.rowGroupByteLimit {
             try flushRowGroup()
+        } else if pendingBytes >= properties.compressionBatchSize && pendingBytes > 0 {
+            try compressPendingPages()
         }
     }
 

@@ -88,6 +88,19 @@ import Testing
         }
         #expect(try writer.close().rowGroups >= 10)
     }
+
+    @Test func longStringsCloseRowGroupsAtTheByteLimitToo() throws {
+        let writer = try ParquetFileWriter(
+            schema: ParquetSchema([ParquetColumn("t", .string), ParquetColumn("n", .int64)]),
+            properties: .init(createdBy: "t", rowGroupByteLimit: 2 << 20), sink: ParquetMemorySink())
+        let text = String(repeating: "y", count: 100_000)
+        for i in 0..<200 {
+            try writer.appendRow([.string(text), .int64(Int64(i))])
+            // The limit, plus at most the 1 MiB between checks and the row that crossed it.
+            #expect(writer.bufferedBytes <= (2 << 20) + (1 << 20) + 100_100)
+        }
+        #expect(try writer.close().rowGroups >= 6)
+    }
 }
 
 /// Pages compressed one by one, in small batches or all at the row group's end (on all cores): the same bytes.
