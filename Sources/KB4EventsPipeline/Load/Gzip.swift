@@ -193,6 +193,40 @@ extension GzipWriter {
     }
 }
 
+extension GzipWriter {
+    /// Compresses a whole buffer into one gzip member (header mtime 0, no name) with a single deflate call into
+    /// an output sized by `deflateBound`: for buffers compressed one at a time, like Parquet pages.
+    package static func gzipMember(of bytes: UnsafeRawBufferPointer, level: Int = 6) throws -> [UInt8] {
+        precondition((0...9).contains(level), "gzip level must be 0…9")
+        // zlib's state points back at the z_stream, so it lives in memory that does not move.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer {
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+        }
+        let rc = kb4_deflate_init_gzip(stream, Int32(level))
+        guard rc == Z_OK else { throw GzipError(operation: "deflateInit", code: rc, detail: "") }
+        defer { deflateEnd(stream) }
+        let bound = Int(deflateBound(stream, uLong(bytes.count)))
+        return try [UInt8](unsafeUninitializedCapacity: bound) { output, count in
+            stream.pointee.next_in = bytes.baseAddress.map {
+                UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self))
+            }
+            stream.pointee.avail_in = uInt(bytes.count)
+            stream.pointee.next_out = output.baseAddress
+            stream.pointee.avail_out = uInt(bound)
+            let rc = deflate(stream, Z_FINISH)
+            guard rc == Z_STREAM_END else {
+                count = 0
+                throw GzipError(
+                    operation: "deflate", code: rc, detail: stream.pointee.msg.map { String(cString: $0) } ?? "")
+            }
+            count = bound - Int(stream.pointee.avail_out)
+        }
+    }
+}
+
 extension GzipReader {
     /// Decompresses a whole gzip buffer in memory (small inputs, tests).
     static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
