@@ -125,7 +125,7 @@ let package = Package(
         // The writer's pure parts byte for byte, and its files read back by pyarrow and DuckDB.
         .testTarget(
             name: "KB4EventsParquetTests",
-            dependencies: ["KB4EventsParquet", "KB4EventsPipeline"],
+            dependencies: ["KB4EventsParquet", "KB4EventsPipeline", "KB4EventsSimulator", "KB4EventsTestSupport"],
             exclude: ["Python"]
         ),
         .testTarget(

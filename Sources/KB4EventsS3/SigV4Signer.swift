@@ -120,16 +120,8 @@ struct SigV4Signer: Sendable {
     /// `YYYYMMDDTHHMMSSZ` in UTC.
     package static func timestamp(_ date: Date) -> String { UTCTime.compactSeconds(date.timeIntervalSince1970) }
 
-    /// Lower-case hex of a digest or MAC.
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Lower-case hex (`KB4EventsCore.hex`), as the S3 client and the tests name it.
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { KB4EventsCore.hex(bytes) }
 }
 
 /// URI encoding as SigV4 defines it: every byte but `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).

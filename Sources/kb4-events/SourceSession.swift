@@ -32,13 +32,9 @@ struct SourceSession {
         case .simulator(let settings):
             let secret = Secrets.randomToken()
             key = APIKey(secret)!
-            var config = SimulatorConfiguration()
-            config.seed = settings.seed
-            config.events = settings.events
-            config.days = settings.days
-            config.firstDay = settings.firstDay?.description
-            config.today = today.description
-            config.apiKey = secret
+            var config = SimulatorConfiguration(
+                seed: settings.seed, events: settings.events, days: settings.days,
+                firstDay: settings.firstDay?.description, today: today.description, apiKey: secret)
             if let rps = settings.requestsPerSecond { config.requestsPerSecond = rps > 0 ? rps : nil }
             config.latency = .milliseconds(settings.latencyMs)
             let sim = Simulator(configuration: config, logger: Logger(label: "kb4.simulator"))
