@@ -8,27 +8,6 @@ public import Foundation
     import Darwin
 #endif
 
-/// Where a request goes, as a network sees it: scheme, host and port.
-public struct NetworkTarget: Sendable, Equatable {
-    public let scheme: String
-    public let host: String
-    public let port: Int?
-
-    public init(scheme: String, host: String, port: Int?) {
-        self.scheme = scheme
-        var h = host
-        if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
-        self.host = h
-        self.port = port
-    }
-
-    /// `host:port` as a person would type it into `nc` or a firewall rule (the scheme's port when none is given).
-    public var hostAndPort: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        return "\(h):\(port ?? (scheme == "https" ? 443 : 80))"
-    }
-}
-
 /// Turns a URLSession failure into a sentence that names the host and the operating system's cause
 /// (connection refused, host not found, TLS failure, timed out after N s), so an operator can act on it. Shared by
 /// the API client and the S3 client.

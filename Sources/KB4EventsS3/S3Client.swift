@@ -1,5 +1,7 @@
 public import Foundation
 import Crypto
+// `stat` and its fields resolve through CoreFoundation's copy of <sys/stat.h> once NIO's C modules are in the graph.
+import CoreFoundation
 
 #if canImport(Glibc)
     import Glibc
