@@ -93,6 +93,7 @@ let package = Package(
             name: "kb4-events",
             dependencies: [
                 "KB4EventsAPI",
+                "KB4EventsNet",
                 "KB4EventsPipeline",
                 "KB4EventsSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
