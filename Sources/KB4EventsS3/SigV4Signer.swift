@@ -1,5 +1,6 @@
 package import Foundation
 import Crypto
+import KB4EventsNet
 package import KB4EventsCore
 
 #if canImport(Glibc)
@@ -128,24 +129,7 @@ struct SigV4Signer: Sendable {
 enum AWSURI {
     /// Encodes `text`; `/` is kept when `keepSlash` (object keys in a path), encoded otherwise (query values).
     static func encode(_ text: String, keepSlash: Bool) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.append(byte)
-            case UInt8(ascii: "/") where keepSlash:
-                out.append(byte)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(text, keepSlash: keepSlash)
     }
 
     /// The path of an object: `/` + the key encoded with its slashes kept (an S3 key is never normalised).

@@ -52,7 +52,7 @@ struct SourceSession {
                 limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, day: today, ledger: ledger)
         }
         let client = Client(
-            baseURL: baseURL, key: key, transport: URLSessionTransport(requestTimeout: resolved.timeoutSecs),
+            baseURL: baseURL, key: key, transport: AsyncHTTPTransport(requestTimeout: resolved.timeoutSecs),
             pacer: Pacer(requestsPerSecond: resolved.requestsPerSecond), retry: resolved.retry,
             logger: Logger(label: "kb4.api"), gate: budget?.gate(useReserve: !requireOutput))
         return SourceSession(client: client, resolved: resolved, simulator: simulator, budget: budget)
