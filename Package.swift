@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The only C: the system zlib, imported by exactly one Swift file (Gzip.swift).
@@ -41,9 +45,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // What a failed network request means to an operator (host, port, the operating system's cause): shared by
-        // the API client and the S3 client.
-        .target(name: "KB4EventsNet"),
+        // The one HTTP module, shared by the API client and the S3 client: one AsyncHTTPClient per proxy route, requests
+        // with bodies in memory or streamed from a file, responses in memory or streamed to a file, proxies and trust
+        // roots from the environment, and what a failed request means to an operator (host, port, cause).
+        .target(
+            name: "KB4EventsNet",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // S3 over HTTP: SigV4 signer, the AWS credential chain, the few object requests a lake needs. Knows
         // nothing of lakes.
         .target(
@@ -88,6 +105,7 @@ let package = Package(
             dependencies: [
                 "KB4EventsCore",
                 "KB4EventsAPI",
+                "KB4EventsNet",
                 "KB4EventsPipeline",
                 "KB4EventsSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -125,8 +143,22 @@ let package = Package(
         // The writer's pure parts byte for byte, and its files read back by pyarrow and DuckDB.
         .testTarget(
             name: "KB4EventsParquetTests",
-            dependencies: ["KB4EventsParquet", "KB4EventsPipeline"],
+            dependencies: ["KB4EventsParquet", "KB4EventsPipeline", "KB4EventsSimulator", "KB4EventsTestSupport"],
             exclude: ["Python"]
+        ),
+        // The HTTP module against real loopback servers: plain, TLS with a test CA, a forward proxy (squid), IPv6.
+        .testTarget(
+            name: "KB4EventsNetTests",
+            dependencies: [
+                "KB4EventsNet",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -132,7 +132,11 @@ package final class Client: Sendable {
                 }
             } catch let error as TransportError {
                 // A cancelled run (SIGINT/SIGTERM) abandons the request: no retry, no misleading retry line.
-                if Task.isCancelled { throw CancellationError() }
+                if Task.isCancelled || error.code == "cancelled" { throw CancellationError() }
+                // A TLS refusal or an unusable proxy/CA setting does not go away by asking again.
+                if error.code == "tls" || error.code == "config" {
+                    throw APIError(kind: .transport, request: label, message: error.message)
+                }
                 failure = APIError(kind: .transport, request: label, message: error.message)
                 neverConnected = neverConnected && isFirstCall && error.code == "connect"
                 if request.method == "POST" && error.code != "connect" {

@@ -1,8 +1,5 @@
 package import Foundation
 import KB4EventsNet
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// One HTTP request to the API, relative to its base URL.
 package struct HTTPRequest: Sendable {
@@ -47,10 +44,12 @@ package struct HTTPResponse: Sendable {
     }
 }
 
-/// A failure below HTTP: no connection, a timeout, a reset or a cut-off body. Always worth retrying.
+/// A failure below HTTP: no connection, a timeout, a reset or a cut-off body, worth retrying; or a TLS or
+/// configuration failure (`tls`, `config`) or a cancelled request (`cancelled`), which are not.
 package struct TransportError: Error, Sendable, CustomStringConvertible {
     /// A short low-cardinality code: `connect` (nothing was sent), `timeout`, `connection` (lost mid-way),
-    /// `truncated`, `other`.
+    /// `truncated`, `other`; `tls` (handshake refused: untrusted, mismatched, expired), `config` (a proxy variable
+    /// or CA file that cannot be used), `cancelled`.
     package let code: String
     /// What happened, without secrets.
     package let message: String
@@ -69,81 +68,59 @@ package protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest, to baseURL: BaseURL, authorization: String) async throws(TransportError) -> HTTPResponse
 }
 
-/// The transport over Foundation's URLSession (libcurl on Linux), with request and resource timeouts.
-package final class URLSessionTransport: HTTPTransport {
-    private let session: URLSession
-    private let requestTimeout: TimeInterval
+/// The transport over the package's HTTP module (swift-server/async-http-client): a connection pool shared with the
+/// rest of the process, proxies and trust roots from the environment, a cancelled task cancelling its request.
+package final class AsyncHTTPTransport: HTTPTransport {
+    private let client: Result<NetClient, NetFailure>
 
-    /// Creates a transport; `requestTimeout` is the idle limit while waiting for bytes, `resourceTimeout` the whole call.
-    package init(requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120) {
-        self.requestTimeout = requestTimeout
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = requestTimeout
-        config.timeoutIntervalForResource = resourceTimeout
-        // Enough connections for the requests an export keeps in flight (source.max_in_flight, at most 8).
-        config.httpMaximumConnectionsPerHost = 8
-        config.requestCachePolicy = .reloadIgnoringLocalCacheData
-        config.urlCache = nil
-        config.httpCookieStorage = nil
-        config.httpShouldSetCookies = false
-        session = URLSession(configuration: config)
+    /// Creates a transport; `requestTimeout` is the idle limit while waiting for bytes, `resourceTimeout` the whole
+    /// call, `extraCABundle` a PEM bundle trusted besides the system store (or `SSL_CERT_FILE`). A proxy variable or
+    /// CA file that cannot be used fails every request with a `config` error naming it (never retried).
+    package init(requestTimeout: TimeInterval = 30, resourceTimeout: TimeInterval = 120, extraCABundle: String? = nil) {
+        let settings = NetSettings(
+            connectTimeout: min(requestTimeout, 30), readTimeout: requestTimeout,
+            deadline: max(resourceTimeout, requestTimeout), maxConnectionsPerHost: 8, extraCABundle: extraCABundle,
+            hostHint: "the region or base URL")
+        do throws(NetFailure) {
+            client = .success(try NetClient(settings: settings))
+        } catch {
+            client = .failure(error)
+        }
     }
 
-    deinit { session.finishTasksAndInvalidate() }
+    /// The proxy and trust roots requests use, without credentials: a `--verbose` first log line.
+    package var routeDescription: String {
+        switch client {
+        case .success(let client): client.routeDescription
+        case .failure(let failure): failure.message
+        }
+    }
 
     package func send(_ request: HTTPRequest, to baseURL: BaseURL, authorization: String) async throws(TransportError)
         -> HTTPResponse
     {
-        guard let url = URL(string: baseURL.description + request.target) else {
-            throw TransportError(code: "other", message: "cannot form a URL for \(request.path)")
+        let client: NetClient
+        switch self.client {
+        case .success(let c): client = c
+        case .failure(let failure): throw TransportError(code: failure.code, message: failure.message)
         }
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method
-        urlRequest.setValue(authorization, forHTTPHeaderField: "Authorization")
-        urlRequest.setValue("application/json", forHTTPHeaderField: "Accept")
-        urlRequest.setValue("kb4-events", forHTTPHeaderField: "User-Agent")
-        if let body = request.body {
-            urlRequest.httpBody = Data(body)
-            urlRequest.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        var headers: [(name: String, value: String)] = [
+            ("Authorization", authorization), ("Accept", "application/json"), ("User-Agent", "kb4-events"),
+        ]
+        var body: NetRequest.Body?
+        if let bytes = request.body {
+            body = .bytes(bytes)
+            headers.append(("Content-Type", "application/json"))
         }
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: urlRequest)
-        } catch let error as URLError {
-            let cause = TransportCause.describe(
-                error, target: baseURL.networkTarget, requestTimeout: requestTimeout, check: "the region or base URL")
-            throw TransportError(code: TransportCause.code(for: error), message: cause)
+        do throws(NetFailure) {
+            let response = try await client.execute(
+                NetRequest(method: request.method, url: baseURL.description + request.target, headers: headers, body: body))
+            return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
         } catch {
-            throw TransportError(code: "other", message: "\(request.method) \(request.path) to \(baseURL.hostAndPort): \(type(of: error))")
+            throw TransportError(code: error.code, message: error.message)
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw TransportError(code: "other", message: "\(request.method) \(request.path): not an HTTP response")
-        }
-        var headers: [String: String] = [:]
-        for (name, value) in http.allHeaderFields {
-            if let n = name as? String, let v = value as? String { headers[n.lowercased()] = v }
-        }
-        return HTTPResponse(status: http.statusCode, headers: headers, body: [UInt8](data))
     }
 }
 
-/// Percent-encodes a query component (RFC 3986 unreserved characters pass through).
-func percentEncode(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for byte in text.utf8 {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-            UInt8(ascii: "~"):
-            out.unicodeScalars.append(Unicode.Scalar(byte))
-        default:
-            let hex = Array("0123456789ABCDEF".utf8)
-            out.unicodeScalars.append("%")
-            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
-            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0xF)]))
-        }
-    }
-    return out
-}
+/// Percent-encodes a query component or path segment (RFC 3986 unreserved characters pass through).
+func percentEncode(_ text: String) -> String { PercentEncoding.encode(text) }

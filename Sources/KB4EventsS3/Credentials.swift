@@ -12,23 +12,11 @@ package struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cus
     /// The secret access key.
     let secretAccessKey: String
     /// The session token of temporary credentials.
-    let sessionToken: String?
+    var sessionToken: String? = nil
     /// When temporary credentials stop working; nil for long-term keys.
-    let expiration: Date?
+    var expiration: Date? = nil
     /// Where they came from: `environment`, `shared files (profile x)`, `web identity`, `container`, `imds`.
-    package let source: String
-
-    /// Creates credentials.
-    package init(
-        accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil,
-        source: String = "static"
-    ) {
-        self.accessKeyID = accessKeyID
-        self.secretAccessKey = secretAccessKey
-        self.sessionToken = sessionToken
-        self.expiration = expiration
-        self.source = source
-    }
+    package var source = "static"
 
     package var description: String {
         var text = "AWSCredentials(\(source), key id …\(accessKeyID.suffix(4)), secret redacted"

@@ -1,5 +1,7 @@
 package import Foundation
 import Crypto
+// `stat` and its fields resolve through CoreFoundation's copy of <sys/stat.h> once NIO's C modules are in the graph.
+import CoreFoundation
 
 #if canImport(Glibc)
     import Glibc
@@ -102,8 +104,8 @@ package final class S3Client: Sendable {
     }
 
     /// Uploads the local file at `path` under `key`: one PUT up to `multipartThreshold`, else a multipart upload of
-    /// `partSize` parts. Bodies are streamed from disk (each part copied to `<path>.part` first), so memory does not
-    /// grow with the file or the part size. The object appears only when complete; a failed multipart upload is
+    /// `partSize` parts. Bodies are streamed from disk (a part is a byte range of the file, read as it is sent: no
+    /// copy), so memory does not grow with the file or the part size. The object appears only when complete; a failed multipart upload is
     /// aborted. Returns the new ETag.
     @discardableResult
     package func uploadFile(
@@ -126,20 +128,21 @@ package final class S3Client: Sendable {
         do throws(S3Error) {
             var parts: [(number: Int, etag: String)] = []
             var number = 1
-            let partPath = path + ".part"
-            defer { unlink(partPath) }
+            var offset = 0
             while true {
-                let part = try file.copy(count: partSize, to: partPath)
+                let part = try file.digest(count: partSize)
                 if part.size == 0 && number > 1 { break }
                 let response = try await send(
                     "PUT", bucket: bucket, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
                     headers: [("Content-MD5", Data(part.md5).base64EncodedString())],
-                    body: .file(path: partPath, size: part.size), payloadSHA256: SigV4Signer.hex(part.sha256))
+                    body: .fileRange(path: path, offset: offset, length: part.size),
+                    payloadSHA256: SigV4Signer.hex(part.sha256))
                 guard response.status == 200, let etag = response.headers["etag"] else {
                     throw error(response, bucket: bucket, key: key)
                 }
                 parts.append((number, etag))
                 number += 1
+                offset += part.size
                 if part.size < partSize { break }
             }
             let xml =
@@ -159,7 +162,11 @@ package final class S3Client: Sendable {
             }
             return completed.headers["etag"] ?? XMLScan.first("ETag", in: text) ?? ""
         } catch {
-            _ = try? await send("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)])
+            // Best effort, and in a task of its own: a cancelled upload (SIGINT/SIGTERM) still aborts, within 10 s.
+            let abort = Task { [self] in
+                _ = try? await send("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)])
+            }
+            _ = await Task { _ = await abort.value }.value
             throw error
         }
     }
@@ -287,6 +294,10 @@ package final class S3Client: Sendable {
                     [500, 502, 503, 504].contains(answer.status)
                     || ["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"].contains(code ?? "")
             } catch {
+                // TLS, configuration and cancellation failures will not go away by asking again.
+                guard error.isTransient else {
+                    throw S3Error.transport(code: error.code, message: error.message, bucket: bucket, key: key)
+                }
                 lastFailure = error
                 retryable = true
             }
@@ -367,40 +378,24 @@ private final class LocalFile {
         return Array(hasher.finalize())
     }
 
-    /// Copies the next `count` bytes (fewer only at the end of the file) into a new file at `target`, 1 MiB at a
-    /// time, with their SHA-256 and MD5.
-    func copy(count: Int, to target: String) throws(S3Error) -> (size: Int, sha256: [UInt8], md5: [UInt8]) {
-        let out = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard out >= 0 else {
-            throw S3Error.configuration("cannot write \(target): \(String(cString: strerror(errno)))")
-        }
-        defer { _ = Glibc.close(out) }
+    /// The next `count` bytes (fewer only at the end of the file): their size, SHA-256 and MD5, read 1 MiB at a
+    /// time; the bytes themselves are sent later, straight from the file.
+    func digest(count: Int) throws(S3Error) -> (size: Int, sha256: [UInt8], md5: [UInt8]) {
         var sha = SHA256()
         var md5 = Insecure.MD5()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var copied = 0
-        while copied < count {
-            let n = try read(into: &buffer, count: min(buffer.count, count - copied))
+        var done = 0
+        while done < count {
+            let n = try read(into: &buffer, count: min(buffer.count, count - done))
             if n == 0 { break }
-            let failure = buffer.withUnsafeBytes { (all: UnsafeRawBufferPointer) -> Int32? in
+            buffer.withUnsafeBytes { (all: UnsafeRawBufferPointer) in
                 let chunk = UnsafeRawBufferPointer(rebasing: all[0..<n])
                 sha.update(bufferPointer: chunk)
                 md5.update(bufferPointer: chunk)
-                var written = 0
-                while written < n {
-                    let w = Glibc.write(out, chunk.baseAddress! + written, n - written)
-                    if w < 0 && errno == EINTR { continue }
-                    guard w > 0 else { return errno }
-                    written += w
-                }
-                return nil
             }
-            if let failure {
-                throw S3Error.configuration("cannot write \(target): \(String(cString: strerror(failure)))")
-            }
-            copied += n
+            done += n
         }
-        return (copied, Array(sha.finalize()), Array(md5.finalize()))
+        return (done, Array(sha.finalize()), Array(md5.finalize()))
     }
 
     /// Reads up to `count` bytes into `buffer` (fewer only at the end of the file).

@@ -1,5 +1,6 @@
 package import Foundation
 import Crypto
+import KB4EventsNet
 package import KB4EventsCore
 
 #if canImport(Glibc)
@@ -120,40 +121,15 @@ struct SigV4Signer: Sendable {
     /// `YYYYMMDDTHHMMSSZ` in UTC.
     package static func timestamp(_ date: Date) -> String { UTCTime.compactSeconds(date.timeIntervalSince1970) }
 
-    /// Lower-case hex of a digest or MAC.
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Lower-case hex (`KB4EventsCore.hex`), as the S3 client and the tests name it.
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { KB4EventsCore.hex(bytes) }
 }
 
 /// URI encoding as SigV4 defines it: every byte but `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).
 enum AWSURI {
     /// Encodes `text`; `/` is kept when `keepSlash` (object keys in a path), encoded otherwise (query values).
     static func encode(_ text: String, keepSlash: Bool) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.append(byte)
-            case UInt8(ascii: "/") where keepSlash:
-                out.append(byte)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0xF)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        PercentEncoding.encode(text, keepSlash: keepSlash)
     }
 
     /// The path of an object: `/` + the key encoded with its slashes kept (an S3 key is never normalised).

@@ -5,6 +5,17 @@ package import KB4EventsCore
 ///
 /// The defaults are the most likely behaviour of the real API where it is unknown.
 package struct SimulatorConfiguration: Sendable {
+    /// A data set: about `events` events over `days` days (or from `firstDay`) ending `today`, answering `apiKey`;
+    /// everything else as `init()`. How the `simulate` command, the demo's embedded simulator and the tests set one up.
+    package init(seed: UInt64, events: Int, days: Int, firstDay: String? = nil, today: String?, apiKey: String) {
+        self.seed = seed
+        self.events = events
+        self.days = days
+        self.firstDay = firstDay
+        self.today = today
+        self.apiKey = apiKey
+    }
+
     /// Seed of every generated value; the same seed and data settings give the same truth, byte for byte.
     package var seed: UInt64 = 1
     /// Approximate number of events over the range (per-day counts are drawn around `events / days`).

@@ -1,3 +1,4 @@
+import KB4EventsNet
 import ArgumentParser
 import Foundation
 import KB4EventsPipeline
@@ -133,10 +134,13 @@ extension KB4Events {
             } else {
                 try command.run()
             }
+            await NetClient.shutdown()
         } catch let exit as ExitCode {
             // Already reported by the command.
+            await NetClient.shutdown()
             Foundation.exit(exit.rawValue)
         } catch {
+            await NetClient.shutdown()
             let code = exitCode(for: error)
             if code == .success {
                 // --help, --version.

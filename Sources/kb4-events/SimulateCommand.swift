@@ -86,13 +86,8 @@ struct SimulateCommand: AsyncParsableCommand {
 
     /// The library configuration of these flags; throws a `ValidationError` naming a bad flag.
     func simulatorConfiguration(apiKey: String) throws -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration()
-        configuration.seed = seed
-        configuration.events = events
-        configuration.days = days
-        configuration.firstDay = firstDay
-        configuration.today = today
-        configuration.apiKey = apiKey
+        var configuration = SimulatorConfiguration(
+            seed: seed, events: events, days: days, firstDay: firstDay, today: today, apiKey: apiKey)
         switch authFailure {
         case "401": configuration.authFailure = .unauthorized
         case "403": configuration.authFailure = .forbidden

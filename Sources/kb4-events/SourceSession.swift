@@ -32,13 +32,9 @@ struct SourceSession {
         case .simulator(let settings):
             let secret = Secrets.randomToken()
             key = APIKey(secret)!
-            var config = SimulatorConfiguration()
-            config.seed = settings.seed
-            config.events = settings.events
-            config.days = settings.days
-            config.firstDay = settings.firstDay?.description
-            config.today = today.description
-            config.apiKey = secret
+            var config = SimulatorConfiguration(
+                seed: settings.seed, events: settings.events, days: settings.days,
+                firstDay: settings.firstDay?.description, today: today.description, apiKey: secret)
             if let rps = settings.requestsPerSecond { config.requestsPerSecond = rps > 0 ? rps : nil }
             config.latency = .milliseconds(settings.latencyMs)
             let sim = Simulator(configuration: config, logger: Logger(label: "kb4.simulator"))
@@ -56,7 +52,7 @@ struct SourceSession {
                 limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, day: today, ledger: ledger)
         }
         let client = Client(
-            baseURL: baseURL, key: key, transport: URLSessionTransport(requestTimeout: resolved.timeoutSecs),
+            baseURL: baseURL, key: key, transport: AsyncHTTPTransport(requestTimeout: resolved.timeoutSecs),
             pacer: Pacer(requestsPerSecond: resolved.requestsPerSecond), retry: resolved.retry,
             logger: Logger(label: "kb4.api"), gate: budget?.gate(useReserve: !requireOutput))
         return SourceSession(client: client, resolved: resolved, simulator: simulator, budget: budget)

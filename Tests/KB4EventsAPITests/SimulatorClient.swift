@@ -16,7 +16,7 @@ func withSimulatorClient(
     let sim = Simulator(configuration: config)
     _ = try await sim.start(host: "127.0.0.1", port: 0)
     let client = Client(
-        baseURL: try BaseURL(parsing: sim.baseURL), key: APIKey("k")!, transport: URLSessionTransport(requestTimeout: 5),
+        baseURL: try BaseURL(parsing: sim.baseURL), key: APIKey("k")!, transport: AsyncHTTPTransport(requestTimeout: 5),
         pacer: Pacer(requestsPerSecond: nil),
         retry: RetryPolicy(initialBackoff: .milliseconds(5), maxBackoff: .milliseconds(20), budget: .seconds(120)),
         logger: Logger(label: "test"))

@@ -1,4 +1,5 @@
 import KB4EventsPipeline
+@testable import KB4EventsSimulator
 import Testing
 
 @testable import KB4EventsParquet

@@ -1,5 +1,6 @@
 import Foundation
 import KB4EventsParquet
+@testable import KB4EventsSimulator
 import Testing
 
 /// Random rows from a seeded generator (nulls, sizes, extremes, NaN, -0.0, empty and non-ASCII strings), random

@@ -1,3 +1,4 @@
+@testable import KB4EventsSimulator
 import Testing
 
 @testable import KB4EventsParquet
@@ -91,15 +92,5 @@ func decodeRLEHybrid(_ bytes: [UInt8], bitWidth: Int, count: Int) throws -> [UIn
     }
 }
 
-/// SplitMix64: a fixed seed gives the same sequence on every platform and run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The simulator's SplitMix64: a fixed seed gives the same sequence on every platform and run.
+typealias SeededGenerator = SplitMix64

@@ -1,32 +1,21 @@
 import Foundation
 import KB4EventsParquet
+import KB4EventsTestSupport
 import Testing
 
 /// The Python that reads our files back: pyarrow and duckdb in the repository's virtual environment.
 enum ParquetPython {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Python/check_parquet.py").path
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let environment = ProcessInfo.processInfo.environment
-    static var isCI: Bool { ["true", "1"].contains(environment["CI"]?.lowercased() ?? "") }
-
-    /// `KB4_EVENTS_MOTO_PYTHON` (set by `.ci/run`), else the repository's `.build-venv` when it exists.
-    static var python: String? {
-        if let set = environment["KB4_EVENTS_MOTO_PYTHON"], !set.isEmpty { return set }
-        let local = repository + "/.build-venv/bin/python"
-        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
-    }
+    static var python: String? { TestPython.path }
 
     /// Reader tests run when the venv is there, and always in CI, where a missing venv fails them.
-    static var enabled: Bool { python != nil || isCI }
+    static var enabled: Bool { TestPython.enabled }
 
     /// Runs the checker; returns its JSON report, failing on a non-zero exit (its assertion message included).
     static func run(_ arguments: [String]) throws -> [String: Any] {
         guard let python else {
-            throw ReaderFailure(
-                "CI=true but KB4_EVENTS_MOTO_PYTHON is not set and .build-venv does not exist: the Parquet reader "
-                    + "tests need pyarrow and duckdb in a virtual environment")
+            throw ReaderFailure(TestPython.missing("the Parquet reader tests need pyarrow and duckdb"))
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)

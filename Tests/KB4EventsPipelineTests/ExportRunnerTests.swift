@@ -64,7 +64,7 @@ final class LakeFixture {
     ) throws -> Client {
         Client(
             baseURL: try BaseURL(parsing: simulator.baseURL), key: APIKey(key)!,
-            transport: URLSessionTransport(requestTimeout: requestTimeout), pacer: Pacer(requestsPerSecond: rps),
+            transport: AsyncHTTPTransport(requestTimeout: requestTimeout), pacer: Pacer(requestsPerSecond: rps),
             retry: retry, logger: Logger(label: "test"), gate: gate)
     }
 

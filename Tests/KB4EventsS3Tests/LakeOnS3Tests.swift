@@ -136,7 +136,7 @@ final class FailingStore: ObjectStore {
         func runner(_ lake: LakeLayout) throws -> ExportRunner {
             let client = Client(
                 baseURL: try BaseURL(parsing: simulator.baseURL), key: APIKey("test-key")!,
-                transport: URLSessionTransport(requestTimeout: 10), pacer: Pacer(requestsPerSecond: nil),
+                transport: AsyncHTTPTransport(requestTimeout: 10), pacer: Pacer(requestsPerSecond: nil),
                 retry: RetryPolicy(initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50), budget: .seconds(60)),
                 logger: Logger(label: "test"), gate: nil)
             return ExportRunner(

@@ -7,21 +7,13 @@ import Testing
 /// The Python helpers beside these tests, and the interpreters that run them.
 enum PythonTools {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python").path
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let environment = ProcessInfo.processInfo.environment
-    static var isCI: Bool { ["true", "1"].contains(environment["CI"]?.lowercased() ?? "") }
+    static let repository = BuiltBinary.root
 
-    /// The virtual environment's python with moto ≥ 5.2.5: `KB4_EVENTS_MOTO_PYTHON` (set by `.ci/run`), else the
-    /// repository's `.build-venv` when it exists.
-    static var motoPython: String? {
-        if let set = environment["KB4_EVENTS_MOTO_PYTHON"], !set.isEmpty { return set }
-        let local = repository + "/.build-venv/bin/python"
-        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
-    }
+    /// The virtual environment's python with moto ≥ 5.2.5 (`TestPython`).
+    static var motoPython: String? { TestPython.path }
 
     /// Moto tests run when the venv is there, and always in CI, where a missing venv must fail them, not skip them.
-    static var motoEnabled: Bool { motoPython != nil || isCI }
+    static var motoEnabled: Bool { TestPython.enabled }
 
     /// A python with botocore: the moto venv's, else `python3`. Never optional: without it the signer test fails.
     static var botocorePython: String { motoPython ?? "/usr/bin/env" }
@@ -34,7 +26,7 @@ enum PythonTools {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if !environment.isEmpty { process.environment = self.environment.merging(environment) { $1 } }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
@@ -90,9 +82,7 @@ actor Moto {
     func server() async throws -> Server {
         if let started { return started }
         guard let python = PythonTools.motoPython else {
-            throw TestFailure(
-                "CI=true but KB4_EVENTS_MOTO_PYTHON is not set and .build-venv does not exist: the S3 tests need moto "
-                    + ">= 5.2.5 in a virtual environment (.ci/run creates it)")
+            throw TestFailure(TestPython.missing("the S3 tests need moto >= 5.2.5"))
         }
         let (process, input, object) = try await startHelper(
             python: python, arguments: [PythonTools.directory + "/moto_server.py", mode] + buckets, name: "moto-\(mode)")

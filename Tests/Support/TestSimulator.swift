@@ -7,12 +7,7 @@ extension SimulatorConfiguration {
         seed: UInt64, events: Int, days: Int, today: String, apiKey: String,
         _ configure: (inout SimulatorConfiguration) -> Void = { _ in }
     ) -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration()
-        configuration.seed = seed
-        configuration.events = events
-        configuration.days = days
-        configuration.today = today
-        configuration.apiKey = apiKey
+        var configuration = SimulatorConfiguration(seed: seed, events: events, days: days, today: today, apiKey: apiKey)
         configuration.requestsPerSecond = nil
         configure(&configuration)
         return configuration

@@ -136,17 +136,6 @@ extension StagedPartition {
     }
 }
 
-/// Lower-case hex of a digest.
-func hex(_ digest: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for byte in digest {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
 /// SHA-256 of a file's bytes, streamed.
 func sha256Hex(ofFile path: String) throws -> String {
     var hasher = SHA256()

@@ -1,5 +1,6 @@
 import Crypto
 import KB4EventsAPI
+import KB4EventsCore
 
 /// Re-reads every data file of a lake and checks it against the manifest: the gzip stream is whole (trailer
 /// and length checked, truncation caught), or the Parquet file is (magic at both ends, footer readable, every column
@@ -143,10 +144,7 @@ package struct LakeVerifier: Sendable {
             problems.append(Problem(path: file.path, kind: .unreadable, detail: "\(error)"))
             return nil
         }
-        let digest = hasher.finalize().map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
+        let digest = hex(hasher.finalize())
         if size != file.bytes {
             problems.append(
                 Problem(

@@ -12,15 +12,6 @@ struct RunMetrics: Sendable, Equatable {
     /// Calls exports may still spend today; nil (omitted) when the budget is unknown.
     var callsLeftToday: Int?
 
-    /// Creates the metrics of a run.
-    package init(summary: RunSummary, exitCode: Int, finishedAt: Double, lastSuccess: Double?, callsLeftToday: Int?) {
-        self.summary = summary
-        self.exitCode = exitCode
-        self.finishedAt = finishedAt
-        self.lastSuccess = lastSuccess
-        self.callsLeftToday = callsLeftToday
-    }
-
     /// The exposition text: `# HELP`, `# TYPE` and one sample per metric.
     package var text: String {
         var out = ""

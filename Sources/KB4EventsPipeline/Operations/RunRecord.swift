@@ -24,20 +24,6 @@ package struct RunRecord: Sendable, Equatable {
     /// What the run did (a failed run: what it did before stopping).
     package var summary: RunSummary
 
-    /// Creates a record.
-    package init(
-        command: String, runID: String, startedAt: String, finishedAt: String, exitCode: Int, error: String?,
-        summary: RunSummary
-    ) {
-        self.command = command
-        self.runID = runID
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.exitCode = exitCode
-        self.error = error
-        self.summary = summary
-    }
-
     /// `success` when the exit code is 0, `interrupted` for 130/143 (SIGINT/SIGTERM), else `failure`.
     package var outcome: String { Self.outcome(exitCode: exitCode) }
 
@@ -60,28 +46,6 @@ package struct RunRecord: Sendable, Equatable {
                 ("outcome", .string(outcome)), ("exit_code", int(exitCode)),
                 ("error", error.map(JSONValue.string) ?? .null),
             ] + summary.jsonFields))
-    }
-
-    /// Reads a record from its JSON; nil when it is not one.
-    package init?(json: JSONValue) {
-        func int(_ key: String) -> Int { json[key]?.numberText.flatMap { Int($0) } ?? 0 }
-        guard let command = json["command"]?.stringValue, let code = json["exit_code"]?.numberText.flatMap({ Int($0) })
-        else { return nil }
-        var summary = RunSummary()
-        summary.daysWritten = int("days_written")
-        summary.daysUnchanged = int("days_unchanged")
-        summary.daysSkipped = int("days_skipped")
-        summary.events = int("events")
-        summary.apiCalls = int("api_calls")
-        summary.retries = int("retries")
-        summary.throttled = int("throttled")
-        summary.unusedRequests = int("unused_requests")
-        summary.peakInFlight = int("peak_in_flight")
-        summary.durationSeconds = json["duration_seconds"]?.numberText.flatMap { Double($0) } ?? 0
-        self.init(
-            command: command, runID: json["run_id"]?.stringValue ?? "",
-            startedAt: json["started_at"]?.stringValue ?? "", finishedAt: json["finished_at"]?.stringValue ?? "",
-            exitCode: code, error: json["error"]?.stringValue, summary: summary)
     }
 
     /// Reads the lake's last run record; nil when there is none or it cannot be read.
@@ -148,5 +112,29 @@ extension RunSummary {
             ("peak_in_flight", int(peakInFlight)),
             ("duration_seconds", .number(String((durationSeconds * 1000).rounded() / 1000))),
         ]
+    }
+}
+
+extension RunRecord {
+    /// Reads a record from its JSON; nil when it is not one.
+    package init?(json: JSONValue) {
+        func int(_ key: String) -> Int { json[key]?.numberText.flatMap { Int($0) } ?? 0 }
+        guard let command = json["command"]?.stringValue, let code = json["exit_code"]?.numberText.flatMap({ Int($0) })
+        else { return nil }
+        var summary = RunSummary()
+        summary.daysWritten = int("days_written")
+        summary.daysUnchanged = int("days_unchanged")
+        summary.daysSkipped = int("days_skipped")
+        summary.events = int("events")
+        summary.apiCalls = int("api_calls")
+        summary.retries = int("retries")
+        summary.throttled = int("throttled")
+        summary.unusedRequests = int("unused_requests")
+        summary.peakInFlight = int("peak_in_flight")
+        summary.durationSeconds = json["duration_seconds"]?.numberText.flatMap { Double($0) } ?? 0
+        self.init(
+            command: command, runID: json["run_id"]?.stringValue ?? "",
+            startedAt: json["started_at"]?.stringValue ?? "", finishedAt: json["finished_at"]?.stringValue ?? "",
+            exitCode: code, error: json["error"]?.stringValue, summary: summary)
     }
 }
