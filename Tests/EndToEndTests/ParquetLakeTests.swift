@@ -2,31 +2,24 @@ import Foundation
 import KB4EventsTestSupport
 import Testing
 
-/// The Python with pyarrow and duckdb (`KB4_EVENTS_MOTO_PYTHON`, else the repository's `.build-venv`); in CI a
-/// missing one fails the reader tests instead of skipping them.
-enum ReaderPython {
-    static let environment = ProcessInfo.processInfo.environment
-    static var isCI: Bool { ["true", "1"].contains(environment["CI"]?.lowercased() ?? "") }
-    static var python: String? {
-        if let set = environment["KB4_EVENTS_MOTO_PYTHON"], !set.isEmpty { return set }
-        let local = BuiltBinary.root + "/.build-venv/bin/python"
-        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
-    }
-    static var enabled: Bool { python != nil || isCI }
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python").path
+/// The Python readers of these tests (`Tests/EndToEndTests/Python`), run with `TestPython`'s environment.
+enum ReaderScript {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python")
+        .path
 
-    /// Runs `script` (in `Tests/EndToEndTests/Python`) and returns its stdout parsed as one JSON object.
+    /// Runs `script` and returns its stdout parsed as one JSON object.
     static func run(_ script: String, _ arguments: [String]) throws -> [String: Any] {
-        let python = try #require(python, "CI=true but no .build-venv / KB4_EVENTS_MOTO_PYTHON with pyarrow and duckdb")
+        let python = try #require(TestPython.path, "\(TestPython.missing("the Parquet reader tests need pyarrow and duckdb"))")
         let result = try BuiltBinary.run(
-            [scripts + "/" + script] + arguments, environment: environment, executable: python)
+            [directory + "/" + script] + arguments, environment: ProcessInfo.processInfo.environment,
+            executable: python)
         try #require(result.status == 0, "\(script): \(result.stderr)")
         return try #require(try result.json() as? [String: Any], "\(script) printed \(result.stdout)")
     }
 }
 
 /// `--format parquet` through the built binary on the demo simulator, against the NDJSON lake of the same data.
-@Suite(.serialized, .enabled(if: ReaderPython.enabled, "needs .build-venv with pyarrow and duckdb (required in CI)"))
+@Suite(.serialized, .enabled(if: TestPython.enabled, "needs .build-venv with pyarrow and duckdb (required in CI)"))
 struct ParquetLakeTests {
     let cli = CommandTests()
     let demo = CommandTests.root + "/pipelines/demo.yaml"
@@ -66,7 +59,7 @@ struct ParquetLakeTests {
         #expect(!files.keys.contains { $0.hasSuffix(".gz") })
 
         // pyarrow: schema, types, statistics and every value; DuckDB: the same rows as the NDJSON lake.
-        let report = try ReaderPython.run("compare_lakes.py", [ndjson, parquet])
+        let report = try ReaderScript.run("compare_lakes.py", [ndjson, parquet])
         #expect(report["days"] as? Int == 17)
         let manifest = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ndjson + "/_manifest.json")))

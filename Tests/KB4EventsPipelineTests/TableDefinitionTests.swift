@@ -69,7 +69,7 @@ struct TableDefinitionParquetTests {
         let ddl = definition.text(for: .duckdb)
         #expect(
             ddl.contains(
-                "read_parquet('s3://bucket/kb4/events/*/*.parquet',\n        hive_partitioning = true, hive_types = {'dt': 'DATE'})"
+                "SELECT * FROM read_parquet('s3://bucket/kb4/events/*/*.parquet',\n    hive_partitioning = true, hive_types = {'dt': 'DATE'});"
             ), "\(ddl)")
         #expect(!ddl.contains(".gz"))
     }
