@@ -154,7 +154,8 @@ struct EventRowTests {
     @Test func rowGroupsAreBoundedAndCreatedByNamesTheVersion() {
         let properties = ParquetPartitionWriter.properties(level: 6, toolVersion: "1.2.3 (abc)")
         #expect(properties.createdBy == "kb4-events version 1.2.3 (abc)")
-        #expect(properties.rowGroupRowLimit == 128 * 1024)
+        #expect(properties.rowGroupRowLimit == 64 * 1024 && properties.dataPageSize == 256 << 10)
+        #expect(properties.compressionBatchSize == 2 << 20)
         #expect(properties.compressor.codec == .gzip)
     }
 }
