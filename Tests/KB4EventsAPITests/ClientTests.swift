@@ -144,19 +144,21 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
     }
 
     @Test func waitingForAStatusStopsAtTheTimeoutWhileTheServerFails() async throws {
-        // Every poll meets a 503; with a retry budget of ten minutes only the wait's timeout can end it.
+        // Every poll meets a 503; with a retry budget of an hour only the wait's timeout can end it.
         let t = ScriptedTransport([.success(HTTPResponse(status: 503, body: []))])
         let c = Client(
             baseURL: try BaseURL(parsing: "http://127.0.0.1:9"), key: APIKey("k")!, transport: t,
             pacer: Pacer(requestsPerSecond: nil),
-            retry: RetryPolicy(initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(50), budget: .seconds(600),
+            retry: RetryPolicy(initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(50), budget: .seconds(3600),
                                firstCallServerErrorRetries: 1_000),
             logger: Logger(label: "t"))
         let started = ContinuousClock.now
         await #expect(throws: StatusWaitTimeout.self) {
             _ = try await c.waitForStatus(id: "r", timeout: .milliseconds(300))
         }
-        #expect(ContinuousClock.now - started < .seconds(60), "ended by the wait's timeout, not the retry budget")
+        // The full suite on two cores can starve this test's tasks for over a minute (processes waited for by other
+        // suites hold the cooperative threads); the retry budget (an hour) stays far beyond the bound.
+        #expect(ContinuousClock.now - started < .seconds(300), "ended by the wait's timeout, not the retry budget")
         #expect(t.sent >= 1)
     }
 

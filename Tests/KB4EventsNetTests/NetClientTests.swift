@@ -200,7 +200,9 @@ struct StreamingTests {
         let file = dir.path + "/upload.bin"
         try Pattern.writeFile(file, size: Self.size)
         let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
+        // Memory, not time, is what these measure: a debug build sharing two cores with the whole suite can take
+        // more than a minute for 50 MB, so the limits are far beyond that.
+        let (client, clients) = try makeClient(readTimeout: 600, deadline: 1200)
         let before = peakResidentBytes()
         let response = try await client.execute(
             NetRequest(method: "PUT", url: server.url("/count"), body: .file(path: file, length: Int64(Self.size))))
@@ -221,7 +223,9 @@ struct StreamingTests {
         let file = dir.path + "/range.bin"
         try Pattern.writeFile(file, size: 3_000_000)
         let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
+        // Memory, not time, is what these measure: a debug build sharing two cores with the whole suite can take
+        // more than a minute for 50 MB, so the limits are far beyond that.
+        let (client, clients) = try makeClient(readTimeout: 600, deadline: 1200)
         let offset = 1_234_567
         let length = 1_000_003
         let response = try await client.execute(
