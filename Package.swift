@@ -162,7 +162,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["KB4EventsSimulator", "KB4EventsTestSupport"]
+            dependencies: ["KB4EventsSimulator", "KB4EventsTestSupport"],
+            exclude: ["Python"]
         ),
     ]
 )

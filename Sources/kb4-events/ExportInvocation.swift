@@ -79,7 +79,7 @@ struct ExportInvocation {
                     logger.info("query: kb4-events ddl --engine duckdb --out \(root)  (a DuckDB view; reading s3:// needs httpfs and a secret)")
                 } else {
                     logger.info(
-                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(format == .csv ? "read_csv" : "read_json_auto")('\(root)/events/*/*.\(format.rawValue).gz', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
+                    "query: python3 -c \"import duckdb; print(duckdb.sql(\\\"SELECT dt, count(*) FROM \(reader(format))('\(root)/events/*/*.\(format.fileSuffix)', hive_partitioning=true) GROUP BY dt ORDER BY dt\\\"))\""
                     )
                 }
             }
@@ -167,5 +167,14 @@ enum RunID {
         let compact = isoSeconds(Date().timeIntervalSince1970).filter { $0 != "-" && $0 != ":" }
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         return "\(compact)-\(ProcessInfo.processInfo.processIdentifier)-\(random)"
+    }
+}
+
+/// DuckDB's reader for a lake's data files (the hint printed after a run).
+private func reader(_ format: OutputFormat) -> String {
+    switch format {
+    case .ndjson: "read_json_auto"
+    case .csv: "read_csv"
+    case .parquet: "read_parquet"
     }
 }

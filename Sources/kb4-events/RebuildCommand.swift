@@ -17,7 +17,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The lake: a directory or s3://bucket/prefix.")
     var out: String?
 
-    @Option(name: .long, help: "Format to write: ndjson or csv (default: the lake's).")
+    @Option(name: .long, help: "Format to write: ndjson, csv or parquet (default: the lake's).")
     var format: OutputFormat?
 
     @Option(name: .long, help: "First day to rebuild (YYYY-MM-DD).")

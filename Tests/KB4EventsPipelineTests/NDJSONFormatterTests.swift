@@ -83,7 +83,7 @@ import Testing
         #expect(OutputFormat.ndjson.formatter.fileExtension == "ndjson")
         #expect(OutputFormat.csv.formatter.fileExtension == "csv")
         #expect(OutputFormat(rawValue: "ndjson") == .ndjson)
-        #expect(OutputFormat.allCases == [.ndjson, .csv])
+        #expect(OutputFormat.allCases == [.ndjson, .csv, .parquet])
     }
 
     @Test func appendsEventsOneAfterAnother() throws {

@@ -62,7 +62,7 @@ import Testing
         ("version: 1\nsource:\n  base_url: http://example.com\n", "source.base_url"),
         ("version: 1\nwindow:\n  start_date: 2026-02-30\n", "window.start_date"),
         ("version: 1\nwindow:\n  lookback_days: -1\n", "window.lookback_days"),
-        ("version: 1\noutput:\n  format: parquet\n", "output.format"),
+        ("version: 1\noutput:\n  format: orc\n", "output.format"),
         ("version: 1\noutput:\n  compression_level: 11\n", "output.compression_level"),
         ("version: 1\nextra: 1\n", "extra"),
         ("version: 1\nsource:\n  simulator:\n    sed: 1\n", "source.simulator.sed"),

@@ -60,3 +60,37 @@ struct TableDefinitionTests {
         #expect(ddl.contains("'risk__level': 'INTEGER'"))
     }
 }
+
+/// `ddl` for a Parquet lake: the engines read the files' own types.
+struct TableDefinitionParquetTests {
+    let definition = TableDefinition(format: .parquet, location: "s3://bucket/kb4/", firstDay: Day("2026-01-05")!)
+
+    @Test func duckDBReadsParquetWithHivePartitioning() {
+        let ddl = definition.text(for: .duckdb)
+        #expect(
+            ddl.contains(
+                "SELECT * FROM read_parquet('s3://bucket/kb4/events/*/*.parquet',\n    hive_partitioning = true, hive_types = {'dt': 'DATE'});"
+            ), "\(ddl)")
+        #expect(!ddl.contains(".gz"))
+    }
+
+    @Test func athenaIsStoredAsParquetWithTypedColumnsAndTheSameProjection() {
+        let ddl = definition.text(for: .athena)
+        #expect(ddl.contains("STORED AS PARQUET\nLOCATION 's3://bucket/kb4/events/'"), "\(ddl)")
+        #expect(!ddl.contains("SERDE") && !ddl.contains("TEXTFILE"))
+        #expect(ddl.contains("'projection.dt.range' = '2026-01-05,NOW'"))
+        #expect(ddl.contains("'storage.location.template' = 's3://bucket/kb4/events/dt=${dt}/'"))
+        #expect(ddl.contains("`occurred_date` timestamp,") && ddl.contains("`risk__expire_date` date,"))
+        #expect(ddl.contains("`risk__level` int,") && ddl.contains("`user__id` bigint,"))
+        #expect(ddl.contains("`_extra` string\n)"))
+    }
+
+    @Test func bigQueryTakesTheSchemaFromTheFiles() throws {
+        let text = definition.text(for: .bigquery)
+        let json = try JSONParser.parse(Array(text.utf8))
+        #expect(json["sourceFormat"]?.stringValue == "PARQUET")
+        #expect(json["sourceUris"]?.arrayValue == [.string("s3://bucket/kb4/events/*.parquet")])
+        #expect(json["hivePartitioningOptions"]?["sourceUriPrefix"]?.stringValue == "s3://bucket/kb4/events/{dt:DATE}")
+        #expect(json["compression"] == nil && json["schema"] == nil)
+    }
+}

@@ -122,7 +122,9 @@ import Testing
         /// The S3 lake holds exactly the local twin's data files, byte for byte, each day with its `_SUCCESS`.
         func expectSameDataAsLocal(_ sourceLocation: SourceLocation = #_sourceLocation) throws {
             let objects = try objects()
-            let data = objects.filter { $0.key.hasPrefix("events/") && $0.key.hasSuffix(".gz") }.mapValues(\.sha256)
+            let data = objects.filter {
+                $0.key.hasPrefix("events/") && ($0.key.hasSuffix(".gz") || $0.key.hasSuffix(".parquet"))
+            }.mapValues(\.sha256)
             let local = try localFiles()
             #expect(!local.isEmpty, sourceLocation: sourceLocation)
             #expect(data == local, "the same keys and bytes as on disk", sourceLocation: sourceLocation)
@@ -151,7 +153,7 @@ import Testing
 
     // MARK: - Tests
 
-    @Test(arguments: ["ndjson", "csv"]) func backfillAndSyncIntoS3GiveTheLocalLakesBytesAndReadBack(format: String) async throws {
+    @Test(arguments: ["ndjson", "csv", "parquet"]) func backfillAndSyncIntoS3GiveTheLocalLakesBytesAndReadBack(format: String) async throws {
         let lakes = try Lakes("cli-\(format)", server: try await Moto.main.server())
         defer { lakes.cleanup() }
         let pipeline = try lakes.pipeline(format: format)

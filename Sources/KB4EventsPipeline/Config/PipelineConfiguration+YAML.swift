@@ -153,7 +153,7 @@ private final class YAMLReader {
                     case "format":
                         let text = try string(n, "output.format")
                         guard let f = OutputFormat(rawValue: text) else {
-                            throw fail("output.format", n, "expected ndjson or csv, got '\(text)'")
+                            throw fail("output.format", n, "expected ndjson, csv or parquet, got '\(text)'")
                         }
                         c.format = f
                     case "compression_level": c.compressionLevel = try int(n, "output.compression_level", 1...9)

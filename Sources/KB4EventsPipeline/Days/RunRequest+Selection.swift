@@ -27,7 +27,7 @@ extension RunRequest {
         }
         if !recorded.isEmpty {
             let inPlan = Set(plan.fetch)
-            let suffix = ".\(settings.format.rawValue).gz"
+            let suffix = ".\(settings.format.fileSuffix)"
             let stale = recorded.filter { entry in
                 !inPlan.contains(entry.key) && !entry.value.files.allSatisfy { $0.path.hasSuffix(suffix) }
             }

@@ -14,10 +14,34 @@ struct StagedPartition: Sendable {
     package let rows: Int
 }
 
+/// Writes one day's events, in order, into a staged data file (gzip text or Parquet).
+protocol PartitionWriting: AnyObject {
+    func write(_ event: JSONObject) throws
+    /// Completes and fsyncs the staged file.
+    func finish() throws -> StagedPartition
+    /// Drops the staged file.
+    func abandon()
+}
+
+/// The writer for `settings.format`: ``PartitionWriter`` for the gzip text formats, ``ParquetPartitionWriter``
+/// for Parquet.
+func makePartitionWriter(settings: ExportSettings, day: Day, tempTag: String) throws -> any PartitionWriting {
+    switch settings.format {
+    case .ndjson, .csv:
+        try PartitionWriter(
+            layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel,
+            tempTag: tempTag)
+    case .parquet:
+        try ParquetPartitionWriter(
+            layout: settings.lake, day: day, level: settings.compressionLevel, toolVersion: settings.toolVersion,
+            tempTag: tempTag)
+    }
+}
+
 /// Streams formatted events through gzip into a file in the run's local work directory (not the lake),
 /// hashing the compressed bytes as they are written. Formatting runs on the caller's thread; deflate, the
 /// write and the hash run on a second one (`BackgroundCompressor`), so a day uses both cores.
-final class PartitionWriter {
+final class PartitionWriter: PartitionWriting {
     private let layout: LakeLayout
     private let day: Day
     private let formatter: any EventFormatter
@@ -95,7 +119,9 @@ extension StagedPartition {
         for object in try await store.list(prefix: layout.partitionKey(day)) {
             let name = FileSystem.split(object.key).1
             if object.key == marker { hasMarker = true }
-            if object.key != relativePath && !name.hasPrefix(".") && !name.hasPrefix("_") && name.hasSuffix(".gz") {
+            if object.key != relativePath && !name.hasPrefix(".") && !name.hasPrefix("_")
+                && (name.hasSuffix(".gz") || name.hasSuffix(".parquet"))
+            {
                 try await store.delete(object.key)
             }
         }

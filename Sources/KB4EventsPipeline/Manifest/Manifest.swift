@@ -136,7 +136,7 @@ extension Manifest {
             )
         }
         guard let f = root["format"]?.stringValue, let format = OutputFormat(rawValue: f) else {
-            throw bad("format", "missing or not ndjson/csv")
+            throw bad("format", "missing or not ndjson/csv/parquet")
         }
         self.init(format: format, baseURL: root["base_url"]?.stringValue ?? "")
         if let text = root["day_filter_offset"]?.stringValue {

@@ -65,8 +65,8 @@ package struct TableDefinition: Sendable {
         ("risk__expire_date", .date), ("metadata", .json), ("_extra", .json),
     ]
 
-    var columns: [(String, Kind)] { format == .csv ? Self.csvColumns : Self.jsonColumns }
-    var dataGlob: String { "\(location)/events/*/*.\(format.rawValue).gz" }
+    var columns: [(String, Kind)] { format == .ndjson ? Self.jsonColumns : Self.csvColumns }
+    var dataGlob: String { "\(location)/events/*/*.\(format.fileSuffix)" }
 
     // MARK: DuckDB
 
@@ -88,7 +88,13 @@ package struct TableDefinition: Sendable {
     var duckDB: String {
         let cols = columns.map { "'\($0.0)': '\(Self.duckType($0.1))'" }.joined(separator: ",\n        ")
         let reader: String
-        if format == .csv {
+        if format == .parquet {
+            // The files carry their types (TIMESTAMP adjusted to UTC, DATE, JSON): no column list to keep in step.
+            reader = """
+                read_parquet('\(sqlQuoted(dataGlob))',
+                    hive_partitioning = true, hive_types = {'dt': 'DATE'})
+                """
+        } else if format == .csv {
             reader = """
                 read_csv('\(sqlQuoted(dataGlob))',
                     header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
@@ -140,7 +146,14 @@ package struct TableDefinition: Sendable {
             ("projection.dt.range", "\(first),NOW"), ("projection.dt.interval", "1"),
             ("projection.dt.interval.unit", "DAYS"), ("storage.location.template", "\(location)/events/dt=${dt}/"),
         ]
-        if format == .csv {
+        if format == .parquet {
+            // The Parquet columns by name; occurred_date is a real timestamp (UTC), metadata and _extra JSON text.
+            cols = columns.map { name, kind in
+                if case .timestamp = kind { return "  `\(name)` timestamp" }
+                return "  `\(name)` \(Self.hiveType(kind))"
+            }.joined(separator: ",\n")
+            storage = ""
+        } else if format == .csv {
             // OpenCSVSerde reads every column as text reliably (an empty field would not parse as a number); the
             // escape is the quote itself (RFC 4180 doubles quotes; a backslash is data, e.g. in JSON text):
             // cast in queries, e.g. CAST(NULLIF(risk__level, '') AS integer).
@@ -170,8 +183,7 @@ package struct TableDefinition: Sendable {
             \(cols)
             )
             PARTITIONED BY (`dt` string)
-            \(storage)
-            STORED AS TEXTFILE
+            \(storage.isEmpty ? "STORED AS PARQUET" : storage + "\nSTORED AS TEXTFILE")
             LOCATION '\(location)/events/'
             TBLPROPERTIES (
             \(props)
@@ -181,6 +193,14 @@ package struct TableDefinition: Sendable {
     }
 
     // MARK: BigQuery
+
+    private var hivePartitioning: JSONValue {
+        .object(
+            JSONObject([
+                ("mode", .string("CUSTOM")), ("sourceUriPrefix", .string("\(location)/events/{dt:DATE}")),
+                ("requirePartitionFilter", .bool(false)),
+            ]))
+    }
 
     static func bigQueryField(_ name: String, _ kind: Kind, csv: Bool) -> JSONValue {
         var o = JSONObject()
@@ -204,16 +224,20 @@ package struct TableDefinition: Sendable {
     var bigQuery: String {
         let csv = format == .csv
         var root = JSONObject()
+        if format == .parquet {
+            // Parquet is self-describing: BigQuery takes the columns and types from the files.
+            root.append("sourceFormat", .string("PARQUET"))
+            root.append("sourceUris", .array([.string("\(location)/events/*.parquet")]))
+            root.append("hivePartitioningOptions", hivePartitioning)
+            var out: [UInt8] = []
+            JSONValue.object(root).writePretty(into: &out)
+            out.append(UInt8(ascii: "\n"))
+            return String(decoding: out, as: UTF8.self)
+        }
         root.append("sourceFormat", .string(csv ? "CSV" : "NEWLINE_DELIMITED_JSON"))
         root.append("sourceUris", .array([.string("\(location)/events/*.\(format.rawValue).gz")]))
         root.append("compression", .string("GZIP"))
-        root.append(
-            "hivePartitioningOptions",
-            .object(
-                JSONObject([
-                    ("mode", .string("CUSTOM")), ("sourceUriPrefix", .string("\(location)/events/{dt:DATE}")),
-                    ("requirePartitionFilter", .bool(false)),
-                ])))
+        root.append("hivePartitioningOptions", hivePartitioning)
         if csv {
             root.append(
                 "csvOptions",

@@ -106,7 +106,7 @@ package struct LakeLayout: Sendable {
 
     /// Path of the day's data file relative to the root, as recorded in the manifest.
     func dataFileRelative(_ day: Day, format: OutputFormat) -> String {
-        "events/dt=\(day)/part-00000.\(format.rawValue).gz"
+        "events/dt=\(day)/part-00000.\(format.fileSuffix)"
     }
     /// Name of the raw page file number `page`.
     static func rawPageName(_ page: Int) -> String {

@@ -36,6 +36,7 @@ struct S3ObjectStore: ObjectStore {
     static func contentType(_ key: String) -> String {
         if key.hasSuffix(".json") { return "application/json" }
         if key.hasSuffix(".gz") { return "application/gzip" }
+        if key.hasSuffix(".parquet") { return "application/vnd.apache.parquet" }
         return "application/octet-stream"
     }
 

@@ -15,7 +15,7 @@ final class DayBuild {
     private let tag: String
     private let logger: Logger
     private let skipsOtherDays: Bool
-    private var writer: PartitionWriter
+    private var writer: any PartitionWriting
     private var transformer: DayTransformer
     private var sources: [RawPages] = []
     private(set) var ordered = true
@@ -32,10 +32,7 @@ final class DayBuild {
         self.logger = logger
         self.ordered = inOrder
         self.skipsOtherDays = skipsOtherDays
-        let writer = try withLoadErrors(day) {
-            try PartitionWriter(
-                layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel, tempTag: tag)
-        }
+        let writer = try withLoadErrors(day) { try makePartitionWriter(settings: settings, day: day, tempTag: tag) }
         self.writer = writer
         transformer = DayTransformer(day: day, mode: .streaming, skipsOtherDays: skipsOtherDays) { [writer] in
             try writer.write($0)
@@ -73,11 +70,7 @@ final class DayBuild {
     func finish() throws -> (DayTransformer.Summary, StagedPartition) {
         if !ordered {
             writer.abandon()
-            let writer = try withLoadErrors(day) {
-                try PartitionWriter(
-                    layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel,
-                    tempTag: tag)
-            }
+            let writer = try withLoadErrors(day) { try makePartitionWriter(settings: settings, day: day, tempTag: tag) }
             self.writer = writer
             let scratch = settings.lake.spill(day, tag: tag)
             transformer = DayTransformer(

@@ -19,12 +19,22 @@ package enum OutputFormat: String, Sendable, CaseIterable {
     case ndjson
     /// RFC 4180 CSV with a fixed header (see ``CSVFormatter``).
     case csv
+    /// Parquet with the CSV's columns, typed (see ``EventRow``), written by ``ParquetPartitionWriter``.
+    case parquet
 
-    /// The formatter that writes this format.
+    /// The formatter that writes this format's lines (ndjson and csv: gzip text files). Parquet is not written line
+    /// by line: asking for its formatter is a programming error.
     package var formatter: any EventFormatter {
         switch self {
         case .ndjson: NDJSONFormatter()
         case .csv: CSVFormatter()
+        case .parquet: preconditionFailure("parquet files are written by ParquetPartitionWriter, not an EventFormatter")
         }
     }
+
+    /// Whether the data files are gzip text (`.ndjson.gz`, `.csv.gz`); Parquet compresses its pages inside the file.
+    package var isGzipText: Bool { self != .parquet }
+
+    /// The data file's name suffix: `ndjson.gz`, `csv.gz`, `parquet`.
+    package var fileSuffix: String { isGzipText ? "\(rawValue).gz" : rawValue }
 }

@@ -32,16 +32,17 @@ def read_bytes(path):
 
 
 if command == "read":
-    fmt = "json" if arg == "ndjson" else "csv"
+    fmt = {"ndjson": "json", "csv": "csv", "parquet": "parquet"}[arg]
     # Only complete partitions: the ones with _SUCCESS (a reader must never count a partial day; the tool writes
     # none, and this check would see one).
     infos = s3.get_file_info(fs.FileSelector(root + "/events", recursive=True))
     complete = {i.path.rsplit("/", 2)[-2] for i in infos if i.path.endswith("/_SUCCESS")}
-    files = [i.path for i in infos if i.path.endswith(".gz") and i.path.rsplit("/", 2)[-2] in complete]
+    files = [i.path for i in infos
+             if i.path.endswith((".gz", ".parquet")) and i.path.rsplit("/", 2)[-2] in complete]
     # A day without events is an empty NDJSON stream, from which no reader can infer a schema: count it as 0 rows.
     days = {dt[3:]: 0 for dt in complete}
     for i in infos:
-        if i.path in files and i.size < 64 and not gzip.decompress(read_bytes(i.path)):
+        if i.path in files and i.path.endswith(".gz") and i.size < 64 and not gzip.decompress(read_bytes(i.path)):
             days[i.path.rsplit("/", 2)[-2][3:]] = 0
             files.remove(i.path)
     dataset = ds.dataset(

@@ -1,0 +1,123 @@
+import Foundation
+import KB4EventsTestSupport
+import Testing
+
+/// The Python readers of these tests (`Tests/EndToEndTests/Python`), run with `TestPython`'s environment.
+enum ReaderScript {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python")
+        .path
+
+    /// Runs `script` and returns its stdout parsed as one JSON object.
+    static func run(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        let python = try #require(TestPython.path, "\(TestPython.missing("the Parquet reader tests need pyarrow and duckdb"))")
+        let result = try BuiltBinary.run(
+            [directory + "/" + script] + arguments, environment: ProcessInfo.processInfo.environment,
+            executable: python)
+        try #require(result.status == 0, "\(script): \(result.stderr)")
+        return try #require(try result.json() as? [String: Any], "\(script) printed \(result.stdout)")
+    }
+}
+
+/// `--format parquet` through the built binary on the demo simulator, against the NDJSON lake of the same data.
+@Suite(.serialized, .enabled(if: TestPython.enabled, "needs .build-venv with pyarrow and duckdb (required in CI)"))
+struct ParquetLakeTests {
+    let cli = CommandTests()
+    let demo = CommandTests.root + "/pipelines/demo.yaml"
+    let today = "2026-11-22"
+
+    /// The data files (and markers) of a lake's partitions, by path.
+    func dataFiles(_ lake: String) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for path in try FileManager.default.subpathsOfDirectory(atPath: lake + "/events")
+        where path.hasSuffix(".gz") || path.hasSuffix(".parquet") || path.hasSuffix("_SUCCESS") {
+            result[path] = try Data(contentsOf: URL(fileURLWithPath: lake + "/events/" + path))
+        }
+        return result
+    }
+
+    func backfill(_ lake: String, _ format: String, _ extra: [String] = []) throws -> CommandResult {
+        try cli.run(
+            [
+                "backfill", "--pipeline", demo, "--out", lake, "--today", today, "--from", "2026-11-05", "--to",
+                "2026-11-21", "--format", format, "--keep-raw",
+            ] + extra)
+    }
+
+    @Test func parquetLakeHoldsTheNDJSONLakesRowsRerunsIdenticallyAndRebuildsBothWays() throws {
+        let dir = try cli.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ndjson = dir + "/ndjson"
+        let parquet = dir + "/parquet"
+        let n = try backfill(ndjson, "ndjson")
+        #expect(n.status == 0, "\(n.stderr)")
+        let p = try backfill(parquet, "parquet")
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(p.stdout.contains("days written 17"), "\(p.stdout)")
+        let files = try dataFiles(parquet)
+        #expect(files.keys.filter { $0.hasSuffix(".parquet") }.count == 17)
+        #expect(files["dt=2026-11-21/part-00000.parquet"] != nil)
+        #expect(!files.keys.contains { $0.hasSuffix(".gz") })
+
+        // pyarrow: schema, types, statistics and every value; DuckDB: the same rows as the NDJSON lake.
+        let report = try ReaderScript.run("compare_lakes.py", [ndjson, parquet])
+        #expect(report["days"] as? Int == 17)
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ndjson + "/_manifest.json")))
+                as? [String: Any])
+        let windows = try #require(manifest["windows"] as? [String: [String: Any]])
+        let empty = windows.values.filter { $0["events"] as? Int == 0 }.count
+        #expect(empty > 0, "the days before the simulator's range are empty")
+        #expect(report["empty_days"] as? Int == empty, "an empty day is a zero-row file every reader takes")
+        #expect(report["rows"] as? Int == windows.values.reduce(0) { $0 + ($1["events"] as? Int ?? 0) })
+        #expect((report["rows"] as? Int ?? 0) > 1_000)
+        #expect(report["duckdb_rows"] as? Int == report["rows"] as? Int)
+        let types = try #require(report["duckdb_types"] as? [String: String])
+        #expect(types["occurred_date"] == "TIMESTAMP WITH TIME ZONE" && types["risk__expire_date"] == "DATE")
+        #expect(types["dt"] == "DATE" && types["metadata"] == "JSON" && types["user__archived"] == "BOOLEAN")
+
+        let verify = try cli.run(["verify", "--out", parquet])
+        #expect(verify.status == 0 && verify.stdout == "verified 17 files, 0 problems\n", "\(verify.stdout)\(verify.stderr)")
+
+        // A rerun of every day writes nothing: the same pages give the same bytes.
+        let again = try backfill(parquet, "parquet", ["--force"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("days written 0, unchanged 17"), "\(again.stdout)")
+        #expect(try dataFiles(parquet) == files)
+
+        // Another format on the lake is refused, naming both.
+        let mixed = try backfill(parquet, "csv")
+        #expect(mixed.status == 78)
+        #expect(mixed.stderr.contains("holds parquet files") && mixed.stderr.contains("csv"), "\(mixed.stderr)")
+
+        // rebuild from the kept raw pages, both ways: byte-identical to the direct exports.
+        let toNDJSON = try cli.run(["rebuild", "--out", parquet, "--format", "ndjson"])
+        #expect(toNDJSON.status == 0, "\(toNDJSON.stderr)")
+        #expect(try dataFiles(parquet) == (try dataFiles(ndjson)), "parquet → ndjson equals the direct NDJSON export")
+        let back = try cli.run(["rebuild", "--out", parquet, "--format", "parquet"])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(try dataFiles(parquet) == files, "ndjson → parquet equals the direct Parquet export")
+        #expect(try cli.run(["verify", "--out", parquet]).status == 0)
+
+        // ddl: DuckDB's read_parquet view over the lake.
+        let ddl = try cli.run(["ddl", "--engine", "duckdb", "--out", parquet])
+        #expect(ddl.stdout.contains("read_parquet('\(parquet)/events/*/*.parquet',"), "\(ddl.stdout)")
+        #expect(ddl.stdout.contains("hive_partitioning = true"))
+
+        // verify catches a truncated file and a flipped byte in the footer.
+        let victim = "events/dt=2026-11-20/part-00000.parquet"
+        let url = URL(fileURLWithPath: parquet + "/" + victim)
+        let whole = try Data(contentsOf: url)
+        try whole.prefix(whole.count - 100).write(to: url)
+        let truncated = try cli.run(["verify", "--out", parquet])
+        #expect(truncated.status == 65)
+        #expect(truncated.stdout.contains(victim + ": corrupt_parquet"), "\(truncated.stdout)")
+        #expect(truncated.stdout.contains(victim + ": size_mismatch"), "\(truncated.stdout)")
+        var footer = Array(whole)
+        footer[footer.count - 5] ^= 0xFF  // the footer length's top byte: the length no longer fits
+        try Data(footer).write(to: url)
+        let damaged = try cli.run(["verify", "--out", parquet])
+        #expect(damaged.status == 65)
+        #expect(damaged.stdout.contains(victim + ": corrupt_parquet"), "\(damaged.stdout)")
+        #expect(damaged.stdout.contains(victim + ": checksum_mismatch"), "\(damaged.stdout)")
+    }
+}
