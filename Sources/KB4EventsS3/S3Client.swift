@@ -54,7 +54,8 @@ package final class S3Client: Sendable {
     /// Creates a client.
     package init(
         endpoint: S3Endpoint, credentials: AWSCredentialChain, multipartThreshold: Int = 16 << 20,
-        partSize: Int = 8 << 20, maxAttempts: Int = 5, baseDelay: TimeInterval = 0.2, requestTimeout: TimeInterval = 60
+        partSize: Int = 8 << 20, maxAttempts: Int = 5, baseDelay: TimeInterval = 0.2, requestTimeout: TimeInterval = 60,
+        extraCABundle: String? = nil
     ) {
         self.endpoint = endpoint
         self.credentials = credentials
@@ -63,7 +64,8 @@ package final class S3Client: Sendable {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         signer = SigV4Signer(region: endpoint.region, service: "s3")
-        http = S3HTTP(requestTimeout: requestTimeout, resourceTimeout: max(600, requestTimeout * 4))
+        http = S3HTTP(
+            requestTimeout: requestTimeout, resourceTimeout: max(600, requestTimeout * 4), extraCABundle: extraCABundle)
     }
 
     // MARK: - Objects

@@ -23,7 +23,7 @@ struct SourceSession {
         flags.lakeOptional = !requireOutput
         let resolved = try ResolvedPipeline.load(pipeline: source.pipeline, flags: flags, toolVersion: KB4Events.version)
         // The run's first line at --verbose: the proxy requests go through (never its credentials) and the trust roots.
-        let transport = AsyncHTTPTransport(requestTimeout: resolved.timeoutSecs)
+        let transport = AsyncHTTPTransport(requestTimeout: resolved.timeoutSecs, extraCABundle: resolved.caBundle)
         logger.debug("network: \(transport.routeDescription)")
         let baseURL: BaseURL
         let key: APIKey
