@@ -2,7 +2,8 @@
 towards the server (uploads crawl; answers are not slowed), for the Swift tests: a signal or a cancellation during
 a slow multipart upload.
 
-Usage: throttle_proxy.py HOST PORT RATE
+Usage: throttle_proxy.py HOST PORT RATE [FLAG]
+FLAG: a file created once a connection has sent more than 16 KiB towards the server (an upload is under way).
 Prints {"endpoint": "http://127.0.0.1:N"} once listening; serves until stdin closes.
 """
 import asyncio
@@ -10,10 +11,12 @@ import json
 import sys
 
 host, port, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+flag = sys.argv[4] if len(sys.argv) > 4 else None
 CHUNK = max(1, rate // 20)
 
 
 async def pipe(reader, writer, throttled):
+    sent = 0
     try:
         while True:
             data = await reader.read(CHUNK if throttled else 65536)
@@ -21,6 +24,9 @@ async def pipe(reader, writer, throttled):
                 break
             writer.write(data)
             await writer.drain()
+            sent += len(data)
+            if throttled and flag and sent > 16 << 10:
+                open(flag, "a").close()
             if throttled:
                 await asyncio.sleep(len(data) / rate)
     except (ConnectionError, asyncio.CancelledError):
