@@ -55,7 +55,28 @@ grep -q 'scripts/release.sh' deploy/Dockerfile || fail "the Dockerfile does not 
 grep -qx 'ENTRYPOINT \["/usr/local/bin/kb4-events"\]' deploy/Dockerfile || fail "the Dockerfile's ENTRYPOINT is not the binary"
 grep -qx 'VOLUME /lake' deploy/Dockerfile || fail "the Dockerfile has no /lake volume"
 grep -Eqx 'USER [1-9][0-9]*:[1-9][0-9]*' deploy/Dockerfile || fail "the Dockerfile does not run as a non-root user"
+grep -q '^COPY --from=build /out/LICENSE /out/THIRD_PARTY_NOTICES.md ' deploy/Dockerfile \
+  || fail "the image does not carry LICENSE and THIRD_PARTY_NOTICES.md"
 echo "check-deploy: Dockerfile consistent with deploy/runtime-packages.txt"
+
+# --- Licences --------------------------------------------------------------------------------------------------
+for f in LICENSE THIRD_PARTY_NOTICES.md; do [ -s "$f" ] || fail "$f is missing or empty"; done
+grep -q 'Apache License' LICENSE && grep -q 'Version 2.0, January 2004' LICENSE || fail "LICENSE is not the Apache License 2.0"
+grep -q 'refusing to pack' scripts/release.sh || fail "scripts/release.sh does not refuse to pack without the licences"
+grep -q 'cp "$src/LICENSE" "$src/THIRD_PARTY_NOTICES.md" "$stage/"' scripts/release.sh \
+  || fail "scripts/release.sh does not put LICENSE and THIRD_PARTY_NOTICES.md into the tarball"
+# Every package the binary was linked from (its link inputs, when the build left them) is named in the notices.
+links=$(dirname "$bin")/kb4-events.product/Objects.LinkFileList
+if [ -f "$links" ]; then
+  for module in $(sed -n 's#.*/\([^/]*\)\.build/.*#\1#p' "$links" | sort -u); do
+    case $module in KB4Events*|kb4_events|CZlib) continue ;; esac
+    grep -qw -- "$module" THIRD_PARTY_NOTICES.md || fail "THIRD_PARTY_NOTICES.md does not name $module (compiled into the binary)"
+  done
+fi
+# The runtime packages match what the binary needs: no libcurl (no FoundationNetworking).
+! grep -q '^libcurl' deploy/runtime-packages.txt || fail "deploy/runtime-packages.txt still lists libcurl"
+if command -v readelf >/dev/null && readelf -d "$bin" | grep -q 'libcurl'; then fail "the binary links libcurl"; fi
+echo "check-deploy: LICENSE and THIRD_PARTY_NOTICES.md present, shipped by release.sh and the image"
 
 # --- Kubernetes ----------------------------------------------------------------------------------------------
 printf 'acme eu 1200\n# a comment\nglobex\n' > "$tmp/accounts.txt"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Release build: an optimized, stripped kb4-events with the Swift standard library and Foundation linked in
-# statically, packed with the README, the license (when the repository has one), shell completions and a man page
+# statically, packed with the README, LICENSE, THIRD_PARTY_NOTICES.md, shell completions and a man page
 # into dist/kb4-events-<version>-linux-<arch>.tar.gz and dist/…tar.gz.sha256.
 #
 # It builds HEAD as committed: `git archive` into .build-release/src (kept between runs, and only files whose bytes
@@ -17,10 +17,19 @@ work=$root/.build-release
 src=$work/src
 dist=$root/dist
 
-# Link-time needs on Debian: libcurl's .so (FoundationNetworking) and zlib (CZlib); rsync for the copy.
+# The licence and the third-party notices ship with every release: refuse to pack a commit without them (checked
+# before the build, which takes minutes).
+for f in LICENSE THIRD_PARTY_NOTICES.md; do
+  if ! git cat-file -e "HEAD:$f" 2>/dev/null || [ -z "$(git show "HEAD:$f" | tr -d '[:space:]')" ]; then
+    echo "release: refusing to pack: HEAD has no $f (the tarball and the image must carry it)" >&2
+    exit 1
+  fi
+done
+
+# Link-time needs on Debian: zlib (CZlib); rsync for the copy. (No libcurl: no FoundationNetworking.)
 if command -v dpkg >/dev/null; then
   need=()
-  for p in libcurl4-openssl-dev zlib1g-dev rsync binutils; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+  for p in zlib1g-dev rsync binutils; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -64,11 +73,7 @@ mkdir -p "$stage/completions"
 cp "$bin" "$stage/kb4-events"
 strip "$stage/kb4-events"
 cp "$src/README.md" "$stage/"
-if [ -f "$src/LICENSE" ]; then
-  cp "$src/LICENSE" "$stage/"
-else
-  echo "release: warning: the repository has no LICENSE file; the tarball ships without one" >&2
-fi
+cp "$src/LICENSE" "$src/THIRD_PARTY_NOTICES.md" "$stage/"
 "$stage/kb4-events" --generate-completion-script bash > "$stage/completions/kb4-events.bash"
 "$stage/kb4-events" --generate-completion-script zsh > "$stage/completions/_kb4-events"
 "$stage/kb4-events" --generate-completion-script fish > "$stage/completions/kb4-events.fish"

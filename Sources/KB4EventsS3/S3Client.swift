@@ -2,6 +2,7 @@ package import Foundation
 import Crypto
 // `stat` and its fields resolve through CoreFoundation's copy of <sys/stat.h> once NIO's C modules are in the graph.
 import CoreFoundation
+import KB4EventsCore
 
 #if canImport(Glibc)
     import Glibc
@@ -24,6 +25,8 @@ package final class S3Client: Sendable {
     let maxAttempts: Int
     /// First backoff delay; doubles per attempt, full jitter, capped at 5 s.
     let baseDelay: TimeInterval
+    /// Seconds an abandoned multipart upload's abort may take (it runs outside the caller's cancellation).
+    static let abortDeadline = 5.0
 
     private let credentials: AWSCredentialChain
     private let signer: SigV4Signer
@@ -51,7 +54,8 @@ package final class S3Client: Sendable {
     /// Creates a client.
     package init(
         endpoint: S3Endpoint, credentials: AWSCredentialChain, multipartThreshold: Int = 16 << 20,
-        partSize: Int = 8 << 20, maxAttempts: Int = 5, baseDelay: TimeInterval = 0.2, requestTimeout: TimeInterval = 60
+        partSize: Int = 8 << 20, maxAttempts: Int = 5, baseDelay: TimeInterval = 0.2, requestTimeout: TimeInterval = 60,
+        extraCABundle: String? = nil
     ) {
         self.endpoint = endpoint
         self.credentials = credentials
@@ -60,7 +64,8 @@ package final class S3Client: Sendable {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
         signer = SigV4Signer(region: endpoint.region, service: "s3")
-        http = S3HTTP(requestTimeout: requestTimeout, resourceTimeout: max(600, requestTimeout * 4))
+        http = S3HTTP(
+            requestTimeout: requestTimeout, resourceTimeout: max(600, requestTimeout * 4), extraCABundle: extraCABundle)
     }
 
     // MARK: - Objects
@@ -162,11 +167,11 @@ package final class S3Client: Sendable {
             }
             return completed.headers["etag"] ?? XMLScan.first("ETag", in: text) ?? ""
         } catch {
-            // Best effort, and in a task of its own: a cancelled upload (SIGINT/SIGTERM) still aborts, within 10 s.
-            let abort = Task { [self] in
+            // Best effort, outside the caller's cancellation: a cancelled upload (SIGINT/SIGTERM) still aborts,
+            // within a few seconds, so no incomplete multipart upload is left behind.
+            await withUncancelledCleanup(deadline: Self.abortDeadline) { [self] in
                 _ = try? await send("DELETE", bucket: bucket, key: key, query: [("uploadId", uploadID)])
             }
-            _ = await Task { _ = await abort.value }.value
             throw error
         }
     }
@@ -310,6 +315,11 @@ package final class S3Client: Sendable {
             }
             let cap = min(5.0, baseDelay * pow(2.0, Double(attempt - 1)))
             try? await Task.sleep(nanoseconds: UInt64(Double.random(in: cap / 2...cap) * 1e9))
+            // Cancelled (SIGINT/SIGTERM): no further attempt.
+            if Task.isCancelled {
+                throw S3Error.transport(
+                    code: "cancelled", message: "\(method) to \(address.host) cancelled", bucket: bucket, key: key)
+            }
         }
     }
 

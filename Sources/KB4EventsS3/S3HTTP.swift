@@ -82,17 +82,15 @@ package final class S3HTTP: Sendable {
             body = .file(path: path, offset: Int64(offset), length: Int64(length))
         }
         let netRequest = NetRequest(method: request.method, url: request.url, headers: headers, body: body)
-        // In a task of its own, so the caller's cancellation (SIGINT/SIGTERM stopping a run) does not reach the
-        // request yet: the run's clean-up (run record, lease release) still runs inside the cancelled task and
-        // needs S3. Once that clean-up runs outside it (KB4EventsPipeline), drop this and let cancellation through:
-        // NetClient cancels a request cleanly (tested in KB4EventsNetTests).
-        let result = await Task { () async -> Result<NetResponse, NetFailure> in
-            do throws(NetFailure) {
-                return .success(try await client.execute(netRequest, downloadTo: downloadTo))
-            } catch {
-                return .failure(error)
-            }
-        }.value
+        // The caller's cancellation (SIGINT/SIGTERM stopping a run) reaches the request: NetClient cancels it
+        // cleanly. Clean-up that must still reach the store runs outside the cancelled task
+        // (`withUncancelledCleanup`).
+        let result: Result<NetResponse, NetFailure>
+        do throws(NetFailure) {
+            result = .success(try await client.execute(netRequest, downloadTo: downloadTo))
+        } catch {
+            result = .failure(error)
+        }
         switch result {
         case .success(let response):
             return Response(status: response.status, headers: response.headers, body: response.body)

@@ -22,6 +22,9 @@ struct SourceSession {
         var flags = overrides
         flags.lakeOptional = !requireOutput
         let resolved = try ResolvedPipeline.load(pipeline: source.pipeline, flags: flags, toolVersion: KB4Events.version)
+        // The run's first line at --verbose: the proxy requests go through (never its credentials) and the trust roots.
+        let transport = AsyncHTTPTransport(requestTimeout: resolved.timeoutSecs, extraCABundle: resolved.caBundle)
+        logger.debug("network: \(transport.routeDescription)")
         let baseURL: BaseURL
         let key: APIKey
         var simulator: Simulator?
@@ -52,7 +55,7 @@ struct SourceSession {
                 limit: resolved.dailyCallBudget, reserve: resolved.apiReserveCalls, day: today, ledger: ledger)
         }
         let client = Client(
-            baseURL: baseURL, key: key, transport: AsyncHTTPTransport(requestTimeout: resolved.timeoutSecs),
+            baseURL: baseURL, key: key, transport: transport,
             pacer: Pacer(requestsPerSecond: resolved.requestsPerSecond), retry: resolved.retry,
             logger: Logger(label: "kb4.api"), gate: budget?.gate(useReserve: !requireOutput))
         return SourceSession(client: client, resolved: resolved, simulator: simulator, budget: budget)

@@ -45,6 +45,31 @@ import Testing
 
     func object(_ any: Any?) throws -> [String: Any] { try #require(any as? [String: Any]) }
 
+    /// At --verbose the first log line names the proxy (host:port) the run would use, never its credentials; the
+    /// simulator is reached directly through NO_PROXY (the proxy does not exist).
+    @Test func theFirstVerboseLineNamesTheProxyWithoutItsPassword() async throws {
+        try await withSimulator { url in
+            let dir = try CommandTests().tempDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let env = [
+                "KB4_EVENTS_API_KEY": Self.key, "HTTPS_PROXY": "http://kb4user:pr0xy-s3cret@proxy.invalid:3128",
+                "http_proxy": "http://kb4user:pr0xy-s3cret@proxy.invalid:3128", "NO_PROXY": "127.0.0.1",
+            ]
+            let runs = [
+                ["api", "list-events", "--per-page", "1", "--base-url", url, "--verbose"],
+                ["sync", "--base-url", url, "--out", dir + "/lake", "--today", Self.today, "--verbose"],
+            ]
+            for args in runs {
+                let result = try CommandTests().run(args, env: env)
+                #expect(result.status == 0, "\(args[0]): \(result.stderr)")
+                let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+                #expect(first.contains("network:") && first.contains("proxy.invalid:3128"), "\(args[0]): \(first)")
+                #expect(first.contains("127.0.0.1"), "names what bypasses the proxy: \(first)")
+                #expect(!result.stderr.contains("pr0xy-s3cret") && !result.stdout.contains("pr0xy-s3cret"))
+            }
+        }
+    }
+
     @Test func createWaitGetListDeleteGet() async throws {
         try await withSimulator { url in
             let base = ["--base-url", url]

@@ -160,4 +160,16 @@ import Testing
         #expect(r.stderr.contains("source.sets"))
         #expect(r.stderr.contains(file))
     }
+
+    @Test func aMissingCABundleExits78NamingTheKeyAndThePath() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/p.yaml"
+        let missing = dir + "/corporate-ca.pem"
+        try "version: 1\nsource:\n  region: us\n  ca_bundle: \(missing)\noutput:\n  dir: \(dir)/lake\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let r = try run(["sync", "--pipeline", file], env: ["KB4_EVENTS_API_KEY": "k"])
+        #expect(r.status == 78, "\(r.stderr)")
+        #expect(r.stderr.contains("source.ca_bundle") && r.stderr.contains(missing), "\(r.stderr)")
+    }
 }

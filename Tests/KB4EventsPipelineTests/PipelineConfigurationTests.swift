@@ -1,3 +1,4 @@
+import Foundation
 @testable import KB4EventsAPI
 import Testing
 
@@ -114,4 +115,45 @@ func packageRoot(_ file: String = #filePath) -> String {
     var parts = file.split(separator: "/", omittingEmptySubsequences: false)
     parts.removeLast(3)
     return parts.joined(separator: "/")
+}
+
+/// `source.ca_bundle` and `output.s3.ca_bundle`: extra CA certificates for the API and the store (issue 19).
+@Suite struct CABundleKeyTests {
+    @Test func bothKeysAreReadAndReachTheSettings() throws {
+        let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("kb4-ca-\(UUID().uuidString).pem").path
+        try "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".write(toFile: bundle, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: bundle) }
+        let c = try PipelineConfiguration.parse(
+            yaml: """
+                version: 1
+                source:
+                  base_url: https://api.example.test
+                  ca_bundle: \(bundle)
+                output:
+                  dir: s3://kb4-lake/events
+                  s3:
+                    endpoint: https://store.example.test
+                    ca_bundle: \(bundle)
+                """, file: "p.yaml")
+        #expect(c.caBundle == bundle)
+        #expect(c.outputS3?.caBundle == bundle)
+        let resolved = try ResolvedPipeline.resolve(file: c, flags: Overrides(), fileName: "p.yaml", toolVersion: "t")
+        #expect(resolved.caBundle == bundle)
+    }
+
+    @Test(arguments: ["source", "output.s3"]) func aMissingBundleIsAConfigurationErrorNamingTheKeyAndPath(key: String) {
+        let missing = "/nonexistent/kb4-ca-\(UUID().uuidString).pem"
+        let yaml =
+            key == "source"
+            ? "version: 1\nsource:\n  ca_bundle: \(missing)\n"
+            : "version: 1\noutput:\n  dir: s3://kb4-lake/x\n  s3:\n    ca_bundle: \(missing)\n"
+        do {
+            _ = try PipelineConfiguration.parse(yaml: yaml, file: "p.yaml")
+            Issue.record("a missing CA bundle is accepted")
+        } catch {
+            #expect(error.keyPath == "\(key).ca_bundle")
+            #expect(error.category == .configuration)
+            #expect(error.description.contains(missing), "\(error)")
+        }
+    }
 }

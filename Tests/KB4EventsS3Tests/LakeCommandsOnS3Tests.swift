@@ -363,6 +363,62 @@ import Testing
         try lakes.expectReaderCountsMatchManifest(format: "ndjson")
     }
 
+    /// SIGINT or SIGTERM while a day's object crawls to the store (a proxy of the test's own lets 8 KiB/s through,
+    /// so the upload would take over a minute): the upload is cancelled, not waited for, so the run stops by itself
+    /// (a watchdog kills it after 20 s, which fails the test), records itself as interrupted, releases its lease,
+    /// and the next run (direct) finishes the lake exactly.
+    @Test(arguments: [SIGINT, SIGTERM]) func aSignalDuringASlowUploadCancelsIt(signal: Int32) async throws {
+        let server = try await Moto.main.server()
+        let python = try #require(PythonTools.motoPython)
+        let target = try #require(URL(string: server.endpoint))
+        let lakes = try Lakes("cli-slow-\(signal)", server: server)
+        defer { lakes.cleanup() }
+        let flag = lakes.dir + "/uploading"
+        let (proxy, input, object) = try await startHelper(
+            python: python,
+            arguments: [
+                PythonTools.directory + "/throttle_proxy.py", target.host!, String(target.port!), String(8 << 10), flag,
+            ], name: "throttle-cli")
+        defer { withExtendedLifetime((proxy, input)) {} }
+        let proxied = try #require(object["endpoint"])
+        let args = ["sync", "--pipeline", "", "--today", Self.today, "--quiet"]
+        // The same lake, through the proxy.
+        let direct = try lakes.pipeline(events: 60000, days: 4)
+        let throttled = lakes.dir + "/throttled.yaml"
+        try String(contentsOfFile: direct, encoding: .utf8).replacingOccurrences(
+            of: "endpoint: \(server.endpoint)", with: "endpoint: \(proxied)"
+        ).write(toFile: throttled, atomically: true, encoding: .utf8)
+        var runArgs = args
+        runArgs[2] = throttled
+        let run = try Self.start(runArgs, env: lakes.env)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: flag), run.process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(FileManager.default.fileExists(atPath: flag), "an upload was under way")
+        kill(run.process.processIdentifier, signal)
+        let pid = run.process.processIdentifier
+        let watchdog = Task.detached {
+            try await Task.sleep(for: .seconds(20))
+            kill(pid, SIGKILL)
+        }
+        let stopped = Self.finish(run)
+        watchdog.cancel()
+        #expect(stopped.status == 128 + signal, "stopped by itself, not killed: \(stopped.status): \(stopped.stderr.suffix(2000))")
+        let objects = try lakes.objects()
+        #expect(objects[".kb4-events.lock"] == nil, "the lease is released")
+        let record = String(decoding: try lakes.reader(["get", "_state/last_run.json"]), as: UTF8.self)
+        #expect(record.contains("\"outcome\": \"interrupted\""), "\(record)")
+        var rerunArgs = args
+        rerunArgs[2] = direct
+        let rerun = try Self.kb4(rerunArgs, env: lakes.env)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let reference = try Self.kb4(rerunArgs + ["--out", lakes.local], env: lakes.env)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        try lakes.expectSameDataAsLocal()
+        try lakes.expectReaderCountsMatchManifest(format: "ndjson")
+    }
+
     @Test func aManifestChangedBehindTheRunsBackStopsItWithNothingLost() async throws {
         let lakes = try Lakes("cli-cas", server: try await Moto.main.server())
         defer { lakes.cleanup() }

@@ -97,6 +97,50 @@ struct S3ClientMotoTests {
         }
     }
 
+    /// A cancelled multipart upload (what SIGINT/SIGTERM does to a run) stops at once and aborts the upload, so no
+    /// incomplete multipart upload is left: the store sits behind a proxy that lets 256 KiB/s through, so the
+    /// upload cannot have finished when it is cancelled.
+    @Test func aCancelledMultipartUploadIsAborted() async throws {
+        let server = try await Moto.main.server()
+        let python = try #require(PythonTools.motoPython)
+        let target = try #require(URL(string: server.endpoint))
+        let (proxy, input, object) = try await startHelper(
+            python: python,
+            arguments: [PythonTools.directory + "/throttle_proxy.py", target.host!, String(target.port!), String(256 << 10)],
+            name: "throttle")
+        defer { withExtendedLifetime((proxy, input)) {} }
+        let slow = Moto.Server(
+            endpoint: object["endpoint"]!, accessKey: server.accessKey, secret: server.secret, roleARN: server.roleARN)
+        let client = try Moto.client(slow)
+        let direct = try Moto.client(server)
+        let path = NSTemporaryDirectory() + "kb4-cancelled-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: 12 << 20))
+        let prefix = uniquePrefix("cancelled")
+        let key = prefix + "/events/dt=2026-11-21/part-00000.ndjson.gz"
+        func uploads() async throws -> [String] {
+            let listed = try await direct.send("GET", bucket: bucket, key: nil, query: [("prefix", prefix), ("uploads", "")])
+            #expect(listed.status == 200, "\(String(decoding: listed.body, as: UTF8.self))")
+            return XMLScan.all("UploadId", in: String(decoding: listed.body, as: UTF8.self))
+        }
+        let upload = Task { try await client.uploadFile(bucket: bucket, key: key, path: path) }
+        var started: [String] = []
+        for _ in 0..<400 where started.isEmpty {
+            started = try await uploads()
+            if started.isEmpty { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        #expect(started.count == 1, "the multipart upload was created")
+        upload.cancel()
+        let result = await upload.result
+        guard case .failure(let error) = result, case S3Error.transport(let code, _, _, _) = error else {
+            Issue.record("a cancelled upload fails as cancelled: \(result)")
+            return
+        }
+        #expect(code == "cancelled")
+        #expect(try await uploads().isEmpty, "no incomplete multipart upload is left")
+        #expect(try await direct.headObject(bucket: bucket, key: key) == nil, "no object")
+    }
+
     @Test func wrongSecretIsAClearErrorWithoutTheSecret() async throws {
         let server = try await Moto.main.server()
         let wrong = "WRONGwrongWRONGwrongWRONGwrong1234567890"

@@ -1,3 +1,4 @@
+import Foundation
 import KB4EventsAPI
 import Yams
 import KB4EventsCore
@@ -75,6 +76,21 @@ private final class YAMLReader {
     func isNull(_ node: Node) -> Bool {
         guard case .scalar(let s) = node else { return false }
         return s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
+    }
+
+    /// `source.ca_bundle`, `output.s3.ca_bundle`: the path of a PEM file of extra CA certificates, which must be
+    /// readable now (its certificates are checked when the client is built).
+    func caBundle(_ node: Node, _ path: String) throws(ConfigurationError) -> String {
+        let text = try string(node, path)
+        guard !text.isEmpty else { throw fail(path, node, "expected the path of a PEM file of CA certificates") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory) else {
+            throw fail(path, node, "the CA bundle \(text) does not exist")
+        }
+        guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: text) else {
+            throw fail(path, node, "cannot read the CA bundle \(text) (expected a readable PEM file)")
+        }
+        return text
     }
 
     func string(_ node: Node, _ path: String) throws(ConfigurationError) -> String {
@@ -168,7 +184,7 @@ private final class YAMLReader {
     /// `output.s3`: region, endpoint and addressing of an S3-compatible store (the URL is `output.dir`).
     func readS3(_ node: Node) throws(ConfigurationError) -> LakeLocation.S3Options {
         var options = LakeLocation.S3Options()
-        for (k, n) in try mapping(node, "output.s3", allowed: ["region", "endpoint", "path_style"]) where !isNull(n) {
+        for (k, n) in try mapping(node, "output.s3", allowed: ["region", "endpoint", "path_style", "ca_bundle"]) where !isNull(n) {
             collect { () throws(ConfigurationError) in
                 let path = "output.s3.\(k)"
                 switch k {
@@ -184,6 +200,7 @@ private final class YAMLReader {
                         throw fail(path, n, "expected an https:// URL (http:// only for a loopback address), got '\(text)'")
                     }
                     options.endpoint = text
+                case "ca_bundle": options.caBundle = try caBundle(n, path)
                 default: options.pathStyle = try bool(n, path)
                 }
             }
@@ -204,7 +221,7 @@ private final class YAMLReader {
             "region", "base_url", "api_key_env", "seats", "requests_per_second", "per_page", "page_order",
             "timeout_secs", "max_in_flight", "day_filter_offset",
             "daily_call_budget", "api_reserve_calls", "retry_budget_secs", "initial_backoff_secs", "max_backoff_secs",
-            "throttle_span_secs", "simulator",
+            "throttle_span_secs", "ca_bundle", "simulator",
         ]
         for (k, n) in try mapping(node, "source", allowed: keys) where !isNull(n) {
             collect { () throws(ConfigurationError) in try readSourceKey(k, n, into: &c) }
@@ -246,6 +263,7 @@ private final class YAMLReader {
             }
             c.pageOrder = order
         case "timeout_secs": c.timeoutSecs = try double(n, path, 0.1...3600)
+        case "ca_bundle": c.caBundle = try caBundle(n, path)
         case "max_in_flight": c.maxInFlight = try int(n, path, 1...PipelineConfiguration.maxInFlightLimit)
         case "day_filter_offset":
             let text = try string(n, path)

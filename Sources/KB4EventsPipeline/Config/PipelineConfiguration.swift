@@ -36,6 +36,8 @@ package struct PipelineConfiguration: Sendable, Equatable {
     package var perPage: Int?
     var pageOrder: PageOrder?
     package var timeoutSecs: Double?
+    /// `source.ca_bundle`: a PEM file of CA certificates trusted besides the system's for the API.
+    package var caBundle: String?
     /// Requests that may wait for their answers at once (1 … `maxInFlightLimit`).
     var maxInFlight: Int?
     /// The clock of the API's `occurred_date` filter (`+00:00` by default).

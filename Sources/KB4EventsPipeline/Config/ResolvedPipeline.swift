@@ -40,6 +40,8 @@ package struct ResolvedPipeline: Sendable {
     package var requestsPerSecond: Double
     /// Read timeout for one call.
     package var timeoutSecs: Double
+    /// `source.ca_bundle`: extra CA certificates for the API (nil: the system's, or `SSL_CERT_FILE`).
+    package var caBundle: String?
     /// Calls per UTC day: `daily_call_budget`, else 10 × seats, else unknown (nil).
     package var dailyCallBudget: Int?
     /// Calls of the daily budget that exports leave for the `api` commands.
@@ -117,6 +119,7 @@ package struct ResolvedPipeline: Sendable {
             timeoutSecs: file.timeoutSecs ?? 30, dailyCallBudget: file.dailyCallBudget ?? seats.map { $0 * 10 },
             apiReserveCalls: file.apiReserveCalls ?? 10, retry: retry, export: export)
         resolved.lakeIsGiven = given != nil
+        resolved.caBundle = file.caBundle
         return resolved
     }
 }

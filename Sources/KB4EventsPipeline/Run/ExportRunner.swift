@@ -33,6 +33,9 @@ package final class ExportRunner {
         self.runID = runID
     }
 
+    /// Seconds each part of a run's clean-up (its record, its lock's release) may take once the run stopped.
+    package static let cleanupDeadline = 10.0
+
     /// Runs `request`; completed days stay recorded even when a later day fails.
     package func run(_ request: RunRequest) async throws -> RunSummary {
         let lock = try await RunLock.acquire(settings.lake, runID: runID, now: clock.now, logger: logger)
@@ -41,8 +44,14 @@ package final class ExportRunner {
         defer { self.lock = nil }
         let result: Result<RunSummary, any Error>
         do { result = .success(try await runLocked(request)) } catch { result = .failure(error) }
-        if let beforeRelease { await beforeRelease(result, await lock.isHeld()) }
-        await lock.release()
+        // The clean-up runs outside this task's cancellation (a SIGINT/SIGTERM cancels the run, and with it every
+        // request in flight), each part with a deadline of its own: recording the run, then releasing the lock.
+        if let beforeRelease {
+            await withUncancelledCleanup(deadline: Self.cleanupDeadline) {
+                await beforeRelease(result, await lock.isHeld())
+            }
+        }
+        await withUncancelledCleanup(deadline: Self.cleanupDeadline) { await lock.release() }
         return try result.get()
     }
 

@@ -15,11 +15,14 @@ package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
         package var region: String?
         package var endpoint: String?
         package var pathStyle: Bool?
+        /// `output.s3.ca_bundle`: a PEM file of CA certificates trusted besides the system's for the store.
+        package var caBundle: String?
 
-        package init(region: String? = nil, endpoint: String? = nil, pathStyle: Bool? = nil) {
+        package init(region: String? = nil, endpoint: String? = nil, pathStyle: Bool? = nil, caBundle: String? = nil) {
             self.region = region
             self.endpoint = endpoint
             self.pathStyle = pathStyle
+            self.caBundle = caBundle
         }
     }
 
@@ -71,7 +74,9 @@ package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
         case .s3(let bucket, let prefix):
             let endpoint = try S3Endpoint.resolve(
                 environment: environment, region: options.region, endpoint: options.endpoint, pathStyle: options.pathStyle)
-            let client = S3Client(endpoint: endpoint, credentials: AWSCredentialChain(environment: environment))
+            let client = S3Client(
+                endpoint: endpoint, credentials: AWSCredentialChain(environment: environment),
+                extraCABundle: options.caBundle)
             return S3ObjectStore(client: client, bucket: bucket, prefix: prefix)
         }
     }
