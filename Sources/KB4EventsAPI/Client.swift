@@ -1,6 +1,7 @@
 package import Logging
 import Synchronization
 package import KB4EventsCore
+import KB4EventsNet
 
 /// A client of the KnowBe4 User Event API: one base URL, one key, one pace and retry policy for all calls.
 ///
@@ -134,7 +135,7 @@ package final class Client: Sendable {
                 // A cancelled run (SIGINT/SIGTERM) abandons the request: no retry, no misleading retry line.
                 if Task.isCancelled || error.code == "cancelled" { throw CancellationError() }
                 // A TLS refusal or an unusable proxy/CA setting does not go away by asking again.
-                if error.code == "tls" || error.code == "config" {
+                if !error.isTransient {
                     throw APIError(kind: .transport, request: label, message: error.message)
                 }
                 failure = APIError(kind: .transport, request: label, message: error.message)

@@ -1,5 +1,5 @@
 package import Foundation
-import KB4EventsNet
+package import KB4EventsNet
 
 /// One HTTP request to the API, relative to its base URL.
 package struct HTTPRequest: Sendable {
@@ -44,23 +44,9 @@ package struct HTTPResponse: Sendable {
     }
 }
 
-/// A failure below HTTP: no connection, a timeout, a reset or a cut-off body, worth retrying; or a TLS or
-/// configuration failure (`tls`, `config`) or a cancelled request (`cancelled`), which are not.
-package struct TransportError: Error, Sendable, CustomStringConvertible {
-    /// A short low-cardinality code: `connect` (nothing was sent), `timeout`, `connection` (lost mid-way),
-    /// `truncated`, `other`; `tls` (handshake refused: untrusted, mismatched, expired), `config` (a proxy variable
-    /// or CA file that cannot be used), `cancelled`.
-    package let code: String
-    /// What happened, without secrets.
-    package let message: String
-    package var description: String { "\(code): \(message)" }
-
-    /// Creates a transport error.
-    package init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-}
+/// A failure below HTTP (`NetFailure`): no connection, a timeout, a reset or a cut-off body, worth retrying; or a TLS
+/// or configuration failure (`tls`, `config`) or a cancelled request (`cancelled`), which are not (`isTransient`).
+package typealias TransportError = NetFailure
 
 /// The seam between the client and the network, so the client can run over any HTTP stack.
 package protocol HTTPTransport: Sendable {

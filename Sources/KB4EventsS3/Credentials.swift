@@ -1,5 +1,6 @@
 package import Foundation
 package import KB4EventsCore
+import KB4EventsNet
 
 /// An access key pair, with a session token and an expiry for temporary credentials. Its description, debug
 /// description and mirror never show the secret or the token (only the key id's last four characters), so a
@@ -239,7 +240,7 @@ struct WebIdentityCredentialProvider: AWSCredentialProvider {
                 S3HTTP.Request(
                     method: "POST", url: url,
                     headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
-                    body: .data(Data(form.utf8))))
+                    body: .bytes(Array(form.utf8))))
         } catch {
             throw S3Error.credentials("STS AssumeRoleWithWebIdentity at \(endpoint): \(error.message)")
         }

@@ -3,6 +3,7 @@ import Crypto
 // `stat` and its fields resolve through CoreFoundation's copy of <sys/stat.h> once NIO's C modules are in the graph.
 import CoreFoundation
 import KB4EventsCore
+import KB4EventsNet
 
 #if canImport(Glibc)
     import Glibc
@@ -77,13 +78,13 @@ package final class S3Client: Sendable {
         contentType: String = "application/octet-stream"
     ) async throws(S3Error) -> String {
         try await put(
-            bucket: bucket, key: key, body: .data(Data(body)), digest: Array(SHA256.hash(data: body)), condition: condition,
+            bucket: bucket, key: key, body: .bytes(body), digest: Array(SHA256.hash(data: body)), condition: condition,
             contentType: contentType)
     }
 
     /// One PUT of `body`, whose SHA-256 is `digest`.
     private func put(
-        bucket: String, key: String, body: S3HTTP.Body, digest: [UInt8], condition: Condition, contentType: String
+        bucket: String, key: String, body: NetRequest.Body, digest: [UInt8], condition: Condition, contentType: String
     ) async throws(S3Error) -> String {
         var headers: [(name: String, value: String)] = [
             ("Content-Type", contentType), ("x-amz-sdk-checksum-algorithm", "SHA256"),
@@ -91,7 +92,7 @@ package final class S3Client: Sendable {
         ]
         headers += Self.headers(for: condition)
         let (response, unanswered) = try await sendCountingUnanswered(
-            "PUT", bucket: bucket, key: key, headers: headers, body: body, payloadSHA256: SigV4Signer.hex(digest))
+            "PUT", bucket: bucket, key: key, headers: headers, body: body, payloadSHA256: hex(digest))
         if response.status == 412 && unanswered > 0 {
             // An earlier attempt got no answer (timeout, 5xx) and may have been applied: then the 412 is our own
             // write. It is ours when the object carries our checksum.
@@ -122,7 +123,7 @@ package final class S3Client: Sendable {
         if file.size <= multipartThreshold {
             let digest = try file.sha256()
             return try await put(
-                bucket: bucket, key: key, body: .file(path: path, size: file.size), digest: digest, condition: condition,
+                bucket: bucket, key: key, body: .file(path: path, length: Int64(file.size)), digest: digest, condition: condition,
                 contentType: contentType)
         }
         let created = try await send(
@@ -140,8 +141,8 @@ package final class S3Client: Sendable {
                 let response = try await send(
                     "PUT", bucket: bucket, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
                     headers: [("Content-MD5", Data(part.md5).base64EncodedString())],
-                    body: .fileRange(path: path, offset: offset, length: part.size),
-                    payloadSHA256: SigV4Signer.hex(part.sha256))
+                    body: .file(path: path, offset: Int64(offset), length: Int64(part.size)),
+                    payloadSHA256: hex(part.sha256))
                 guard response.status == 200, let etag = response.headers["etag"] else {
                     throw error(response, bucket: bucket, key: key)
                 }
@@ -155,11 +156,11 @@ package final class S3Client: Sendable {
                 + parts.map {
                     "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(XMLScan.escape($0.etag))</ETag></Part>"
                 }.joined() + "</CompleteMultipartUpload>"
-            let body = Data(xml.utf8)
+            let body = Array(xml.utf8)
             let completed = try await send(
                 "POST", bucket: bucket, key: key, query: [("uploadId", uploadID)],
-                headers: [("Content-Type", "application/xml")] + Self.headers(for: condition), body: .data(body),
-                payloadSHA256: SigV4Signer.hex(SHA256.hash(data: body)))
+                headers: [("Content-Type", "application/xml")] + Self.headers(for: condition), body: .bytes(body),
+                payloadSHA256: hex(SHA256.hash(data: body)))
             let text = String(decoding: completed.body, as: UTF8.self)
             // S3 may answer 200 and put an <Error> in the body of a CompleteMultipartUpload.
             guard completed.status == 200, !text.contains("<Error>") else {
@@ -252,7 +253,7 @@ package final class S3Client: Sendable {
     /// Signs and sends one request, retrying `SlowDown`, 5xx and transport failures; returns the last answer.
     func send(
         _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
-        headers: [(name: String, value: String)] = [], body: S3HTTP.Body? = nil,
+        headers: [(name: String, value: String)] = [], body: NetRequest.Body? = nil,
         payloadSHA256: String = SigV4Signer.emptyPayloadSHA256, downloadTo: String? = nil
     ) async throws(S3Error) -> S3HTTP.Response {
         try await sendCountingUnanswered(
@@ -265,7 +266,7 @@ package final class S3Client: Sendable {
     /// retried 5xx/SlowDown): a write among them may have been applied.
     func sendCountingUnanswered(
         _ method: String, bucket: String, key: String?, query: [(name: String, value: String)] = [],
-        headers: [(name: String, value: String)] = [], body: S3HTTP.Body? = nil,
+        headers: [(name: String, value: String)] = [], body: NetRequest.Body? = nil,
         payloadSHA256: String = SigV4Signer.emptyPayloadSHA256, downloadTo: String? = nil
     ) async throws(S3Error) -> (S3HTTP.Response, Int) {
         let address = endpoint.address(bucket: bucket, key: key)

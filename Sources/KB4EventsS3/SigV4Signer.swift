@@ -73,12 +73,12 @@ struct SigV4Signer: Sendable {
         let (canonical, signedHeaders) = canonicalRequest(request, extraHeaders: added)
         let day = String(timestamp.prefix(8))
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = "AWS4-HMAC-SHA256\n\(timestamp)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
+        let stringToSign = "AWS4-HMAC-SHA256\n\(timestamp)\n\(scope)\n\(hex(SHA256.hash(data: Array(canonical.utf8))))"
         var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let signature = hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
         added.append(
             (
                 "Authorization",
@@ -120,9 +120,6 @@ struct SigV4Signer: Sendable {
 
     /// `YYYYMMDDTHHMMSSZ` in UTC.
     package static func timestamp(_ date: Date) -> String { UTCTime.compactSeconds(date.timeIntervalSince1970) }
-
-    /// Lower-case hex (`KB4EventsCore.hex`), as the S3 client and the tests name it.
-    static func hex(_ bytes: some Sequence<UInt8>) -> String { KB4EventsCore.hex(bytes) }
 }
 
 /// URI encoding as SigV4 defines it: every byte but `A-Z a-z 0-9 - . _ ~` becomes `%XX` (upper-case hex).

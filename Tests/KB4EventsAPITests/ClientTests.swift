@@ -5,6 +5,7 @@ import Testing
 
 @testable import KB4EventsAPI
 @testable import KB4EventsCore
+import KB4EventsNet
 
 @Suite(.serialized) struct ClientTests {
     func withSimulator(

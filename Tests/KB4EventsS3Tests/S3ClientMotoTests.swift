@@ -5,6 +5,7 @@ import Testing
 
 @testable import KB4EventsCore
 @testable import KB4EventsS3
+import KB4EventsNet
 
 /// The client against moto in server mode, where every request after the set-up must be correctly signed.
 @Suite(.enabled(if: PythonTools.motoEnabled, "needs moto >= 5.2.5 in a venv (KB4_EVENTS_MOTO_PYTHON or .build-venv)"))

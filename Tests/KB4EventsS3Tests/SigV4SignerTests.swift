@@ -125,7 +125,7 @@ import Testing
             var row: [String: Any] = [
                 "service": c.service, "region": c.region, "scheme": c.scheme, "method": c.method, "host": c.host,
                 "query": c.query.map { [$0.name, $0.value] }, "headers": c.headers.map { [$0.name, $0.value] },
-                "body_hex": SigV4Signer.hex(c.body), "access_key": c.accessKey, "secret": c.secret, "epoch": c.epoch,
+                "body_hex": hex(c.body), "access_key": c.accessKey, "secret": c.secret, "epoch": c.epoch,
             ]
             if let bucket = c.bucket { row["bucket"] = bucket }
             if let key = c.key { row["key"] = key }
@@ -140,7 +140,7 @@ import Testing
         try #require(output.results.count == Self.cases.count)
         var matched = 0
         for (c, expected) in zip(Self.cases, output.results) {
-            let payload = SigV4Signer.hex(SHA256.hash(data: c.body))
+            let payload = hex(SHA256.hash(data: c.body))
             #expect(payload == expected.body_sha256, "\(c.name): body hash")
             #expect(c.encodedPath == expected.path, "\(c.name): path on the wire")
             let signed = SigV4Signer(region: c.region, service: c.service).sign(
