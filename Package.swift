@@ -9,6 +9,19 @@ let strictness: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// The SwiftNIO pieces an HTTP server or client is built from (the simulator, the HTTP module, its tests).
+let nioHTTP: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+/// TLS and certificates (the HTTP module and its tests, which make a CA).
+let tls: [Target.Dependency] = [
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "X509", package: "swift-certificates"),
+    .product(name: "SwiftASN1", package: "swift-asn1"),
+]
+
 // Linux only: the code calls Glibc (flock, fsync, st_mtim) directly; no Apple platform is claimed.
 let package = Package(
     name: "kb4-events",
@@ -53,13 +66,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-            ]
+            ] + nioHTTP + tls
         ),
         // S3 over HTTP: SigV4 signer, the AWS credential chain, the few object requests a lake needs. Knows
         // nothing of lakes.
@@ -88,13 +95,7 @@ let package = Package(
         // The local twin of the API: data generator, HTTP server, fault injection. Knows nothing of the client.
         .target(
             name: "KB4EventsSimulator",
-            dependencies: [
-                "KB4EventsCore",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            dependencies: ["KB4EventsCore", .product(name: "Logging", package: "swift-log")] + nioHTTP
         ),
         // A Parquet file writer: columns and bytes, a Thrift compact encoder for the footer, pages, dictionaries,
         // statistics. Knows nothing of events, JSON or lakes; compression comes in through a protocol.
@@ -149,16 +150,7 @@ let package = Package(
         // The HTTP module against real loopback servers: plain, TLS with a test CA, a forward proxy (squid), IPv6.
         .testTarget(
             name: "KB4EventsNetTests",
-            dependencies: [
-                "KB4EventsNet",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-            ]
+            dependencies: ["KB4EventsNet", .product(name: "Crypto", package: "swift-crypto")] + nioHTTP + tls
         ),
         .testTarget(
             name: "EndToEndTests",

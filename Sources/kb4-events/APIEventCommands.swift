@@ -39,8 +39,7 @@ struct ListEventsCommand: AsyncParsableCommand {
         if let riskDecayMode, riskDecayMode != 0 && riskDecayMode != 1 {
             throw ValidationError("--risk-decay-mode must be 0 or 1, got \(riskDecayMode)")
         }
-        if let page, page < 1 { throw ValidationError("--page must be 1 or more") }
-        if let perPage, perPage < 1 { throw ValidationError("--per-page must be 1 or more") }
+        try Paging.validate(page: page, perPage: perPage)
     }
 
     var query: EventQuery {
@@ -66,25 +65,37 @@ struct ListEventsCommand: AsyncParsableCommand {
         let renderer = OutputRenderer(style: options.output.style, columns: TableColumn.events)
         try await APIInvocation(options: options, subject: "events").run { client, _ in
             var pager = EventPager(client: client, query: query, label: "events")
-            while let result = try await pager.next() {
-                renderer.rows(result.events)
-                if !all {
-                    if renderer.style == .table { PageNote.write(result.meta, page: result.page) }
-                    break
-                }
-            }
-            renderer.finishList()
+            try await renderer.pages(all: all) { try await pager.next().map { ($0.events, $0.meta, $0.page) } }
         }
     }
 }
 
-/// The stderr line under a one-page table: where this page sits and how to get the rest.
-enum PageNote {
-    static func write(_ meta: PageMeta, page: Int) {
+/// The one paging rule of the list commands: `--page`/`--per-page` are 1 or more; every page with `--all`
+/// (streamed), else one page, with a line on stderr under a table saying where it sits and how to get the rest.
+enum Paging {
+    static func validate(page: Int?, perPage: Int?) throws {
+        try Paging.validate(page: page, perPage: perPage)
+    }
+
+    static func note(_ meta: PageMeta, page: Int) {
         var text = "page \(meta.currentPage ?? page)"
         if let total = meta.totalPages { text += " of \(total)" }
         if let next = meta.nextPage { text += "; more with --page \(next) or --all" }
         FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+extension OutputRenderer {
+    /// Prints the pages `next` gives (rows, paging block, page number): all of them, or the first (`Paging`).
+    func pages(all: Bool, _ next: () async throws -> ([JSONObject], PageMeta, Int)?) async throws {
+        while let (rows, meta, page) = try await next() {
+            self.rows(rows)
+            if !all {
+                if style == .table { Paging.note(meta, page: page) }
+                break
+            }
+        }
+        finishList()
     }
 }
 

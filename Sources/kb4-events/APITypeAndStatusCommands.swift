@@ -50,22 +50,14 @@ struct ListStatusesCommand: AsyncParsableCommand {
     @OptionGroup var options: APIOptions
 
     func validate() throws {
-        if let page, page < 1 { throw ValidationError("--page must be 1 or more") }
-        if let perPage, perPage < 1 { throw ValidationError("--per-page must be 1 or more") }
+        try Paging.validate(page: page, perPage: perPage)
     }
 
     func run() async throws {
         let renderer = OutputRenderer(style: options.output.style, columns: TableColumn.statuses)
         try await APIInvocation(options: options, subject: "statuses").run { client, _ in
             var pager = client.statusPages(processed: processed?.description, startPage: page, perPage: perPage)
-            while let result = try await pager.next() {
-                renderer.rows(result.items)
-                if !all {
-                    if renderer.style == .table { PageNote.write(result.meta, page: result.page) }
-                    break
-                }
-            }
-            renderer.finishList()
+            try await renderer.pages(all: all) { try await pager.next().map { ($0.items, $0.meta, $0.page) } }
         }
     }
 }

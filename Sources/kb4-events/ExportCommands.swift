@@ -50,7 +50,7 @@ struct BackfillCommand: AsyncParsableCommand {
     @OptionGroup var options: ExportOptions
 
     func validate() throws {
-        guard from <= to else { throw ValidationError("--from \(from) is after --to \(to)") }
+        try DaySpanOptions.checkOrder(from, to)
     }
 
     func run() async throws {

@@ -83,6 +83,22 @@ struct DayRangeOptions: ParsableArguments {
     }
 }
 
+/// `--from D --to D`, optional, for `plan` (a backfill plan) and `rebuild` (a range of days).
+struct DaySpanOptions: ParsableArguments {
+    @Option(name: .long, help: "First day (YYYY-MM-DD).")
+    var from: Day?
+
+    @Option(name: .long, help: "Last day (YYYY-MM-DD).")
+    var to: Day?
+
+    func validate() throws { if let from, let to { try Self.checkOrder(from, to) } }
+
+    /// The one ordering rule of a range of days (backfill's too).
+    static func checkOrder(_ from: Day, _ to: Day) throws {
+        guard from <= to else { throw ValidationError("--from \(from) is after --to \(to)") }
+    }
+}
+
 /// Where the lake is, its budget and the clock: what `sync`/`backfill` share with the read-only `status` and `plan`.
 struct LakeDaysOptions: ParsableArguments {
     @Option(name: .long, help: "The lake: a directory or s3://bucket/prefix.")

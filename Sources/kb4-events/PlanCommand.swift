@@ -25,11 +25,8 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Format of the data files (a plan with another format than the lake's needs --force).")
     var format: OutputFormat?
 
-    @Option(name: .long, help: "First day of a backfill plan (YYYY-MM-DD); with --to.")
-    var from: Day?
-
-    @Option(name: .long, help: "Last day of a backfill plan (YYYY-MM-DD); with --from.")
-    var to: Day?
+    /// A backfill plan's days: both or neither (a sync plan).
+    @OptionGroup var span: DaySpanOptions
 
     @Flag(name: .long, help: "Plan as with --force (re-export complete days).")
     var force = false
@@ -48,14 +45,15 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var output: TableOutputOptions
 
     func validate() throws {
-        if (from == nil) != (to == nil) { throw ValidationError("give both --from and --to, or neither (a sync plan)") }
-        if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
+        if (span.from == nil) != (span.to == nil) {
+            throw ValidationError("give both --from and --to, or neither (a sync plan)")
+        }
         if eventsPerDay < 0 { throw ValidationError("--events-per-day must be 0 or more") }
     }
 
     func run() async throws {
         let request: RunRequest =
-            if let from, let to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
+            if let from = span.from, let to = span.to { .backfill(from: from, to: to, force: force) } else { .sync(force: force) }
         var overrides = window.overrides(lake.overrides())
         overrides.format = format
         overrides.dayFilter = dayFilter

@@ -20,17 +20,9 @@ struct RebuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Format to write: ndjson, csv or parquet (default: the lake's).")
     var format: OutputFormat?
 
-    @Option(name: .long, help: "First day to rebuild (YYYY-MM-DD).")
-    var from: Day?
-
-    @Option(name: .long, help: "Last day to rebuild (YYYY-MM-DD).")
-    var to: Day?
+    @OptionGroup var span: DaySpanOptions
 
     @OptionGroup var log: LogOptions
-
-    func validate() throws {
-        if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
-    }
 
     func run() async throws {
         _ = LogSetup.bootstrap(log)
@@ -44,7 +36,7 @@ struct RebuildCommand: AsyncParsableCommand {
             let rebuilder = Rebuilder(
                 settings: resolved.export, logger: Logger(label: "kb4.rebuild"),
                 clock: RunClock(today: .utcToday, now: { Date().timeIntervalSince1970 }), runID: RunID.make())
-            let summary = try await rebuilder.run(from: from, to: to)
+            let summary = try await rebuilder.run(from: span.from, to: span.to)
             print(summary.line)
         } catch {
             throw ExitStatus.report(error)

@@ -200,18 +200,14 @@ struct StreamingTests {
         let file = dir.path + "/upload.bin"
         try Pattern.writeFile(file, size: Self.size)
         let server = try await TestServer.start()
-        // Memory, not time, is what these measure: a debug build sharing two cores with the whole suite can take
-        // more than a minute for 50 MB, so the limits are far beyond that.
+        // The bytes, not the time or the memory: a debug build sharing two cores with the whole suite can take more
+        // than a minute for 50 MB, and the process's peak RSS moves with every test running beside this one (the
+        // memory of a streamed upload and download is measured alone: docs/NETWORK.md).
         let (client, clients) = try makeClient(readTimeout: 600, deadline: 1200)
-        let before = peakResidentBytes()
         let response = try await client.execute(
             NetRequest(method: "PUT", url: server.url("/count"), body: .file(path: file, length: Int64(Self.size))))
-        let growth = peakResidentBytes() - before
-        print("upload of \(Self.size) bytes: peak RSS grew by \(growth / 1024) KiB")
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "\(Self.size)")
-        // A copy of the file in memory would add 50 MB to the peak (other tests run alongside: a loose bound).
-        #expect(growth < 40 * 1024 * 1024)
         await clients.shutdown()
         await server.stop()
     }
@@ -223,8 +219,9 @@ struct StreamingTests {
         let file = dir.path + "/range.bin"
         try Pattern.writeFile(file, size: 3_000_000)
         let server = try await TestServer.start()
-        // Memory, not time, is what these measure: a debug build sharing two cores with the whole suite can take
-        // more than a minute for 50 MB, so the limits are far beyond that.
+        // The bytes, not the time or the memory: a debug build sharing two cores with the whole suite can take more
+        // than a minute for 50 MB, and the process's peak RSS moves with every test running beside this one (the
+        // memory of a streamed upload and download is measured alone: docs/NETWORK.md).
         let (client, clients) = try makeClient(readTimeout: 600, deadline: 1200)
         let offset = 1_234_567
         let length = 1_000_003
@@ -262,12 +259,9 @@ struct StreamingTests {
         defer { dir.cleanup() }
         let target = dir.path + "/download.bin"
         let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
-        let before = peakResidentBytes()
+        let (client, clients) = try makeClient(readTimeout: 600, deadline: 1200)
         let response = try await client.execute(
             NetRequest(method: "GET", url: server.url("/bytes/\(Self.size)")), downloadTo: target)
-        let growth = peakResidentBytes() - before
-        print("download of \(Self.size) bytes: peak RSS grew by \(growth / 1024) KiB")
         #expect(response.status == 200)
         #expect(response.downloadedBytes == Int64(Self.size))
         #expect(response.body.isEmpty)
@@ -280,8 +274,6 @@ struct StreamingTests {
             #expect(byte == Data([UInt8(position % 251)]))
         }
         try handle.close()
-        // Holding the answer in memory would add at least 50 MB (other tests run alongside: a loose bound).
-        #expect(growth < 40 * 1024 * 1024)
         await clients.shutdown()
         await server.stop()
     }
@@ -317,14 +309,4 @@ struct StreamingTests {
         await clients.shutdown()
         await server.stop()
     }
-}
-
-/// The process's peak resident set (VmHWM), in bytes.
-func peakResidentBytes() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
-        return kb * 1024
-    }
-    return 0
 }
