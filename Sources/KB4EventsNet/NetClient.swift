@@ -122,7 +122,9 @@ package final class NetClient: Sendable {
         self.proxies = try ProxySettings(environment: environment)
         self.trust = TrustSettings(environment: environment, extraBundle: settings.extraCABundle)
         self.clients = clients
-        // Read the CA files now, so a bad one is a configuration error before any request. The direct route's client
+        // Read the CA files now, so a bad one is a configuration error before any request.
+        _ = try trust.tlsConfiguration()
+        // The direct route's client
         // is made now too, not by the first request: making it (trust roots read, pool set up) delayed the first
         // request's arrival by more than the pacer's jitter margin, so a paced run met a 429 at its fifth request.
         let direct = HTTPClients.Key(

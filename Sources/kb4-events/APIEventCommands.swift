@@ -74,7 +74,8 @@ struct ListEventsCommand: AsyncParsableCommand {
 /// (streamed), else one page, with a line on stderr under a table saying where it sits and how to get the rest.
 enum Paging {
     static func validate(page: Int?, perPage: Int?) throws {
-        try Paging.validate(page: page, perPage: perPage)
+        if let page, page < 1 { throw ValidationError("--page must be 1 or more") }
+        if let perPage, perPage < 1 { throw ValidationError("--per-page must be 1 or more") }
     }
 
     static func note(_ meta: PageMeta, page: Int) {
