@@ -124,13 +124,10 @@ package final class NetClient: Sendable {
         self.clients = clients
         // Read the CA files now, so a bad one is a configuration error before any request.
         _ = try trust.tlsConfiguration()
-        // The direct route's client
-        // is made now too, not by the first request: making it (trust roots read, pool set up) delayed the first
-        // request's arrival by more than the pacer's jitter margin, so a paced run met a 429 at its fifth request.
-        let direct = HTTPClients.Key(
-            proxy: nil, trust: trust, connectTimeout: settings.connectTimeout, readTimeout: settings.readTimeout,
-            maxConnectionsPerHost: settings.maxConnectionsPerHost)
-        _ = try? clients.client(for: direct) { () throws(NetFailure) in try configuration(proxy: nil) }
+        // The direct route's client is made now too, not by the first request: making it (trust roots read, pool set
+        // up) delayed the first request's arrival by more than the pacer's jitter margin, so a paced run met a 429 at
+        // its fifth request.
+        _ = try? httpClient(proxy: nil)
     }
 
     /// Shuts down the process's clients; the executable calls it once, before it exits.
@@ -155,10 +152,7 @@ package final class NetClient: Sendable {
         let context = FailureContext(
             target: target, proxy: proxy, connectTimeout: settings.connectTimeout,
             readTimeout: settings.readTimeout, deadline: limit, check: settings.hostHint)
-        let key = HTTPClients.Key(
-            proxy: proxy, trust: trust, connectTimeout: settings.connectTimeout, readTimeout: settings.readTimeout,
-            maxConnectionsPerHost: settings.maxConnectionsPerHost)
-        let client = try clients.client(for: key) { () throws(NetFailure) in try configuration(proxy: proxy) }
+        let client = try httpClient(proxy: proxy)
 
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
@@ -207,6 +201,14 @@ package final class NetClient: Sendable {
     private static func isCertificateFailure(_ error: any Error) -> Bool {
         if error is NIOSSLExtraError { return true }
         return "\(error)".contains("CERTIFICATE_VERIFY_FAILED")
+    }
+
+    /// The process's client for a route (made on first use): one per proxy and these settings.
+    private func httpClient(proxy: ProxyServer?) throws(NetFailure) -> HTTPClient {
+        let key = HTTPClients.Key(
+            proxy: proxy, trust: trust, connectTimeout: settings.connectTimeout, readTimeout: settings.readTimeout,
+            maxConnectionsPerHost: settings.maxConnectionsPerHost)
+        return try clients.client(for: key) { () throws(NetFailure) in try configuration(proxy: proxy) }
     }
 
     private func configuration(proxy: ProxyServer?) throws(NetFailure) -> HTTPClient.Configuration {
