@@ -12,7 +12,9 @@ SMOKE=${BENCH_SMOKE:-0}
 EVENTS=430000; BIG=2000000; PACED_EVENTS=5000
 if [ "$SMOKE" = 1 ]; then EVENTS=40000; BIG=100000; PACED_EVENTS=300; fi
 
-swift build -c release --product kb4-events >/dev/null
+BUILD_LOG=$(mktemp /tmp/kb4-bench-build.XXXXXX)
+swift build -c release --product kb4-events > "$BUILD_LOG" 2>&1 || { grep -v "CMakeLists\|unhandled" "$BUILD_LOG" | tail -40; echo "bench: the release build failed" >&2; exit 1; }
+rm -f "$BUILD_LOG"
 BIN=$PWD/.build/release/kb4-events
 W=$(mktemp -d /tmp/kb4-bench.XXXXXX)
 stop_sims() { for f in "$W"/*.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"; done; return 0; }

@@ -1,3 +1,4 @@
+import CoreFoundation
 import NIOSSL
 
 #if canImport(Glibc)
