@@ -1,4 +1,4 @@
-import CoreFoundation
+import Foundation
 import NIOSSL
 
 #if canImport(Glibc)
@@ -112,9 +112,10 @@ package struct TrustSettings: Sendable, Hashable, CustomStringConvertible {
             guard let real = realpath(path, nil) else { continue }
             let resolved = String(cString: real)
             free(real)
-            var info = stat()
-            guard stat(resolved, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, seen.insert(resolved).inserted
-            else { continue }
+            // Regular files only (a FIFO would block the read). Not stat(2): which C module `struct stat` comes from
+            // differs between debug and release builds under MemberImportVisibility.
+            let type = (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
+            guard type == .typeRegular, seen.insert(resolved).inserted else { continue }
             certificates += (try? NIOSSLCertificate.fromPEMFile(resolved)) ?? []
         }
         return certificates
