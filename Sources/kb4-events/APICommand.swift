@@ -33,6 +33,24 @@ struct APIOptions: ParsableArguments {
     static let retryBudgetSecs = 60.0
 }
 
+/// An `api get-…` command: one id in, one object printed.
+protocol APIGetCommand: AsyncParsableCommand {
+    var id: String { get }
+    var options: APIOptions { get }
+    /// What is looked up, for the not-found message: "event", "event type", "request status".
+    static var subject: String { get }
+    /// The object with `id`.
+    static func fetch(_ id: String, from client: Client) async throws -> JSONObject
+}
+
+extension APIGetCommand {
+    func run() async throws {
+        try await APIInvocation(options: options, subject: "\(Self.subject) \(id)").run { client, _ in
+            OutputRenderer(style: options.output.style).object(try await Self.fetch(id, from: client))
+        }
+    }
+}
+
 /// A create request whose status lists failures (exit 65).
 struct CreateFailures: Error, CustomStringConvertible {
     let requestID: String

@@ -101,17 +101,16 @@ extension OutputRenderer {
 }
 
 /// `kb4-events api get-event ID`.
-struct GetEventCommand: AsyncParsableCommand {
+struct GetEventCommand: APIGetCommand {
     static let configuration = CommandConfiguration(commandName: "get-event", abstract: "Show one event.")
 
     @Argument(help: "The event id (a UUID).") var id: String
 
     @OptionGroup var options: APIOptions
 
-    func run() async throws {
-        try await APIInvocation(options: options, subject: "event \(id)").run { client, _ in
-            OutputRenderer(style: options.output.style).object(try await client.getEvent(id: id))
-        }
+    static let subject = "event"
+    static func fetch(_ id: String, from client: Client) async throws -> JSONObject {
+        try await client.getEvent(id: id)
     }
 }
 

@@ -22,17 +22,16 @@ struct ListEventTypesCommand: AsyncParsableCommand {
 }
 
 /// `kb4-events api get-event-type ID`.
-struct GetEventTypeCommand: AsyncParsableCommand {
+struct GetEventTypeCommand: APIGetCommand {
     static let configuration = CommandConfiguration(commandName: "get-event-type", abstract: "Show one event type.")
 
     @Argument(help: "The event type id.") var id: String
 
     @OptionGroup var options: APIOptions
 
-    func run() async throws {
-        try await APIInvocation(options: options, subject: "event type \(id)").run { client, _ in
-            OutputRenderer(style: options.output.style).object(try await client.getEventType(id: id))
-        }
+    static let subject = "event type"
+    static func fetch(_ id: String, from client: Client) async throws -> JSONObject {
+        try await client.getEventType(id: id)
     }
 }
 
@@ -63,7 +62,7 @@ struct ListStatusesCommand: AsyncParsableCommand {
 }
 
 /// `kb4-events api get-status ID`: what became of one create request.
-struct GetStatusCommand: AsyncParsableCommand {
+struct GetStatusCommand: APIGetCommand {
     static let configuration = CommandConfiguration(
         commandName: "get-status", abstract: "Show the status of one create request (created event ids, failures).")
 
@@ -71,9 +70,8 @@ struct GetStatusCommand: AsyncParsableCommand {
 
     @OptionGroup var options: APIOptions
 
-    func run() async throws {
-        try await APIInvocation(options: options, subject: "request status \(id)").run { client, _ in
-            OutputRenderer(style: options.output.style).object(try await client.getStatus(id: id).json)
-        }
+    static let subject = "request status"
+    static func fetch(_ id: String, from client: Client) async throws -> JSONObject {
+        try await client.getStatus(id: id).json
     }
 }

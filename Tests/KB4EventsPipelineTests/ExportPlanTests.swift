@@ -101,7 +101,7 @@ import Testing
         #expect(table.contains("2026-11-20  fetch    3"))
         #expect(table.contains("2026-11-21  recheck  7"))
         #expect(table.contains("estimated API calls: 10"))
-        #expect(table.contains("remaining 2485"))
+        #expect(table.contains("5 of 2500 used, 2485 left for exports"))
         #expect(table.contains("days of budget needed: 1"))
     }
 }

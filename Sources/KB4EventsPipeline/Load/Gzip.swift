@@ -14,6 +14,29 @@ struct GzipError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A `z_stream` in allocated memory (it must never move once initialised), set up by `initialize`; nothing is left
+/// allocated when zlib refuses. Set up first in an initialiser, so that a refusal never reaches `deinit`.
+private func zStream(
+    _ operation: String, _ initialize: (UnsafeMutablePointer<z_stream>) -> Int32
+) throws -> UnsafeMutablePointer<z_stream> {
+    let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+    stream.initialize(to: z_stream())
+    let rc = initialize(stream)
+    guard rc == Z_OK else {
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        throw GzipError(operation: operation, code: rc, detail: "")
+    }
+    return stream
+}
+
+/// Ends a stream made by `zStream` (`deflateEnd` or `inflateEnd`) and frees it.
+private func freeZStream(_ stream: UnsafeMutablePointer<z_stream>, end: (UnsafeMutablePointer<z_stream>) -> Int32) {
+    _ = end(stream)
+    stream.deinitialize(count: 1)
+    stream.deallocate()
+}
+
 /// Streams bytes through zlib deflate with gzip framing (header mtime 0, no file name) into a sink.
 ///
 /// The same input and level always give the same bytes. The `z_stream` lives in allocated memory
@@ -33,23 +56,12 @@ final class GzipWriter {
         sink: @escaping (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         precondition((0...9).contains(level), "gzip level must be 0…9")
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
+        stream = try zStream("deflateInit") { kb4_deflate_init_gzip($0, Int32(level)) }
         output = [UInt8](repeating: 0, count: chunkSize)
         self.sink = sink
-        let rc = kb4_deflate_init_gzip(stream, Int32(level))
-        guard rc == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw GzipError(operation: "deflateInit", code: rc, detail: "")
-        }
     }
 
-    deinit {
-        deflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
-    }
+    deinit { freeZStream(stream, end: deflateEnd) }
 
     /// Compresses `bytes`, passing full output chunks to the sink.
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -116,23 +128,12 @@ final class GzipReader {
 
     /// Creates a reader handing decompressed chunks to `sink`.
     package init(chunkSize: Int = 64 * 1024, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
+        stream = try zStream("inflateInit", kb4_inflate_init_gzip)
         output = [UInt8](repeating: 0, count: chunkSize)
         self.sink = sink
-        let rc = kb4_inflate_init_gzip(stream)
-        guard rc == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw GzipError(operation: "inflateInit", code: rc, detail: "")
-        }
     }
 
-    deinit {
-        inflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
-    }
+    deinit { freeZStream(stream, end: inflateEnd) }
 
     /// Decompresses a chunk of a gzip stream.
     package func write(_ bytes: UnsafeRawBufferPointer) throws {

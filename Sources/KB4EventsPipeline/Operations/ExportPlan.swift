@@ -48,6 +48,25 @@ package struct ExportPlan: Sendable, Equatable {
         package var remaining: Int? { limit.map { max(0, $0 - reserve - usedToday) } }
         /// Calls exports may spend on a fresh day; nil when the limit is unknown.
         var perDay: Int? { limit.map { max(0, $0 - reserve) } }
+
+        /// The budget as `plan` and `status` show it, in one line.
+        func line(today: Day) -> String {
+            if let limit, let remaining {
+                return
+                    "calls today (\(today)): \(usedToday) of \(limit) used, \(remaining) left for exports (\(reserve) kept for api commands)"
+            }
+            return "calls today (\(today)): \(usedToday) used; budget unknown (set source.seats or --seats)"
+        }
+
+        /// The budget as JSON fields; unknown values are null.
+        var json: JSONValue {
+            func int(_ v: Int?) -> JSONValue { v.map { .number(String($0)) } ?? .null }
+            return .object(
+                JSONObject([
+                    ("daily_limit", int(limit)), ("reserve", int(reserve)), ("used_today", int(usedToday)),
+                    ("remaining_today", int(remaining)),
+                ]))
+        }
     }
 
     /// The windows in the order the run would take them (fetches first, then re-checks).
@@ -138,13 +157,7 @@ extension ExportPlan {
         root.append("skip", int(skipped))
         root.append("estimated_calls", int(totalCalls))
         root.append("events_per_day_guess", int(eventsPerDay))
-        root.append(
-            "budget",
-            .object(
-                JSONObject([
-                    ("daily_limit", int(budget.limit)), ("reserve", int(budget.reserve)),
-                    ("used_today", int(budget.usedToday)), ("remaining_today", int(budget.remaining)),
-                ])))
+        root.append("budget", budget.json)
         root.append("days_of_budget", int(daysOfBudget))
         return .object(root)
     }
@@ -168,13 +181,7 @@ extension ExportPlan {
             "windows: \(fetch) to fetch, \(days.count - fetch) to re-check, \(skipped) complete and skipped")
         if let clampedFrom { lines.append("--to \(clampedFrom) is after yesterday; clamped to \(today.previous)") }
         lines.append("estimated API calls: \(totalCalls)")
-        if let limit = budget.limit, let remaining = budget.remaining {
-            lines.append(
-                "daily budget: \(limit) calls (\(budget.reserve) kept for api commands); used today \(budget.usedToday), remaining \(remaining)"
-            )
-        } else {
-            lines.append("daily budget: unknown (set source.seats or --seats); used today \(budget.usedToday)")
-        }
+        lines.append(budget.line(today: today))
         if let days = daysOfBudget {
             lines.append("days of budget needed: \(days)")
         } else if totalCalls > 0 {

@@ -125,13 +125,7 @@ package struct LakeStatus: Sendable, Equatable {
                 }))
         if !recordedLater.isEmpty { root.append("recorded_after_yesterday", .array(recordedLater.map(day))) }
         root.append("last_run", lastRun?.json ?? .null)
-        root.append(
-            "calls",
-            .object(
-                JSONObject([
-                    ("used_today", int(budget.usedToday)), ("daily_limit", int(budget.limit)),
-                    ("reserve", int(budget.reserve)), ("remaining_today", int(budget.remaining)),
-                ])))
+        root.append("calls", budget.json)
         return .object(root)
     }
 
@@ -174,13 +168,7 @@ package struct LakeStatus: Sendable, Equatable {
         } else {
             lines.append("last run: none recorded")
         }
-        if let limit = budget.limit, let remaining = budget.remaining {
-            lines.append(
-                "calls today (\(today)): \(budget.usedToday) of \(limit) used, \(remaining) left for exports (\(budget.reserve) kept for api commands)"
-            )
-        } else {
-            lines.append("calls today (\(today)): \(budget.usedToday) used; budget unknown (set source.seats)")
-        }
+        lines.append(budget.line(today: today))
         return lines.joined(separator: "\n") + "\n"
     }
 }

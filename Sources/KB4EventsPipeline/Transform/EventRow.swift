@@ -104,16 +104,13 @@ package struct EventRow: Equatable, Sendable {
 
     static func string(_ value: JSONValue) -> String? { value.stringValue }
 
-    /// An integer literal (no fraction, no exponent) within Int64.
-    static func int64(_ value: JSONValue) -> Int64? {
-        guard let text = value.numberText, isIntegerLiteral(text) else { return nil }
-        return Int64(text)
-    }
+    static func int64(_ value: JSONValue) -> Int64? { integer(value) }
+    static func int32(_ value: JSONValue) -> Int32? { integer(value) }
 
-    /// An integer literal within Int32.
-    static func int32(_ value: JSONValue) -> Int32? {
+    /// An integer literal (no fraction, no exponent) within the range of `T`.
+    static func integer<T: FixedWidthInteger>(_ value: JSONValue) -> T? {
         guard let text = value.numberText, isIntegerLiteral(text) else { return nil }
-        return Int32(text)
+        return T(text)
     }
 
     /// Any JSON number as the nearest double (as every JSON reader reads it), unless it is beyond the double range.
