@@ -12,9 +12,7 @@ import KB4EventsNet
         _ configure: (inout SimulatorConfiguration) -> Void = { _ in },
         _ body: (Simulator, Client) async throws -> Void
     ) async throws {
-        try await withSimulatorClient(seed: 11, events: 600, days: 4, {
-            configure(&$0)
-        }, body)
+        try await withSimulatorClient(seed: 11, events: 600, days: 4, configure, body)
     }
 
     func allIDs(_ client: Client, day: String, perPage: Int = 100) async throws -> ([String], Int) {

@@ -30,37 +30,31 @@ func failure(_ body: () async throws(NetFailure) -> NetResponse) async -> NetFai
 struct NetClientTests {
     @Test("GET over IPv4: status, lower-cased headers, body")
     func plainGet() async throws {
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
-        let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok")))
-        #expect(response.status == 200)
-        #expect(response.headers["x-test"] == "yes")
-        #expect(String(decoding: response.body, as: UTF8.self) == "ok")
-        await clients.shutdown()
-        await server.stop()
+        try await withServer { server, client in
+            let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok")))
+            #expect(response.status == 200)
+            #expect(response.headers["x-test"] == "yes")
+            #expect(String(decoding: response.body, as: UTF8.self) == "ok")
+        }
     }
 
     @Test("GET over IPv6: http://[::1]:PORT")
     func ipv6() async throws {
-        let server = try await TestServer.start(host: "::1")
-        let (client, clients) = try makeClient()
-        #expect(server.url("/ok").hasPrefix("http://[::1]:"))
-        let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok")))
-        #expect(response.status == 200)
-        #expect(server.requests == ["GET /ok"])
-        await clients.shutdown()
-        await server.stop()
+        try await withServer(host: "::1") { server, client in
+            #expect(server.url("/ok").hasPrefix("http://[::1]:"))
+            let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok")))
+            #expect(response.status == 200)
+            #expect(server.requests == ["GET /ok"])
+        }
     }
 
     @Test("A redirect is returned as it came, not followed")
     func redirectNotFollowed() async throws {
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
-        let response = try await client.execute(NetRequest(method: "GET", url: server.url("/redirect")))
-        #expect(response.status == 307)
-        #expect(response.headers["location"] == "http://elsewhere.invalid/x")
-        await clients.shutdown()
-        await server.stop()
+        try await withServer { server, client in
+            let response = try await client.execute(NetRequest(method: "GET", url: server.url("/redirect")))
+            #expect(response.status == 307)
+            #expect(response.headers["location"] == "http://elsewhere.invalid/x")
+        }
     }
 
     @Test("A refused port: cannot connect to 127.0.0.1:PORT: connection refused")
@@ -89,42 +83,36 @@ struct NetClientTests {
 
     @Test("A server closing mid-body: bad or cut-off response")
     func cutMidBody() async throws {
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/cut")))
+        try await withServer { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/cut")))
+            }
+            #expect(error?.code == "truncated")
+            #expect(error?.message == "bad or cut-off response from 127.0.0.1:\(server.port)")
         }
-        #expect(error?.code == "truncated")
-        #expect(error?.message == "bad or cut-off response from 127.0.0.1:\(server.port)")
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("No answer within the idle read timeout: timed out after N s")
     func readTimeout() async throws {
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient(readTimeout: 1)
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/stall")))
+        try await withServer(client: { try makeClient(readTimeout: 1) }) { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/stall")))
+            }
+            #expect(error?.code == "timeout")
+            #expect(error?.message == "no answer from 127.0.0.1:\(server.port): timed out after 1 s")
         }
-        #expect(error?.code == "timeout")
-        #expect(error?.message == "no answer from 127.0.0.1:\(server.port): timed out after 1 s")
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("The whole-request deadline ends a request the read timeout would let wait")
     func deadline() async throws {
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient(readTimeout: 600)
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/stall")), deadline: 1)
+        try await withServer(client: { try makeClient(readTimeout: 600) }) { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/stall")), deadline: 1)
+            }
+            #expect(error?.code == "timeout")
+            #expect(error?.message == "no answer from 127.0.0.1:\(server.port): timed out after 1 s")
+            await server.waitForStalledClosed()
         }
-        #expect(error?.code == "timeout")
-        #expect(error?.message == "no answer from 127.0.0.1:\(server.port): timed out after 1 s")
-        await server.waitForStalledClosed()
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("Cancelling the task cancels its request: the caller gets `cancelled`, the server sees the connection close")
@@ -242,15 +230,13 @@ struct StreamingTests {
         defer { dir.cleanup() }
         let file = dir.path + "/short.bin"
         try Pattern.writeFile(file, size: 1000)
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(
-                NetRequest(method: "PUT", url: server.url("/count"), body: .file(path: file, length: 5000)))
+        try await withServer { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(
+                    NetRequest(method: "PUT", url: server.url("/count"), body: .file(path: file, length: 5000)))
+            }
+            #expect(error != nil)
         }
-        #expect(error != nil)
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("A 50 MB answer is written to a file as it arrives, and memory stays flat")
@@ -258,24 +244,22 @@ struct StreamingTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let target = dir.path + "/download.bin"
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient(readTimeout: 600, deadline: 1200)
-        let response = try await client.execute(
-            NetRequest(method: "GET", url: server.url("/bytes/\(Self.size)")), downloadTo: target)
-        #expect(response.status == 200)
-        #expect(response.downloadedBytes == Int64(Self.size))
-        #expect(response.body.isEmpty)
-        let attributes = try FileManager.default.attributesOfItem(atPath: target)
-        #expect((attributes[.size] as? Int) == Self.size)
-        let handle = try #require(FileHandle(forReadingAtPath: target))
-        for position in [0, 65535, 65536, 12_345_678, Self.size - 1] {
-            try handle.seek(toOffset: UInt64(position))
-            let byte = try handle.read(upToCount: 1)
-            #expect(byte == Data([UInt8(position % 251)]))
+        try await withServer(client: { try makeClient(readTimeout: 600, deadline: 1200) }) { server, client in
+            let response = try await client.execute(
+                NetRequest(method: "GET", url: server.url("/bytes/\(Self.size)")), downloadTo: target)
+            #expect(response.status == 200)
+            #expect(response.downloadedBytes == Int64(Self.size))
+            #expect(response.body.isEmpty)
+            let attributes = try FileManager.default.attributesOfItem(atPath: target)
+            #expect((attributes[.size] as? Int) == Self.size)
+            let handle = try #require(FileHandle(forReadingAtPath: target))
+            for position in [0, 65535, 65536, 12_345_678, Self.size - 1] {
+                try handle.seek(toOffset: UInt64(position))
+                let byte = try handle.read(upToCount: 1)
+                #expect(byte == Data([UInt8(position % 251)]))
+            }
+            try handle.close()
         }
-        try handle.close()
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("A non-2xx answer to a download stays in memory and no file is made")
@@ -283,15 +267,13 @@ struct StreamingTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let target = dir.path + "/never.bin"
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
-        let response = try await client.execute(
-            NetRequest(method: "GET", url: server.url("/missing")), downloadTo: target)
-        #expect(response.status == 404)
-        #expect(String(decoding: response.body, as: UTF8.self) == "<Error>no such key</Error>")
-        #expect(!FileManager.default.fileExists(atPath: target))
-        await clients.shutdown()
-        await server.stop()
+        try await withServer { server, client in
+            let response = try await client.execute(
+                NetRequest(method: "GET", url: server.url("/missing")), downloadTo: target)
+            #expect(response.status == 404)
+            #expect(String(decoding: response.body, as: UTF8.self) == "<Error>no such key</Error>")
+            #expect(!FileManager.default.fileExists(atPath: target))
+        }
     }
 
     @Test("A download cut mid-body fails as truncated and leaves no partial file")
@@ -299,14 +281,12 @@ struct StreamingTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let target = dir.path + "/cut.bin"
-        let server = try await TestServer.start()
-        let (client, clients) = try makeClient()
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/cut")), downloadTo: target)
+        try await withServer { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/cut")), downloadTo: target)
+            }
+            #expect(error?.code == "truncated")
+            #expect(!FileManager.default.fileExists(atPath: target))
         }
-        #expect(error?.code == "truncated")
-        #expect(!FileManager.default.fileExists(atPath: target))
-        await clients.shutdown()
-        await server.stop()
     }
 }

@@ -11,16 +11,16 @@ struct TLSTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let bundle = try dir.write("ca.pem", try pki.caPEM)
-        let server = try await TestServer.start(tls: TestPKI.serverConfiguration(try pki.leaf()))
-        let (client, clients) = try makeClient(extraCABundle: bundle)
-        for host in ["127.0.0.1", "localhost"] {
-            let response = try await client.execute(
-                NetRequest(method: "GET", url: server.url("/ok", scheme: "https", host: host)))
-            #expect(response.status == 200)
+        try await withServer(
+            tls: TestPKI.serverConfiguration(try pki.leaf()), client: { try makeClient(extraCABundle: bundle) }
+        ) { server, client in
+            for host in ["127.0.0.1", "localhost"] {
+                let response = try await client.execute(
+                    NetRequest(method: "GET", url: server.url("/ok", scheme: "https", host: host)))
+                #expect(response.status == 200)
+            }
+            #expect(client.routeDescription.contains("extra bundle \(bundle)"))
         }
-        #expect(client.routeDescription.contains("extra bundle \(bundle)"))
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("SSL_CERT_FILE (read from the environment given) replaces the system bundle")
@@ -29,13 +29,13 @@ struct TLSTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let bundle = try dir.write("ca.pem", try pki.caPEM)
-        let server = try await TestServer.start(tls: TestPKI.serverConfiguration(try pki.leaf()))
-        let (client, clients) = try makeClient(environment: ["SSL_CERT_FILE": bundle])
-        let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
-        #expect(response.status == 200)
-        #expect(client.trust.description == "trust: SSL_CERT_FILE=\(bundle), system directory")
-        await clients.shutdown()
-        await server.stop()
+        try await withServer(
+            tls: TestPKI.serverConfiguration(try pki.leaf()), client: { try makeClient(environment: ["SSL_CERT_FILE": bundle]) }
+        ) { server, client in
+            let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+            #expect(response.status == 200)
+            #expect(client.trust.description == "trust: SSL_CERT_FILE=\(bundle), system directory")
+        }
     }
 
     @Test("SSL_CERT_DIR: every PEM file of the directories listed")
@@ -45,45 +45,42 @@ struct TLSTests {
         defer { dir.cleanup() }
         _ = try dir.write("my-ca.pem", try pki.caPEM)
         _ = try dir.write("README", "not a certificate")
-        let server = try await TestServer.start(tls: TestPKI.serverConfiguration(try pki.leaf()))
-        let (client, clients) = try makeClient(environment: ["SSL_CERT_DIR": "/nonexistent:" + dir.path])
-        let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
-        #expect(response.status == 200)
-        await clients.shutdown()
-        await server.stop()
+        try await withServer(
+            tls: TestPKI.serverConfiguration(try pki.leaf()), client: { try makeClient(environment: ["SSL_CERT_DIR": "/nonexistent:" + dir.path]) }
+        ) { server, client in
+            let response = try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+            #expect(response.status == 200)
+        }
     }
 
     @Test("Untrusted: an unknown CA, named, with where the trust came from")
     func unknownCA() async throws {
         let pki = try TestPKI(name: "Untrusted Test CA")
-        let server = try await TestServer.start(tls: TestPKI.serverConfiguration(try pki.leaf()))
-        let (client, clients) = try makeClient()
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+        try await withServer(tls: TestPKI.serverConfiguration(try pki.leaf())) { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+            }
+            #expect(error?.code == "tls")
+            #expect(error?.isTransient == false)
+            #expect(
+                error?.message.hasPrefix(
+                    "TLS handshake with 127.0.0.1:\(server.port) failed (certificate issued by an unknown CA (Untrusted Test CA), not in system store;")
+                    == true, "\(String(describing: error))")
         }
-        #expect(error?.code == "tls")
-        #expect(error?.isTransient == false)
-        #expect(
-            error?.message.hasPrefix(
-                "TLS handshake with 127.0.0.1:\(server.port) failed (certificate issued by an unknown CA (Untrusted Test CA), not in system store;")
-                == true, "\(String(describing: error))")
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("Untrusted: a self-signed certificate")
     func selfSigned() async throws {
         let pki = try TestPKI()
-        let server = try await TestServer.start(
-            tls: TestPKI.serverConfiguration(try pki.leaf(dnsNames: ["localhost"], selfSigned: true)))
-        let (client, clients) = try makeClient()
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+        try await withServer(
+             tls: TestPKI.serverConfiguration(try pki.leaf(dnsNames: ["localhost"], selfSigned: true))
+        ) { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+            }
+            #expect(error?.code == "tls")
+            #expect(error?.message.contains("self-signed certificate (localhost) not trusted") == true, "\(String(describing: error))")
         }
-        #expect(error?.code == "tls")
-        #expect(error?.message.contains("self-signed certificate (localhost) not trusted") == true, "\(String(describing: error))")
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("A name that does not match: the certificate's names are given")
@@ -92,19 +89,18 @@ struct TLSTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let bundle = try dir.write("ca.pem", try pki.caPEM)
-        let server = try await TestServer.start(
-            tls: TestPKI.serverConfiguration(try pki.leaf(dnsNames: ["other.example", "*.other.example"], ipAddresses: [])))
-        let (client, clients) = try makeClient(extraCABundle: bundle)
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+        try await withServer(
+             tls: TestPKI.serverConfiguration(try pki.leaf(dnsNames: ["other.example", "*.other.example"], ipAddresses: [])), client: { try makeClient(extraCABundle: bundle) }
+        ) { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+            }
+            #expect(error?.code == "tls")
+            #expect(
+                error?.message
+                    == "TLS handshake with 127.0.0.1:\(server.port) failed (hostname mismatch: the certificate is for other.example, *.other.example, not 127.0.0.1)",
+                "\(String(describing: error))")
         }
-        #expect(error?.code == "tls")
-        #expect(
-            error?.message
-                == "TLS handshake with 127.0.0.1:\(server.port) failed (hostname mismatch: the certificate is for other.example, *.other.example, not 127.0.0.1)",
-            "\(String(describing: error))")
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("An expired certificate: its notAfter date is given")
@@ -114,20 +110,18 @@ struct TLSTests {
         defer { dir.cleanup() }
         let bundle = try dir.write("ca.pem", try pki.caPEM)
         let notAfter = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 86400).rounded(.down) * 86400 - 86400 * 2)
-        let server = try await TestServer.start(
-            tls: TestPKI.serverConfiguration(
-                try pki.leaf(notBefore: notAfter.addingTimeInterval(-86400 * 10), notAfter: notAfter)))
-        let (client, clients) = try makeClient(extraCABundle: bundle)
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+        try await withServer(
+             tls: TestPKI.serverConfiguration( try pki.leaf(notBefore: notAfter.addingTimeInterval(-86400 * 10), notAfter: notAfter)), client: { try makeClient(extraCABundle: bundle) }
+        ) { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+            }
+            #expect(error?.code == "tls")
+            let stamp = ISO8601DateFormatter().string(from: notAfter)
+            #expect(
+                error?.message == "TLS handshake with 127.0.0.1:\(server.port) failed (certificate expired on \(stamp))",
+                "\(String(describing: error))")
         }
-        #expect(error?.code == "tls")
-        let stamp = ISO8601DateFormatter().string(from: notAfter)
-        #expect(
-            error?.message == "TLS handshake with 127.0.0.1:\(server.port) failed (certificate expired on \(stamp))",
-            "\(String(describing: error))")
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("A certificate not yet valid")
@@ -136,17 +130,15 @@ struct TLSTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
         let bundle = try dir.write("ca.pem", try pki.caPEM)
-        let server = try await TestServer.start(
-            tls: TestPKI.serverConfiguration(
-                try pki.leaf(notBefore: Date().addingTimeInterval(86400 * 3), notAfter: Date().addingTimeInterval(86400 * 30))))
-        let (client, clients) = try makeClient(extraCABundle: bundle)
-        let error = await failure { () async throws(NetFailure) in
-            try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+        try await withServer(
+             tls: TestPKI.serverConfiguration( try pki.leaf(notBefore: Date().addingTimeInterval(86400 * 3), notAfter: Date().addingTimeInterval(86400 * 30))), client: { try makeClient(extraCABundle: bundle) }
+        ) { server, client in
+            let error = await failure { () async throws(NetFailure) in
+                try await client.execute(NetRequest(method: "GET", url: server.url("/ok", scheme: "https")))
+            }
+            #expect(error?.code == "tls")
+            #expect(error?.message.contains("certificate not valid until") == true, "\(String(describing: error))")
         }
-        #expect(error?.code == "tls")
-        #expect(error?.message.contains("certificate not valid until") == true, "\(String(describing: error))")
-        await clients.shutdown()
-        await server.stop()
     }
 
     @Test("A CA file that is missing or holds no certificate is a configuration error naming it")

@@ -107,15 +107,7 @@ import Testing
             do { _ = try await backfill(f, client: client) } catch let e as RunFailure { stopped = e }
             let failure = try #require(stopped)
             #expect((failure.error as? PipelineError)?.category == .temporary, "\(failure.error)")
-            let m = try f.manifest()
-            #expect(!m.days.isEmpty && m.days.count < 5, "some days complete, not all: \(m.days.keys.sorted())")
-            for (day, window) in m.days {
-                #expect(try f.lines(day) == f.truth(day), "a recorded day is whole: \(day)")
-                #expect(window.events == f.truth(day).count)
-            }
-            // No partial day: every partition on disk is one the manifest records.
-            let partitions = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/events")
-            #expect(Set(partitions) == Set(m.days.keys.map { "dt=\($0)" }))
+            try expectSomeWholeDaysAndNoPartialOne(f)
             // Every request that reached the server went through the gate (the ledger's count).
             #expect(client.stats.calls == sent.next() - 1)
             #expect(client.stats.calls >= f.simulator.stats.totalRequests)
@@ -140,13 +132,22 @@ import Testing
             do { _ = try await backfill(f, client: client) } catch let e as RunFailure { stopped = e }
             let failure = try #require(stopped)
             #expect((failure.error as? PipelineError)?.category == .unavailable, "\(failure.error)")
-            let m = try f.manifest()
-            #expect(!m.days.isEmpty && m.days.count < 5, "\(m.days.keys.sorted())")
-            for day in m.days.keys { #expect(try f.lines(day) == f.truth(day), "day \(day)") }
-            let partitions = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/events")
-            #expect(Set(partitions) == Set(m.days.keys.map { "dt=\($0)" }), "no partial day")
+            try expectSomeWholeDaysAndNoPartialOne(f)
             #expect(client.stats.calls == sent.next() - 1, "every request that left is counted")
         }
+    }
+
+    /// A run stopped part-way: some days, not all five, are recorded; each one whole; every partition on disk is
+    /// one the manifest records (no partial day).
+    func expectSomeWholeDaysAndNoPartialOne(_ f: LakeFixture) throws {
+        let m = try f.manifest()
+        #expect(!m.days.isEmpty && m.days.count < 5, "some days complete, not all: \(m.days.keys.sorted())")
+        for (day, record) in m.days {
+            #expect(try f.lines(day) == f.truth(day), "a recorded day is whole: \(day)")
+            #expect(record.events == f.truth(day).count)
+        }
+        let partitions = try FileManager.default.contentsOfDirectory(atPath: f.dir + "/events")
+        #expect(Set(partitions) == Set(m.days.keys.map { "dt=\($0)" }), "no partial day")
     }
 
     @Test func aWrongKeyCostsOneCallNotAWindowOfThem() async throws {

@@ -72,10 +72,7 @@ import Testing
             #expect(meta["total_pages"] as? Int == 0)
             #expect(meta["current_page"] as? Int == 1)
             #expect(meta["is_first_page"] as? Bool == true)
-            #expect(meta["is_last_page"] as? Bool == false)
-            #expect(meta["is_out_of_range"] as? Bool == true)
-            #expect(meta["next_page"] is NSNull)
-            #expect(meta["prev_page"] is NSNull)
+            expectOutOfRange(meta)
         }
     }
 
@@ -92,12 +89,16 @@ import Testing
 
             let past = try await client.get("/events?per_page=50&page=\(pages + 1)")
             #expect(try past.rows().isEmpty)
-            let meta = try past.meta()
-            #expect(meta["is_out_of_range"] as? Bool == true)
-            #expect(meta["is_last_page"] as? Bool == false)
-            #expect(meta["next_page"] is NSNull)
-            #expect(meta["prev_page"] is NSNull)
+            expectOutOfRange(try past.meta())
         }
+    }
+
+    /// A page past the data: out of range, not the last page, no neighbours.
+    func expectOutOfRange(_ meta: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(meta["is_out_of_range"] as? Bool == true, sourceLocation: sourceLocation)
+        #expect(meta["is_last_page"] as? Bool == false, sourceLocation: sourceLocation)
+        #expect(meta["next_page"] is NSNull, sourceLocation: sourceLocation)
+        #expect(meta["prev_page"] is NSNull, sourceLocation: sourceLocation)
     }
 
     @Test func truthCountsMatchPagingEachDay() async throws {

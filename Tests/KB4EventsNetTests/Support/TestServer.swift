@@ -4,6 +4,8 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
+@testable import KB4EventsNet
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -67,25 +69,16 @@ final class TestServer: Sendable {
     var stalledClosed: Int { events.withLockedValue { $0.stalledClosed } }
 
     /// Returns once `/stall` has been requested `count` times.
-    func waitForStalled(_ count: Int = 1) async {
-        while events.withLockedValue({ $0.stalled }) < count {
-            await withCheckedContinuation { continuation in
-                let ready = events.withLockedValue { e -> Bool in
-                    if e.stalled >= count { return true }
-                    e.waiters.append(continuation)
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        }
-    }
+    func waitForStalled(_ count: Int = 1) async { await wait(until: \.stalled, reaches: count) }
 
     /// Returns once a stalled request's connection has closed `count` times.
-    func waitForStalledClosed(_ count: Int = 1) async {
-        while events.withLockedValue({ $0.stalledClosed }) < count {
+    func waitForStalledClosed(_ count: Int = 1) async { await wait(until: \.stalledClosed, reaches: count) }
+
+    private func wait(until counter: KeyPath<Events, Int>, reaches count: Int) async {
+        while events.withLockedValue({ $0[keyPath: counter] }) < count {
             await withCheckedContinuation { continuation in
                 let ready = events.withLockedValue { e -> Bool in
-                    if e.stalledClosed >= count { return true }
+                    if e[keyPath: counter] >= count { return true }
                     e.waiters.append(continuation)
                     return false
                 }
@@ -227,4 +220,26 @@ enum Pattern {
             offset += n
         }
     }
+}
+
+/// Runs `body` with a test server started on `host` (with TLS when `tls` is given) and a client made by `client`;
+/// both are shut down afterwards, also when `body` throws.
+func withServer(
+    host: String = "127.0.0.1", tls: TLSConfiguration? = nil,
+    client make: () throws -> (NetClient, HTTPClients) = { try makeClient() },
+    _ body: (TestServer, NetClient) async throws -> Void
+) async throws {
+    let server = try await TestServer.start(host: host, tls: tls)
+    let client: NetClient, clients: HTTPClients
+    do { (client, clients) = try make() } catch {
+        await server.stop()
+        throw error
+    }
+    do { try await body(server, client) } catch {
+        await clients.shutdown()
+        await server.stop()
+        throw error
+    }
+    await clients.shutdown()
+    await server.stop()
 }
