@@ -87,50 +87,25 @@ struct ColumnWriter {
     }
 
     mutating func append(int64 value: Int64) throws {
-        typeCheck(.int64)
-        levels.append(1)
-        rowCount += 1
+        beginValue(.int64)
         if statistics { pageBounds.observe(value) }
-        if dictionaryActive {
-            try appendIndex(
-                fixedDictionary.index(of: UInt64(bitPattern: value)), dictionarySize: fixedDictionary.count * 8)
-        } else {
-            ByteOrder.append(value, to: &plain)
-        }
-        try closePageIfFull()
+        try appendFixed(bits: UInt64(bitPattern: value), width: 8) { ByteOrder.append(value, to: &$0) }
     }
 
     mutating func append(int32 value: Int32) throws {
-        typeCheck(.int32)
-        levels.append(1)
-        rowCount += 1
+        beginValue(.int32)
         if statistics { pageBounds.observe(Int64(value)) }
-        if dictionaryActive {
-            try appendIndex(
-                fixedDictionary.index(of: UInt64(UInt32(bitPattern: value))), dictionarySize: fixedDictionary.count * 4)
-        } else {
-            ByteOrder.append(value, to: &plain)
-        }
-        try closePageIfFull()
+        try appendFixed(bits: UInt64(UInt32(bitPattern: value)), width: 4) { ByteOrder.append(value, to: &$0) }
     }
 
     mutating func append(double value: Double) throws {
-        typeCheck(.double)
-        levels.append(1)
-        rowCount += 1
+        beginValue(.double)
         if statistics { pageBounds.observe(value) }
-        if dictionaryActive {
-            try appendIndex(fixedDictionary.index(of: value.bitPattern), dictionarySize: fixedDictionary.count * 8)
-        } else {
-            ByteOrder.append(value.bitPattern, to: &plain)
-        }
-        try closePageIfFull()
+        try appendFixed(bits: value.bitPattern, width: 8) { ByteOrder.append(value.bitPattern, to: &$0) }
     }
 
     mutating func append(boolean value: Bool) throws {
-        typeCheck(.boolean)
-        levels.append(1)
-        rowCount += 1
+        beginValue(.boolean)
         if statistics { pageBounds.observe(value) }
         // PLAIN booleans are bit-packed, least significant bit first.
         if booleanCount & 7 == 0 { plain.append(0) }
@@ -140,16 +115,34 @@ struct ColumnWriter {
     }
 
     mutating func append(bytes value: UnsafeRawBufferPointer) throws {
-        typeCheck(.byteArray)
         precondition(value.count <= Int(Int32.max), "a byte array longer than 2 GiB")
-        levels.append(1)
-        rowCount += 1
+        beginValue(.byteArray)
         if statistics { pageBounds.observe(value) }
         if dictionaryActive {
             try appendIndex(bytesDictionary.index(of: value), dictionarySize: bytesDictionary.plainSize)
         } else {
             ByteOrder.append(UInt32(value.count), to: &plain)
             plain.append(contentsOf: value)
+        }
+        try closePageIfFull()
+    }
+
+    /// The type check, level and count of a present value.
+    @inline(__always)
+    private mutating func beginValue(_ expected: PhysicalType) {
+        typeCheck(expected)
+        levels.append(1)
+        rowCount += 1
+    }
+
+    /// A fixed-width value: its index in the dictionary (keyed on the value's bits, `width` bytes each in the
+    /// dictionary page) or, without one, its PLAIN bytes.
+    @inline(__always)
+    private mutating func appendFixed(bits: UInt64, width: Int, plain writePlain: (inout [UInt8]) -> Void) throws {
+        if dictionaryActive {
+            try appendIndex(fixedDictionary.index(of: bits), dictionarySize: fixedDictionary.count * width)
+        } else {
+            writePlain(&plain)
         }
         try closePageIfFull()
     }

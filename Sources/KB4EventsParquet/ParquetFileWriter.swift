@@ -63,25 +63,22 @@ package final class ParquetFileWriter<Sink: ParquetSink> {
     }
 
     /// An `.int64` value, or a `.timestampMillis` one in milliseconds since the epoch; nil is null.
-    package func append(_ column: Int, int64: Int64?) throws {
-        guard let int64 else { return try columns[column].appendNull() }
-        try columns[column].append(int64: int64)
-    }
+    package func append(_ column: Int, int64: Int64?) throws { try append(column, int64) { try $0.append(int64: $1) } }
 
     /// An `.int32` value, or a `.date` one in days since the epoch; nil is null.
-    package func append(_ column: Int, int32: Int32?) throws {
-        guard let int32 else { return try columns[column].appendNull() }
-        try columns[column].append(int32: int32)
-    }
+    package func append(_ column: Int, int32: Int32?) throws { try append(column, int32) { try $0.append(int32: $1) } }
 
-    package func append(_ column: Int, double: Double?) throws {
-        guard let double else { return try columns[column].appendNull() }
-        try columns[column].append(double: double)
-    }
+    package func append(_ column: Int, double: Double?) throws { try append(column, double) { try $0.append(double: $1) } }
 
     package func append(_ column: Int, boolean: Bool?) throws {
-        guard let boolean else { return try columns[column].appendNull() }
-        try columns[column].append(boolean: boolean)
+        try append(column, boolean) { try $0.append(boolean: $1) }
+    }
+
+    /// `value` through `write`, or a null.
+    @inline(__always)
+    private func append<T>(_ column: Int, _ value: T?, _ write: (inout ColumnWriter, T) throws -> Void) throws {
+        guard let value else { return try columns[column].appendNull() }
+        try write(&columns[column], value)
     }
 
     /// One value of any kind; `.null` is null.

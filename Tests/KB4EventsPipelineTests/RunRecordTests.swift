@@ -10,12 +10,7 @@ struct RunRecordTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kb4-record-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var summary = RunSummary.empty
-        summary.daysWritten = 2
-        summary.events = 10
-        summary.apiCalls = 4
-        summary.retries = 1
-        summary.durationSeconds = 1.5
+        let summary = RunMetricsTests().summary()
         let record = RunRecord(
             command: "backfill", runID: "r", startedAt: "2026-11-22T02:00:00Z", finishedAt: "2026-11-22T02:00:02Z",
             exitCode: 69, error: "day 2026-11-20: unavailable", summary: summary)
