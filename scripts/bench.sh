@@ -183,3 +183,12 @@ timed sparse "$BIN" backfill --base-url "$URL" --out "$W/sparse" --from 2026-10-
   --requests-per-second 100000 --quiet
 read -r N CALLS MIN < <(manifest_calls "$W/sparse")
 echo "| API calls, sparse range (29 days, $N events) | $CALLS calls vs Σ⌈events/100⌉ = $MIN; ⌈total/100⌉ = $(( (N + 99) / 100 )) | one call per day is the floor |"
+
+# 6. What a client spends while its connection is stalled: the simulator accepts the request and never answers; the
+#    api command waits its 30 s read timeout (its retry budget, 20 s, is spent by then). CPU is user + system.
+URL=$(start_sim stalled --seed 5 --events 100 --days 2 --rps 0 --faults stall=1,stall_secs=600)
+/usr/bin/time -f "%e %U %S %M" -o "$W/time" "$BIN" api list-events --per-page 1 --base-url "$URL" --retry-budget 20 \
+  > /dev/null 2> "$W/last.err" || true
+read -r SECS USR SYS RSS_KB < "$W/time"
+echo "| CPU while a request waits on a stalled connection (${SECS} s to the read timeout) | $(python3 -c "print(f'{$USR+$SYS:.2f}')") CPU-s, peak RSS $((RSS_KB / 1024)) MB | — |"
+stop_sims

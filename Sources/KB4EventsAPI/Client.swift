@@ -153,7 +153,9 @@ package final class Client: Sendable {
             if clock.now + wait - started > budget {
                 throw APIError(
                     kind: failure.kind, status: failure.status, request: label,
-                    message: "\(failure.message); gave up after \(attempt) attempts over \((clock.now - started).seconds) s")
+                    message:
+                        "\(failure.message); gave up after \(attempt == 1 ? "1 attempt" : "\(attempt) attempts") over \(Int((clock.now - started).seconds.rounded())) s (retry budget \(Int(budget.seconds)) s)"
+                )
             }
             logger.warning(
                 neverConnected && failure.kind == .transport
