@@ -50,9 +50,10 @@ struct RunMetrics: Sendable, Equatable {
         return out
     }
 
-    /// Writes the file atomically.
+    /// Writes the file atomically, readable by everyone whatever the umask: node_exporter runs as another user (the
+    /// systemd unit's `UMask=0027` would leave it unreadable), and metrics hold nothing secret.
     package func write(to path: String) throws {
-        try FileSystem.writeAtomically(Array(text.utf8), to: path)
+        try FileSystem.writeAtomically(Array(text.utf8), to: path, mode: 0o644)
     }
 
     /// The last success timestamp of an existing metrics file, labelled or not (a file an older kb4-events wrote);
