@@ -26,6 +26,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let textfiles = dir + "/textfile"
         try FileManager.default.createDirectory(atPath: textfiles, withIntermediateDirectories: true)
+        // node_exporter's user must reach the files whatever this process's umask.
+        for path in [dir, textfiles] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
         let (sim, url) = try Process.simulator(
             ["--seed", "4", "--events", "300", "--days", "3", "--today", Self.today, "--rps", "0"], key: Self.key)
         defer { sim.stop() }
@@ -86,13 +90,17 @@ import Testing
         // the other's without an error. The labels are what tells them apart.
         let unlabelled = dir + "/unlabelled"
         try FileManager.default.createDirectory(atPath: unlabelled, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: unlabelled)
         for (name, account) in [("a", "acme"), ("b", "globex")] {
             let old = try #require(files[account]).replacingOccurrences(of: "{account=\"\(account)\"}", with: "")
-            try old.write(toFile: "\(unlabelled)/kb4_events_\(name).prom", atomically: true, encoding: .utf8)
+            let path = "\(unlabelled)/kb4_events_\(name).prom"
+            try old.write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
         }
         let old = try await NodeExporter.scrape(exporter, directory: unlabelled)
         let lastRuns = old.samples.filter { $0.name == "kb4_events_last_run_timestamp_seconds" }
-        #expect(lastRuns.count < 2 || old.value("node_textfile_scrape_error") != 0, "\(old.text)")
+        // (Debian's node_exporter 1.5 also leaves node_textfile_scrape_error at 0; a later one may say so: not checked.)
+        #expect(lastRuns.count == 1, "one account's series dropped: \(old.text)")
     }
 
     @Test func aBadAccountNameIsRefusedNamingWhereItCameFrom() throws {
