@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Quick checks of deploy/ (seconds, no network): the systemd units pass `systemd-analyze verify` with no warning
-# and their ExecStart line runs; the Kubernetes manifests (the example and what stamp-accounts.sh makes) parse,
-# carry the fields we rely on, validate against the Kubernetes schemas when kubernetes-validate is installed, and
-# their pipeline file is accepted by the binary; the Dockerfile installs deploy/runtime-packages.txt.
+# and their ExecStart line runs (metrics labelled with the instance, in the textfile directory); the Kubernetes
+# manifests (the CronJob example and what stamp-accounts.sh makes, the Indexed Job example and what
+# stamp-indexed-job.sh makes) parse, carry the fields we rely on, validate against the Kubernetes schemas when
+# kubernetes-validate is installed, and their pipeline files are accepted by the binary; the Dockerfile installs
+# deploy/runtime-packages.txt.
 #   scripts/check-deploy.sh [path/to/kb4-events]     (default: the newest of .build/{debug,release}/kb4-events)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,18 +35,26 @@ if ! out=$(systemd-analyze security --offline=true --threshold=20 --no-pager "$u
   fail "kb4-events@.service exposure above 2.0: $(tail -n 1 <<<"$out")"
 fi
 for want in 'SuccessExitStatus=75' 'EnvironmentFile=/etc/kb4-events/%i.env' 'ProtectSystem=strict' \
-  'ReadWritePaths=/var/lib/kb4-events/%i' 'NoNewPrivileges=yes' 'PrivateTmp=yes' 'User=kb4-events'; do
+  'ReadWritePaths=/var/lib/kb4-events/%i' 'ReadWritePaths=-/var/lib/prometheus/node-exporter' \
+  'NoNewPrivileges=yes' 'PrivateTmp=yes' 'User=kb4-events'; do
   grep -qx "$want" deploy/systemd/kb4-events@.service || fail "kb4-events@.service lacks $want"
 done
 grep -q '^RandomizedDelaySec=' deploy/systemd/kb4-events@.timer || fail "kb4-events@.timer lacks RandomizedDelaySec"
-# The ExecStart line itself, on the demo pipeline, with the unit's paths moved into a temporary folder.
+# The ExecStart line itself, on the demo pipeline, with the unit's paths moved into a temporary folder: instance
+# "acme" writes its metrics, labelled account="acme", into the textfile directory as kb4_events_acme.prom.
 exec_start=$(sed -n 's/^ExecStart=//p' "$units/kb4-events@.service")
+[[ $exec_start == *" --account %i "* && $exec_start == *" --metrics-file /var/lib/prometheus/node-exporter/kb4_events_%i.prom"* ]] \
+  || fail "ExecStart does not label its metrics with the instance and write them to the textfile directory: $exec_start"
 exec_start=${exec_start//\/etc\/kb4-events\/%i.yaml/$repo/pipelines/demo.yaml}
 exec_start=${exec_start//\/var\/lib\/kb4-events\/%i/$tmp/state}
+exec_start=${exec_start//\/var\/lib\/prometheus\/node-exporter/$tmp/textfile}
+exec_start=${exec_start//%i/acme}
 [[ $exec_start != *%* && $exec_start != */etc/* && $exec_start != */var/lib/* ]] || fail "unexpected ExecStart: $exec_start"
+mkdir -p "$tmp/textfile"
 (cd "$tmp" && env -u KB4_EVENTS_API_KEY $exec_start > "$tmp/exec.out" 2> "$tmp/exec.err") \
   || fail "the unit's ExecStart failed: $(cat "$tmp/exec.err")"
-grep -qx 'kb4_events_run_exit_code 0' "$tmp/state/kb4_events.prom" || fail "ExecStart wrote no metrics with exit code 0"
+grep -qx 'kb4_events_run_exit_code{account="acme"} 0' "$tmp/textfile/kb4_events_acme.prom" \
+  || fail "ExecStart wrote no metrics labelled account=\"acme\" with exit code 0"
 echo "check-deploy: systemd units verified; ExecStart ran the demo: $(head -n 1 "$tmp/exec.out")"
 
 # --- Dockerfile ----------------------------------------------------------------------------------------------
@@ -82,7 +92,18 @@ echo "check-deploy: LICENSE and THIRD_PARTY_NOTICES.md present, shipped by relea
 printf 'acme eu 1200\n# a comment\nglobex\n' > "$tmp/accounts.txt"
 deploy/kubernetes/stamp-accounts.sh "$tmp/accounts.txt" > "$tmp/stamped.yaml"
 if deploy/kubernetes/stamp-accounts.sh <(echo 'Not_A_Label') > /dev/null 2>&1; then fail "stamp-accounts.sh took an invalid name"; fi
-python3 scripts/check_kubernetes.py "$tmp" deploy/kubernetes/kb4-events-example.yaml:example "$tmp/stamped.yaml:acme,globex"
+# The Indexed Job: the example, and one stamped from a list (its own folder: both write pipeline-N.yaml).
+deploy/kubernetes/stamp-indexed-job.sh fleet-lake eu-west-1 "$tmp/accounts.txt" 20 > "$tmp/indexed.yaml"
+for bad in 'a:b' $'acme-x\nacme.x' $'acme\nacme'; do
+  if deploy/kubernetes/stamp-indexed-job.sh b-lake us-east-1 <(printf '%s\n' "$bad") > /dev/null 2>&1; then
+    fail "stamp-indexed-job.sh took a bad list: $bad"
+  fi
+done
+mkdir -p "$tmp/stamped-indexed"
+python3 scripts/check_kubernetes.py "$tmp" deploy/kubernetes/kb4-events-example.yaml:example "$tmp/stamped.yaml:acme,globex" \
+  --indexed deploy/kubernetes/kb4-events-indexed-job.yaml
+python3 scripts/check_kubernetes.py "$tmp/stamped-indexed" --indexed "$tmp/indexed.yaml"
+for f in "$tmp"/stamped-indexed/pipeline-*.yaml; do cp "$f" "$tmp/pipeline-stamped-${f##*/pipeline-}"; done
 for pipeline in "$tmp"/pipeline-*.yaml; do
   "$bin" plan --pipeline "$pipeline" --out "$tmp/plan-lake" --today 2026-11-22 --json > /dev/null 2> "$tmp/plan.err" \
     || fail "the binary refuses the ConfigMap's pipeline $(basename "$pipeline"): $(cat "$tmp/plan.err")"

@@ -19,9 +19,11 @@ struct ExportInvocation {
         let logger = LogSetup.bootstrap(options.log)
         var session: SourceSession?
         let runID = RunID.make()
-        let report = RunReport(
+        var report = RunReport(
             command: request.commandName, runID: runID, startedAt: Date().timeIntervalSince1970,
-            metricsFile: runOptions.metricsFile)
+            metricsFile: runOptions.metricsFile,
+            account: ResolvedPipeline.fallbackAccount(
+                flag: runOptions.account, pipeline: options.source.pipeline, out: options.lake.out))
         let progress = ProgressLine.make(options.log)
         let interruption = Interruption.install()
         var lake: LakeLayout?
@@ -30,9 +32,12 @@ struct ExportInvocation {
             let today = options.today ?? .utcToday
             var overrides = options.overrides(window: window)
             overrides.sourceChanged = runOptions.sourceChanged
+            overrides.account = runOptions.account
+            let resolved = try SourceSession.resolve(source: options.source, overrides: overrides, requireOutput: true)
+            report.account = resolved.account
+            let resolvedReport = report
             let opened = try await SourceSession.open(
-                source: options.source, overrides: overrides, today: today, requireOutput: true,
-                logger: logger)
+                source: options.source, resolved: resolved, today: today, requireOutput: true, logger: logger)
             session = opened
             let settings = opened.resolved.exportSettings(today: today)
             lake = settings.lake
@@ -53,7 +58,7 @@ struct ExportInvocation {
                     return
                 }
                 let (code, summary, error) = Self.outcome(result, interruption: interruption)
-                await report.record(
+                await resolvedReport.record(
                     exitCode: code, summary: summary, error: error, lake: settings.lake,
                     recordVersion: recordVersion.value, budget: budget)
             }

@@ -23,7 +23,17 @@ struct RunOptions: ParsableArguments {
     @Option(name: .long, help: "Summary on stdout: text (one line) or json (one object).")
     var output: OutputForm?
 
-    func validate() throws { try OutputForm.check(output, offered: [.text, .json]) }
+    @Option(
+        name: .long,
+        help:
+            "The account's name: the account label of every metric and account in _state/last_run.json (default: the pipeline file's name, else its base name, else the lake's)."
+    )
+    var account: String?
+
+    func validate() throws {
+        try OutputForm.check(output, offered: [.text, .json])
+        if let account, let problem = AccountName.problem(account) { throw ValidationError("--account: \(problem)") }
+    }
 
     /// The summary's form: text unless JSON is asked for.
     var summaryForm: OutputForm { OutputForm.chosen(output, human: .text, jsonWhenPiped: false) }

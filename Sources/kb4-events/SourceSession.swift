@@ -19,9 +19,21 @@ struct SourceSession {
     static func open(
         source: SourceOptions, overrides: Overrides, today: Day, requireOutput: Bool, logger: Logger
     ) async throws -> SourceSession {
+        let resolved = try resolve(source: source, overrides: overrides, requireOutput: requireOutput)
+        return try await open(source: source, resolved: resolved, today: today, requireOutput: requireOutput, logger: logger)
+    }
+
+    /// Reads the pipeline file (if any) and applies `overrides`.
+    static func resolve(source: SourceOptions, overrides: Overrides, requireOutput: Bool) throws -> ResolvedPipeline {
         var flags = overrides
         flags.lakeOptional = !requireOutput
-        let resolved = try ResolvedPipeline.load(pipeline: source.pipeline, flags: flags, toolVersion: KB4Events.version)
+        return try ResolvedPipeline.load(pipeline: source.pipeline, flags: flags, toolVersion: KB4Events.version)
+    }
+
+    /// Finds the key and builds the client for settings already resolved.
+    static func open(
+        source: SourceOptions, resolved: ResolvedPipeline, today: Day, requireOutput: Bool, logger: Logger
+    ) async throws -> SourceSession {
         // The run's first line at --verbose: the proxy requests go through (never its credentials) and the trust roots.
         let transport = AsyncHTTPTransport(requestTimeout: resolved.timeoutSecs, extraCABundle: resolved.caBundle)
         logger.debug("network: \(transport.routeDescription)")

@@ -29,7 +29,7 @@ extension CommandTests {
         let after = try FileManager.default.subpathsOfDirectory(atPath: lake).sorted()
         #expect(after.filter { $0 != ".kb4-events.lock" } == before, "no file added (the lock file aside)")
         let metrics = try String(contentsOfFile: dir + "/kb4.prom", encoding: .utf8)
-        #expect(metrics.contains("kb4_events_run_exit_code 78"))
+        #expect(metrics.contains("kb4_events_run_exit_code{account=\"demo\"} 78"))
 
         for command in ["status", "verify"] {
             let r = try run([command, "--out", lake])

@@ -34,8 +34,9 @@ import Testing
         #expect(sync.status == 0, "\(sync.stderr)")
         #expect(!sync.stderr.contains("\r"), "no progress line without a terminal")
         let prom = try String(contentsOfFile: metrics, encoding: .utf8)
-        #expect(prom.contains("# TYPE kb4_events_run_exit_code gauge\nkb4_events_run_exit_code 0\n"))
-        #expect(prom.contains("kb4_events_windows_written 13\n"))
+        // The account is the pipeline file's base name (demo.yaml has no `name`).
+        #expect(prom.contains("# TYPE kb4_events_run_exit_code gauge\nkb4_events_run_exit_code{account=\"demo\"} 0\n"))
+        #expect(prom.contains("kb4_events_windows_written{account=\"demo\"} 13\n"))
         #expect(!prom.contains("calls_left_today"), "no seats: unknown budget, omitted")
 
         let again = try json(try cli.run(["plan"] + common).stdout)
@@ -138,16 +139,17 @@ import Testing
         #expect(ok.status == 0, "\(ok.stderr)")
         let success = try #require(
             try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n")
-                .first { $0.hasPrefix("kb4_events_last_success_timestamp_seconds ") })
+                .first { $0.hasPrefix("kb4_events_last_success_timestamp_seconds{account=\"demo\"} ") })
 
         let refused = try cli.run(["sync", "--format", "csv"] + common)
         #expect(refused.status == 78, "another format on the lake is refused: \(refused.stderr)")
         let prom = try String(contentsOfFile: metrics, encoding: .utf8)
-        #expect(prom.contains("kb4_events_run_exit_code 78\n"))
+        #expect(prom.contains("kb4_events_run_exit_code{account=\"demo\"} 78\n"))
         #expect(prom.contains(success + "\n"), "the last success is carried over")
         let status = try json(try cli.run(["status", "--json", "--out", lake, "--today", today]).stdout)
         let lastRun = try #require(status["last_run"] as? [String: Any])
         #expect(lastRun["outcome"] as? String == "failure")
+        #expect(lastRun["account"] as? String == "demo")
         #expect(lastRun["exit_code"] as? Int == 78)
         #expect((lastRun["error"] as? String)?.contains("refusing to mix") == true)
         #expect(status["complete"] as? Int == 2)

@@ -99,7 +99,9 @@ import Testing
             #expect(record["outcome"] as? String == "interrupted")
             #expect(record["exit_code"] as? Int == Int(exit))
             let prom = try String(contentsOfFile: metrics, encoding: .utf8)
-            #expect(prom.contains("kb4_events_run_exit_code \(exit)"))
+            // No pipeline file, no --account: the lake directory's base name.
+            #expect(prom.contains("kb4_events_run_exit_code{account=\"lake\"} \(exit)"), "\(prom)")
+            #expect(record["account"] as? String == "lake")
             // Nothing partial: every recorded day verifies, no temporary file is left in a partition.
             let verify = try run(["verify", "--out", lake])
             #expect(verify.status == 0, "\(verify.stdout)")

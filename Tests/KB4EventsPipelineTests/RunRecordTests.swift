@@ -13,7 +13,7 @@ struct RunRecordTests {
         let summary = RunMetricsTests().summary()
         let record = RunRecord(
             command: "backfill", runID: "r", startedAt: "2026-11-22T02:00:00Z", finishedAt: "2026-11-22T02:00:02Z",
-            exitCode: 69, error: "day 2026-11-20: unavailable", summary: summary)
+            exitCode: 69, error: "day 2026-11-20: unavailable", summary: summary, account: "acme")
         let layout = LakeLayout(root: dir)
         #expect(await RunRecord.version(in: layout) == .absent)
         try await record.save(to: layout, replacing: .absent)
@@ -27,6 +27,14 @@ struct RunRecordTests {
         #expect(await RunRecord.load(from: layout)?.runID == "newer")
         #expect(record.outcome == "failure")
         #expect(record.json["outcome"]?.stringValue == "failure")
+        #expect(record.json["account"]?.stringValue == "acme")
+    }
+
+    @Test func aRecordFromBeforeAccountsHasNone() throws {
+        let old = #"{"version": 1, "command": "sync", "run_id": "r", "outcome": "success", "exit_code": 0}"#
+        let record = try #require(RunRecord(json: try JSONParser.parse(Array(old.utf8))))
+        #expect(record.account == nil)
+        #expect(record.json["account"] == .null)
     }
 
     @Test func noLakeRootNoRecord() async {

@@ -21,6 +21,8 @@ while read -r name region seats _; do
   sed -e '/^#/d' \
     -e "s/kb4-events-example/kb4-events-$name/g" \
     -e "s/instance: example/instance: $name/" \
+    -e "s/^    name: example$/    name: $name/" \
+    -e "s/kb4_events_example\.prom/kb4_events_$name.prom/" \
     -e "s/^      region: us$/      region: $region/" \
     -e "s/^      seats: 250$/      seats: $seats/" \
     -e "s/^  schedule: \"15 2 \* \* \*\"/  schedule: \"$minute 2 * * *\"/" \

@@ -130,7 +130,7 @@ private final class YAMLReader {
 
     func read(_ root: Node) throws(ConfigurationError) -> PipelineConfiguration {
         var c = PipelineConfiguration()
-        let top = try mapping(root, "", allowed: ["version", "source", "window", "output"])
+        let top = try mapping(root, "", allowed: ["version", "name", "source", "window", "output"])
         guard let version = top.first(where: { $0.0 == "version" })?.1 else {
             throw fail("version", root, "missing (this tool reads version \(PipelineConfiguration.currentVersion))")
         }
@@ -149,6 +149,10 @@ private final class YAMLReader {
 
     func readSection(_ key: String, _ node: Node, into c: inout PipelineConfiguration) throws(ConfigurationError) {
         switch key {
+        case "name":
+            let text = try string(node, "name")
+            if let problem = AccountName.problem(text) { throw fail("name", node, problem) }
+            c.name = text
         case "source": try readSource(node, into: &c)
         case "window":
             for (k, n) in try mapping(node, "window", allowed: ["start_date", "lookback_days"]) where !isNull(n) {

@@ -27,6 +27,8 @@ package struct PipelineConfiguration: Sendable, Equatable {
         package init() {}
     }
 
+    /// `name`: the account's name, the `account` label of its metrics (checked by `AccountName.problem`).
+    package var name: String?
     package var source: Source = .api
     package var region: Region?
     package var baseURL: String?

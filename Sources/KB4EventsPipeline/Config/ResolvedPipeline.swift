@@ -20,6 +20,8 @@ package struct Overrides: Sendable {
     /// The command can do without a lake (the `api` commands): with no `--out` and no `output.dir`, the settings
     /// name the current directory and `ResolvedPipeline.lakeIsGiven` is false.
     package var lakeOptional = false
+    /// `--account`: the account's name (wins over the pipeline file's `name`).
+    package var account: String?
     package init() {}
 }
 
@@ -51,6 +53,8 @@ package struct ResolvedPipeline: Sendable {
     package var export: ExportSettings
     /// A lake was named (`--out` or `output.dir`); false only for a command whose lake is optional.
     package var lakeIsGiven = true
+    /// The account the run's metrics and record are labelled with (`AccountName.resolve`).
+    package var account = AccountName.fallback
 
     /// Merges `file` (may be empty) with `flags`; `file` names the pipeline file in errors.
     package static func resolve(
@@ -119,6 +123,8 @@ package struct ResolvedPipeline: Sendable {
             timeoutSecs: file.timeoutSecs ?? 30, dailyCallBudget: file.dailyCallBudget ?? seats.map { $0 * 10 },
             apiReserveCalls: file.apiReserveCalls ?? 10, retry: retry, export: export)
         resolved.lakeIsGiven = given != nil
+        resolved.account = AccountName.resolve(
+            flag: flags.account, name: file.name, pipelineFile: fileName, lake: given != nil ? lake.location : nil)
         resolved.caBundle = file.caBundle
         return resolved
     }
@@ -132,6 +138,12 @@ extension ResolvedPipeline {
             try path.map { path throws(ConfigurationError) in try PipelineConfiguration.load(path: path) }
             ?? PipelineConfiguration()
         return try resolve(file: file, flags: flags, fileName: path, toolVersion: toolVersion)
+    }
+
+    /// The account of a run whose pipeline file could not be resolved: what `--account`, the file's base name or the
+    /// lake `out` say (the file is not read again: it may be a pipe).
+    package static func fallbackAccount(flag: String?, pipeline path: String?, out: String?) -> String {
+        AccountName.resolve(flag: flag, name: nil, pipelineFile: path, lake: out.flatMap { try? LakeLocation($0) })
     }
 
     /// The export settings for a run on `today`: a simulator source with no start date starts at its first

@@ -161,8 +161,9 @@ package struct LakeStatus: Sendable, Equatable {
             lines.append("recorded after yesterday: " + recordedLater.map(\.description).joined(separator: ", "))
         }
         if let run = lastRun {
+            let account = run.account.map { " of account \($0)" } ?? ""
             var line =
-                "last run: \(run.command) finished \(run.finishedAt), \(run.outcome) (exit \(run.exitCode)); events \(run.summary.events), API calls \(run.summary.apiCalls)"
+                "last run: \(run.command)\(account) finished \(run.finishedAt), \(run.outcome) (exit \(run.exitCode)); events \(run.summary.events), API calls \(run.summary.apiCalls)"
             if let error = run.error { line += "; error: \(error)" }
             lines.append(line)
         } else {

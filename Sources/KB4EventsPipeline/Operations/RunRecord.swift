@@ -23,6 +23,8 @@ package struct RunRecord: Sendable, Equatable {
     package var error: String?
     /// What the run did (a failed run: what it did before stopping).
     package var summary: RunSummary
+    /// The account the run was for (`account`; absent from records older kb4-events wrote).
+    package var account: String?
 
     /// `success` when the exit code is 0, `interrupted` for 130/143 (SIGINT/SIGTERM), else `failure`.
     package var outcome: String { Self.outcome(exitCode: exitCode) }
@@ -41,7 +43,8 @@ package struct RunRecord: Sendable, Equatable {
         func int(_ v: Int) -> JSONValue { .number(String(v)) }
         return .object(
             JSONObject([
-                ("version", int(1)), ("command", .string(command)), ("run_id", .string(runID)),
+                ("version", int(1)), ("command", .string(command)), ("account", account.map(JSONValue.string) ?? .null),
+                ("run_id", .string(runID)),
                 ("started_at", .string(startedAt)), ("finished_at", .string(finishedAt)),
                 ("outcome", .string(outcome)), ("exit_code", int(exitCode)),
                 ("error", error.map(JSONValue.string) ?? .null),
@@ -135,6 +138,6 @@ extension RunRecord {
         self.init(
             command: command, runID: json["run_id"]?.stringValue ?? "",
             startedAt: json["started_at"]?.stringValue ?? "", finishedAt: json["finished_at"]?.stringValue ?? "",
-            exitCode: code, error: json["error"]?.stringValue, summary: summary)
+            exitCode: code, error: json["error"]?.stringValue, summary: summary, account: json["account"]?.stringValue)
     }
 }

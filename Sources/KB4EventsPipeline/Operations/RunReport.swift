@@ -8,12 +8,16 @@ package struct RunReport: Sendable {
     package let runID: String
     package let startedAt: Double
     package let metricsFile: String?
+    /// The account the record names and every metric series is labelled with (`ResolvedPipeline.account`; before
+    /// the pipeline is resolved, `ResolvedPipeline.fallbackAccount`).
+    package var account: String
 
-    package init(command: String, runID: String, startedAt: Double, metricsFile: String?) {
+    package init(command: String, runID: String, startedAt: Double, metricsFile: String?, account: String) {
         self.command = command
         self.runID = runID
         self.startedAt = startedAt
         self.metricsFile = metricsFile
+        self.account = account
     }
 
     /// Writes the record (unless the run never reached its lake, or was turned away by its lock or its version) and
@@ -32,14 +36,14 @@ package struct RunReport: Sendable {
         if let lake, !leaveLake, lake.store.exists {
             let record = RunRecord(
                 command: command, runID: runID, startedAt: isoSeconds(startedAt), finishedAt: isoSeconds(now),
-                exitCode: exitCode, error: error.map { "\($0)" }, summary: summary)
+                exitCode: exitCode, error: error.map { "\($0)" }, summary: summary, account: account)
             do { try await record.save(to: lake, replacing: recordVersion) } catch {
                 warnings.append("cannot record the last run in \(lake.root)/\(LakeLayout.lastRunKey): \(error)")
             }
         }
         if let metricsFile {
             let metrics = RunMetrics(
-                summary: summary, exitCode: exitCode, finishedAt: now,
+                account: account, summary: summary, exitCode: exitCode, finishedAt: now,
                 lastSuccess: exitCode == 0 ? now : RunMetrics.previousLastSuccess(at: metricsFile),
                 callsLeftToday: budget?.remaining)
             do { try metrics.write(to: metricsFile) } catch {

@@ -131,12 +131,13 @@ enum FileSystem {
     }
 
     /// Writes `bytes` to `path` atomically and durably: hidden temp file in the same directory, fsync, rename,
-    /// fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
+    /// fsync the directory. With `mode`, the file gets exactly these permissions, whatever the umask.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool = true, mode: mode_t? = nil) throws {
         let (dir, _) = split(path)
         let temp = temporaryPath(for: path)
         let file = try OutputFile(path: temp)
         do {
+            if let mode { try file.setMode(mode) }
             try bytes.withUnsafeBytes { try file.write($0) }
             if durable { try file.syncAndClose() } else { file.closeWithoutSync() }
             try rename(temp, path)
@@ -174,6 +175,11 @@ final class OutputFile {
     }
 
     deinit { if fd >= 0 { close(fd) } }
+
+    /// Sets the file's permissions (`fchmod`: the umask does not apply).
+    func setMode(_ mode: mode_t) throws {
+        if fchmod(fd, mode) != 0 { throw FileSystem.fail("set the permissions of", path) }
+    }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
