@@ -1,5 +1,6 @@
 package import Foundation
 import Crypto
+import Synchronization
 // `stat` and its fields resolve through CoreFoundation's copy of <sys/stat.h> once NIO's C modules are in the graph.
 import CoreFoundation
 import KB4EventsCore
@@ -32,6 +33,10 @@ package final class S3Client: Sendable {
     private let credentials: AWSCredentialChain
     private let signer: SigV4Signer
     private let http: S3HTTP
+    private let requests = Atomic<Int>(0)
+
+    /// HTTP requests sent so far, every attempt of a retried one included (for measurements and reports).
+    package var requestsSent: Int { requests.load(ordering: .relaxed) }
 
     /// What a HEAD or a listing says about an object.
     package struct ObjectInfo: Sendable, Equatable {
@@ -218,26 +223,41 @@ package final class S3Client: Sendable {
 
     /// Every object whose key starts with `prefix`, in key order (ListObjectsV2, following continuation tokens).
     package func listObjects(bucket: String, prefix: String, pageSize: Int = 1000) async throws(S3Error) -> [ObjectInfo] {
-        var all: [ObjectInfo] = []
+        try await list(bucket: bucket, prefix: prefix, delimiter: nil, pageSize: pageSize).objects
+    }
+
+    /// The common prefixes one `/` below `prefix` (ListObjectsV2 with `delimiter=/`: `p/a/` for keys `p/a/…`), in key
+    /// order; one request per `pageSize` prefixes, however many objects each holds.
+    package func listCommonPrefixes(bucket: String, prefix: String, pageSize: Int = 1000) async throws(S3Error) -> [String] {
+        try await list(bucket: bucket, prefix: prefix, delimiter: "/", pageSize: pageSize).prefixes
+    }
+
+    private func list(bucket: String, prefix: String, delimiter: String?, pageSize: Int) async throws(S3Error)
+        -> (objects: [ObjectInfo], prefixes: [String])
+    {
+        var objects: [ObjectInfo] = []
+        var prefixes: [String] = []
         var token: String?
         repeat {
             var query: [(name: String, value: String)] = [
                 ("list-type", "2"), ("prefix", prefix), ("max-keys", String(pageSize)),
             ]
+            if let delimiter { query.append(("delimiter", delimiter)) }
             if let token { query.append(("continuation-token", token)) }
             let response = try await send("GET", bucket: bucket, key: nil, query: query)
             guard response.status == 200 else { throw error(response, bucket: bucket, key: prefix.isEmpty ? nil : prefix) }
             let xml = String(decoding: response.body, as: UTF8.self)
             for block in XMLScan.blocks("Contents", in: xml) {
                 guard let key = XMLScan.first("Key", in: block) else { continue }
-                all.append(
+                objects.append(
                     ObjectInfo(
                         key: key, size: Int(XMLScan.first("Size", in: block) ?? "") ?? 0,
                         etag: XMLScan.first("ETag", in: block) ?? "", lastModified: XMLScan.first("LastModified", in: block)))
             }
+            prefixes += XMLScan.blocks("CommonPrefixes", in: xml).compactMap { XMLScan.first("Prefix", in: $0) }
             token = XMLScan.first("IsTruncated", in: xml) == "true" ? XMLScan.first("NextContinuationToken", in: xml) : nil
         } while token != nil
-        return all
+        return (objects, prefixes)
     }
 
     // MARK: - Sending
@@ -276,6 +296,7 @@ package final class S3Client: Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            requests.add(1, ordering: .relaxed)
             let creds = try await credentials.credentials()
             let signed = signer.sign(
                 SigV4Signer.Request(

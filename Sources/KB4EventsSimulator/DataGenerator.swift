@@ -12,10 +12,13 @@ struct DataGenerator: Sendable {
 
     private static let riskFactors = ["0.5", "1.5", "2.5", "0.1", "1.2", "3.75"]
 
-    init(seed: UInt64) {
+    /// The data of `seed`; `accountID` nil draws the account id from the seed (the draw is made either way, so the
+    /// rest of the data set does not depend on it).
+    init(seed: UInt64, accountID: Int? = nil) {
         self.seed = seed
         var rng = SplitMix64(mixing: seed, 0xACC0)
-        accountID = 700_000 + rng.below(300_000)
+        let drawn = 700_000 + rng.below(300_000)
+        self.accountID = accountID ?? drawn
 
         var users: [User] = []
         var emails: Set<String> = []

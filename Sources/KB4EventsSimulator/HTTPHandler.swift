@@ -34,12 +34,12 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = nil
             let response: SimResponse
             var delay: Duration?
+            let request = SimRequest(
+                method: requestHead.method.rawValue, uri: requestHead.uri,
+                authorization: requestHead.headers.first(name: "Authorization"), body: bodyTooLarge ? [] : body)
             if bodyTooLarge {
                 response = .message(413, "Payload Too Large")
             } else {
-                let request = SimRequest(
-                    method: requestHead.method.rawValue, uri: requestHead.uri,
-                    authorization: requestHead.headers.first(name: "Authorization"), body: body)
                 // The answer is decided on arrival (the per-second limit counts arrivals) and sent after the latency.
                 delay = simulator.received(request)
                 response = simulator.respond(to: request)
@@ -50,7 +50,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             let simulator = simulator
             let send = { [self] in
-                simulator.answered()
+                simulator.answered(request)
                 write(response, keepAlive: requestHead.isKeepAlive, version: requestHead.version, context: context)
             }
             if delay > .zero {

@@ -7,10 +7,25 @@ package import KB4EventsCore
 
 /// A local, faithful twin of the KnowBe4 User Event API, served over HTTP/1.1 on loopback.
 ///
-/// Its data is generated from the configuration's seed at init; `truthLines()` is exactly what the API would
-/// return for every event. Control methods change the running scenario (today, faults, page drift, inserts).
+/// It serves one account or many: each account is a Bearer key with a data set of its own (account id, seed, size),
+/// its own per-second limit, quota, statuses and counters, as the real API keeps them per account; the key of a
+/// request chooses the account, `/_sim` control endpoints included. A single account's data is generated at init;
+/// with many, an account's data is generated on its first use, so a simulator of hundreds of accounts starts at once
+/// and holds only the data sets that were asked for. A request with no account's key is refused, and counted, by the
+/// first account. `truthLines()` is exactly what the API would return for every event of an account. Control
+/// methods change the running scenario (today, faults, page drift, inserts); those without a key act on the first
+/// account.
 package final class Simulator: Sendable {
-    private let state: LockedBox<SimulatorState>
+    /// Every account, in the order given (never empty).
+    private let accounts: [Account]
+    private let accountsByKey: [String: Account]
+    /// Why `start` refuses these accounts (none given, a key given twice), before any configuration is checked.
+    private let accountsProblem: String?
+    /// The real UTC day at init: where a data set whose configuration has no `today` ends, whenever it is generated,
+    /// so an account's data never depends on when it was first asked for.
+    private let realTodayAtInit: Int
+    /// The day `setToday` moved every account to; an account generated later starts there.
+    private let movedToday = LockedBox<Int?>(nil)
     private let server = LockedBox<Running?>(nil)
     private let logger: Logger
 
@@ -21,20 +36,64 @@ package final class Simulator: Sendable {
         var port: Int
     }
 
-    /// Generates the data of `configuration`. An invalid configuration makes `start` throw.
-    package init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "kb4.simulator")) {
+    /// One account: its configuration and, once something needed it, its data and counters.
+    private final class Account: Sendable {
+        let configuration: SimulatorConfiguration
+        let state = LockedBox<SimulatorState?>(nil)
+
+        init(configuration: SimulatorConfiguration) {
+            self.configuration = configuration
+        }
+    }
+
+    /// One account: generates the data of `configuration` now. An invalid configuration makes `start` throw.
+    package convenience init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "kb4.simulator")) {
+        self.init(configurations: [configuration], problem: nil, logger: logger)
+        withState(accounts[0]) { _ in }
+    }
+
+    /// Many accounts: each `accounts` entry is `template` with its key, account id, seed and size; its data is
+    /// generated on first use. No account, a key given twice, or an invalid configuration makes `start` throw.
+    package convenience init(
+        configuration template: SimulatorConfiguration, accounts: [SimulatedAccount],
+        logger: Logger = Logger(label: "kb4.simulator")
+    ) {
+        var problem: String? = accounts.isEmpty ? "accounts: none given" : nil
+        var first: [String: Int] = [:]
+        for (index, account) in accounts.enumerated() {
+            if let earlier = first[account.apiKey], problem == nil {
+                problem = "accounts: accounts \(earlier) and \(index) have the same key"
+            }
+            first[account.apiKey] = first[account.apiKey] ?? index
+        }
+        let configurations = accounts.isEmpty ? [template] : accounts.map { $0.configuration(from: template) }
+        self.init(configurations: configurations, problem: problem, logger: logger)
+    }
+
+    private init(configurations: [SimulatorConfiguration], problem: String?, logger: Logger) {
         self.logger = logger
-        state = LockedBox(SimulatorState(configuration: configuration, realToday: Self.realToday()))
-        logger.debug(
-            "simulator data generated",
-            metadata: [
-                "seed": "\(configuration.seed)", "events": "\(state.withLock { $0.eventsByID.count })",
-            ])
+        realTodayAtInit = Self.realToday()
+        accounts = configurations.map { Account(configuration: $0) }
+        var byKey: [String: Account] = [:]
+        for account in accounts where byKey[account.configuration.apiKey] == nil {
+            byKey[account.configuration.apiKey] = account
+        }
+        accountsByKey = byKey
+        accountsProblem = problem
+    }
+
+    /// How many accounts it serves.
+    package var accountCount: Int { accounts.count }
+
+    /// How many accounts' data sets are in memory (generated by a request or a caller).
+    package var generatedAccounts: Int {
+        accounts.reduce(0) { count, account in count + (account.state.withLock { $0 == nil } ? 0 : 1) }
     }
 
     /// Binds `host:port` (port 0 picks a free one), starts serving, and returns the bound port.
     package func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
-        try state.withLock { $0.configuration }.validate()
+        if let accountsProblem { throw SimulatorError.invalidConfiguration(accountsProblem) }
+        for account in accounts { try account.configuration.validate() }
         guard server.withLock({ $0 == nil }) else { throw SimulatorError.alreadyRunning }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
@@ -80,32 +139,34 @@ package final class Simulator: Sendable {
 
     // MARK: Control
 
-    /// Moves the simulated UTC day (`YYYY-MM-DD`); the daily quota starts afresh when the day changes.
-    /// Invalid text is ignored (and logged).
+    /// Moves the simulated UTC day (`YYYY-MM-DD`) of every account; each daily quota starts afresh when the day
+    /// changes. Invalid text is ignored (and logged).
     package func setToday(_ day: String) {
         guard let number = Day(day)?.ordinal else {
             logger.warning("setToday ignored: not a YYYY-MM-DD date", metadata: ["day": "\(day)"])
             return
         }
-        state.withLock { $0.setToday(number) }
+        movedToday.withLock { $0 = number }
+        for account in accounts { account.state.withLock { $0?.setToday(number) } }
     }
 
-    /// Replaces the fault rates.
+    /// Replaces the fault rates of the first account.
     package func setFaults(_ faults: FaultConfiguration) {
-        state.withLock { $0.configuration.faults = faults }
+        withState(accounts[0]) { $0.configuration.faults = faults }
     }
 
-    /// Switches the page-drift scenario on or off.
+    /// Switches the page-drift scenario of the first account on or off.
     package func setPageDrift(_ on: Bool) {
-        state.withLock { $0.configuration.pageDrift = on }
+        withState(accounts[0]) { $0.configuration.pageDrift = on }
     }
 
-    /// Adds an event created now with the given (usually past) occurred time `YYYY-MM-DDTHH:MM:SS.mmmZ`,
-    /// other fields random; returns its id. An unparsable time falls back to the start of simulated today.
+    /// Adds an event to the first account, created now with the given (usually past) occurred time
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, other fields random; returns its id. An unparsable time falls back to the start of
+    /// simulated today.
     @discardableResult
     package func insertEvent(occurredAt: String, description: String? = nil) -> String {
         let wall = Self.wallMillis()
-        return state.withLock { state in
+        return withState(accounts[0]) { state in
             let millis =
                 UTCTime.parseMillis(occurredAt)
                 ?? Int64(state.today(realToday: Day(millis: wall).ordinal)) * UTCTime.millisPerDay
@@ -113,27 +174,42 @@ package final class Simulator: Sendable {
         }
     }
 
-    /// Deletes an event; false when there is none with this id.
+    /// Deletes an event of the first account; false when there is none with this id.
     package func deleteEvent(id: String) -> Bool {
-        state.withLock { $0.removeEvent(id: id) }
+        withState(accounts[0]) { $0.removeEvent(id: id) }
     }
 
-    /// Counters of what was served so far.
-    package var stats: SimulatorStats {
+    /// Counters of what the first account served so far (requests with no account's key included).
+    package var stats: SimulatorStats { stats(of: accounts[0]) }
+
+    /// Counters of what the account of `apiKey` served so far; nil when no account has this key.
+    package func stats(apiKey: String) -> SimulatorStats? {
+        accountsByKey[apiKey].map(stats(of:))
+    }
+
+    private func stats(of account: Account) -> SimulatorStats {
         let today = Day(millis: Self.wallMillis()).ordinal
-        return state.withLock { $0.currentStats(realToday: today) }
+        return withState(account) { $0.currentStats(realToday: today) }
     }
 
     // MARK: Ground truth
 
-    /// The NDJSON line of every event exactly as the API returns it, sorted by (occurred_date, id).
+    /// The NDJSON line of every event of the first account exactly as the API returns it, sorted by
+    /// (occurred_date, id).
     package func truthLines() -> [String] {
-        settled { state in state.truthEvents().map { String(decoding: $0.json, as: UTF8.self) } }
+        settled(accounts[0]) { state in state.truthEvents().map { String(decoding: $0.json, as: UTF8.self) } }
     }
 
-    /// Events per UTC day `YYYY-MM-DD` (days without events are absent).
-    package func truthCounts() -> [String: Int] {
-        settled { state in
+    /// Events per UTC day `YYYY-MM-DD` of the first account (days without events are absent).
+    package func truthCounts() -> [String: Int] { truthCounts(of: accounts[0]) }
+
+    /// Events per UTC day `YYYY-MM-DD` of the account of `apiKey`; nil when no account has this key.
+    package func truthCounts(apiKey: String) -> [String: Int]? {
+        accountsByKey[apiKey].map(truthCounts(of:))
+    }
+
+    private func truthCounts(of account: Account) -> [String: Int] {
+        settled(account) { state in
             var counts: [String: Int] = [:]
             for (day, ids) in state.eventIDsByDay where !ids.isEmpty {
                 counts[Day(ordinal: day).description] = ids.count
@@ -142,9 +218,9 @@ package final class Simulator: Sendable {
         }
     }
 
-    /// The first and last generated days `YYYY-MM-DD` (nil when the range is empty).
+    /// The first and last generated days `YYYY-MM-DD` of the first account (nil when the range is empty).
     var generatedRange: (first: String, last: String)? {
-        state.withLock { state in
+        withState(accounts[0]) { state in
             state.range.map { (Day(ordinal: $0.lowerBound).description, Day(ordinal: $0.upperBound).description) }
         }
     }
@@ -152,7 +228,7 @@ package final class Simulator: Sendable {
     /// Writes `truthLines()` as an NDJSON file (one line each, `\n`-terminated).
     package func writeTruth(to path: String) throws {
         var data = Data()
-        settled { state in
+        settled(accounts[0]) { state in
             for event in state.truthEvents() {
                 data.append(contentsOf: event.json)
                 data.append(0x0A)
@@ -171,7 +247,7 @@ package final class Simulator: Sendable {
     /// until `answered()` (control requests under `/_sim` are not delayed or counted).
     func received(_ request: SimRequest) -> Duration? {
         guard !request.path.hasPrefix("/_sim") else { return nil }
-        return state.withLock { state in
+        return withState(account(for: request)) { state in
             state.stats.inFlight += 1
             state.stats.peakInFlight = max(state.stats.peakInFlight, state.stats.inFlight)
             let base = state.configuration.latency
@@ -183,15 +259,15 @@ package final class Simulator: Sendable {
     }
 
     /// The answer to a request counted by `received` went out.
-    func answered() {
-        state.withLock { $0.stats.inFlight -= 1 }
+    func answered(_ request: SimRequest) {
+        withState(account(for: request)) { $0.stats.inFlight -= 1 }
     }
 
     /// Answers one parsed request (called on an event loop).
     func respond(to request: SimRequest) -> SimResponse {
         let now = ContinuousClock.now
         let wall = Self.wallMillis()
-        let response = state.withLock { $0.respond(to: request, now: now, wallMillis: wall) }
+        let response = withState(account(for: request)) { $0.respond(to: request, now: now, wallMillis: wall) }
         logger.debug(
             "served",
             metadata: [
@@ -200,12 +276,36 @@ package final class Simulator: Sendable {
         return response
     }
 
-    private func settled<T>(_ body: (inout SimulatorState) -> T) -> T {
+    private func settled<T>(_ account: Account, _ body: (inout SimulatorState) -> T) -> T {
         let now = ContinuousClock.now
         let wall = Self.wallMillis()
-        return state.withLock { state in
+        return withState(account) { state in
             state.settle(now: now, wallMillis: wall)
             return body(&state)
+        }
+    }
+
+    /// The account a request's Bearer key chooses; the first account when no account has the key (it refuses it).
+    private func account(for request: SimRequest) -> Account {
+        SimulatorState.bearerKey(request.authorization).flatMap { accountsByKey[$0] } ?? accounts[0]
+    }
+
+    /// Runs `body` on the account's state under its lock, generating its data first when nothing asked for it yet.
+    @discardableResult
+    private func withState<T>(_ account: Account, _ body: (inout SimulatorState) -> T) -> T {
+        account.state.withLock { slot in
+            if slot == nil {
+                var state = SimulatorState(configuration: account.configuration, realToday: realTodayAtInit)
+                if let day = movedToday.withLock({ $0 }) { state.setToday(day) }
+                logger.debug(
+                    "simulator data generated",
+                    metadata: [
+                        "seed": "\(account.configuration.seed)", "account_id": "\(state.generator.accountID)",
+                        "events": "\(state.eventsByID.count)",
+                    ])
+                slot = state
+            }
+            return body(&slot!)
         }
     }
 

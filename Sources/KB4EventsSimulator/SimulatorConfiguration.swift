@@ -18,6 +18,8 @@ package struct SimulatorConfiguration: Sendable {
 
     /// Seed of every generated value; the same seed and data settings give the same truth, byte for byte.
     package var seed: UInt64 = 1
+    /// The `account_id` of the data set; nil draws one from the seed.
+    package var accountID: Int? = nil
     /// Approximate number of events over the range (per-day counts are drawn around `events / days`).
     package var events: Int = 10_000
     /// Length of the generated range, ending on `today` (inclusive). Ignored when `firstDay` is set.
@@ -81,6 +83,9 @@ package struct SimulatorConfiguration: Sendable {
         guard events >= 0 else { throw .invalidConfiguration("events: must be 0 or more, got \(events)") }
         guard days >= 1 else { throw .invalidConfiguration("days: must be 1 or more, got \(days)") }
         guard !apiKey.isEmpty else { throw .invalidConfiguration("api key: must not be empty") }
+        if let accountID, accountID <= 0 {
+            throw .invalidConfiguration("account id: must be above 0, got \(accountID)")
+        }
         guard defaultPerPage >= 1 else {
             throw .invalidConfiguration("default per_page: must be 1 or more, got \(defaultPerPage)")
         }

@@ -65,9 +65,14 @@ extension SimulatorState {
     }
 
     private func isAuthorized(_ header: String?) -> Bool {
-        guard let header else { return false }
+        Self.bearerKey(header) == configuration.apiKey
+    }
+
+    /// The key of an `Authorization: Bearer KEY` header; nil for any other header or none.
+    static func bearerKey(_ header: String?) -> String? {
+        guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-        return parts.count == 2 && parts[0].lowercased() == "bearer" && parts[1] == configuration.apiKey
+        return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
     }
 
     private func tooMany(_ message: String) -> SimResponse {

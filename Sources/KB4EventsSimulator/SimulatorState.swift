@@ -31,7 +31,7 @@ struct SimulatorState: Sendable {
     /// Generates the data of `configuration`; `realToday` is used when the configuration has no `today`.
     init(configuration: SimulatorConfiguration, realToday: Int) {
         self.configuration = configuration
-        generator = DataGenerator(seed: configuration.seed)
+        generator = DataGenerator(seed: configuration.seed, accountID: configuration.accountID)
         eventTypes = generator.eventTypes
         todayOverride = configuration.today.flatMap { Day($0)?.ordinal }
         limiter = RateLimiter(requestsPerSecond: configuration.requestsPerSecond, dailyQuota: configuration.dailyQuota)

@@ -14,6 +14,9 @@ enum ExitStatus {
     static let temporary: Int32 = 75
     static let authentication: Int32 = 77
     static let configuration: Int32 = 78
+    /// `status --fleet`: at least one lake needs attention. Above the sysexits range (64…78), so no sysexits meaning
+    /// is borrowed, and below the shell's 126+.
+    static let attention: Int32 = 79
 
     static func code(for category: PipelineError.Category) -> Int32 {
         switch category {

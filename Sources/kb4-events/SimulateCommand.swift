@@ -14,6 +14,12 @@ struct SimulateCommand: AsyncParsableCommand {
             The Bearer key is read from the environment variable named by --api-key-env; when it is unset,
             the key is 'sim-key'. Control endpoints under /_sim (today, faults, insert, page_drift, stats, truth)
             need the same key.
+            With --accounts the simulator serves many accounts, each with its own key, data set, rate limit, quota
+            and counters (the key of a request, /_sim ones included, chooses the account): --accounts N gives keys
+            sim-key-0 … sim-key-<N-1>, account i with seed --seed + i and account id 1000000 + i; --accounts FILE
+            reads lines 'KEY ACCOUNT_ID SEED [EVENTS [DAYS]]' (ACCOUNT_ID '-' draws one from the seed; EVENTS and
+            DAYS default to --events and --days; '#' starts a comment line). An account's data is generated when it
+            is first asked for.
             """)
 
     @Option(help: "Address to bind (IPv4).") var host = "127.0.0.1"
@@ -53,22 +59,45 @@ struct SimulateCommand: AsyncParsableCommand {
     var dayFilterOffset = "+00:00"
     @Option(name: .customLong("dump-truth"), help: "Write every event as NDJSON to this file before serving.")
     var dumpTruth: String?
+    @Option(help: "Serve many accounts: a number N (keys sim-key-0 …) or a file of 'KEY ACCOUNT_ID SEED [EVENTS [DAYS]]' lines.")
+    var accounts: String?
 
     func validate() throws {
         _ = try simulatorConfiguration(apiKey: "validation")
+        if accounts != nil, dumpTruth != nil {
+            throw ValidationError("--dump-truth: not with --accounts (GET /_sim/truth with an account's key instead)")
+        }
+        _ = try simulatedAccounts()
+    }
+
+    /// The accounts of `--accounts`; nil without it. Throws a `ValidationError` naming the flag or the file's line.
+    func simulatedAccounts() throws -> [SimulatedAccount]? {
+        guard let accounts else { return nil }
+        do {
+            return try SimulatedAccount.accounts(spec: accounts, seed: seed, events: events, days: days)
+        } catch {
+            throw ValidationError("--accounts: \(error.description)")
+        }
     }
 
     func run() async throws {
         var logger = Logger(label: "kb4.simulator", factory: { label in StreamLogHandler.standardError(label: label) })
         logger.logLevel = .info
-        let key: String
-        if let value = ProcessInfo.processInfo.environment[apiKeyEnv], !value.isEmpty {
-            key = value
+        let simulator: Simulator
+        if let accounts = try simulatedAccounts() {
+            simulator = Simulator(
+                configuration: try simulatorConfiguration(apiKey: "per-account"), accounts: accounts, logger: logger)
+            logger.info("serving \(accounts.count) accounts; each account's data is generated on its first request")
         } else {
-            key = "sim-key"
-            logger.notice("\(apiKeyEnv) is not set: the simulator accepts the key 'sim-key'")
+            let key: String
+            if let value = ProcessInfo.processInfo.environment[apiKeyEnv], !value.isEmpty {
+                key = value
+            } else {
+                key = "sim-key"
+                logger.notice("\(apiKeyEnv) is not set: the simulator accepts the key 'sim-key'")
+            }
+            simulator = Simulator(configuration: try simulatorConfiguration(apiKey: key), logger: logger)
         }
-        let simulator = Simulator(configuration: try simulatorConfiguration(apiKey: key), logger: logger)
         if let dumpTruth {
             try simulator.writeTruth(to: dumpTruth)
             logger.info(

@@ -53,6 +53,7 @@ final class CountingStore: ObjectStore {
         count("delete")
         try await inner.delete(key)
     }
+    func child(_ name: String) throws -> any ObjectStore { try inner.child(name) }
 }
 
 /// A store whose `n`-th put (of any kind, or of keys starting with `prefix`) fails, as a connection lost mid-run
@@ -88,6 +89,7 @@ final class FailingStore: ObjectStore {
     func head(_ key: String) async throws -> ObjectMeta? { try await inner.head(key) }
     func list(prefix: String) async throws -> [ObjectMeta] { try await inner.list(prefix: prefix) }
     func delete(_ key: String) async throws { try await inner.delete(key) }
+    func child(_ name: String) throws -> any ObjectStore { try inner.child(name) }
 }
 
 /// The export and rebuild writing a lake into S3 (moto, every signature checked) through the same commit rules as

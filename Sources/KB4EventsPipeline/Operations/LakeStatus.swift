@@ -84,6 +84,19 @@ package struct LakeStatus: Sendable, Equatable {
         return gaps
     }
 
+    /// The last day recorded complete, nil when none is.
+    package var lastComplete: Day? { days.last { $0.state != .missing }?.day }
+
+    /// Days between the last complete day and yesterday: 0 when yesterday is complete; nil when no day is (nothing
+    /// exported yet). The missing days after the last complete one are these, not gaps.
+    package var daysBehind: Int? { lastComplete.map { today.previous.ordinal - $0.ordinal } }
+
+    /// The gaps before the last complete day: holes in what was exported (the days after it are `daysBehind`).
+    package var holes: [Gap] {
+        guard let last = lastComplete else { return [] }
+        return gaps.filter { $0.to < last }
+    }
+
     /// Days rewritten at least once (revision above 1).
     var revised: [DayState] { days.filter { ($0.revision ?? 1) > 1 } }
 

@@ -53,10 +53,21 @@ package struct RunRecord: Sendable, Equatable {
 
     /// Reads the lake's last run record; nil when there is none or it cannot be read.
     package static func load(from layout: LakeLayout) async -> RunRecord? {
-        guard let found = try? await layout.store.get(LakeLayout.lastRunKey),
-            let json = try? JSONParser.parse(found.bytes)
-        else { return nil }
-        return RunRecord(json: json)
+        try? await read(from: layout.store)
+    }
+
+    /// Reads the last run record in `store`; nil when there is none. Throws when the store fails or the object is
+    /// not a run record.
+    package static func read(from store: any ObjectStore) async throws -> RunRecord? {
+        let found: (bytes: [UInt8], meta: ObjectMeta)?
+        do { found = try await store.get(LakeLayout.lastRunKey) } catch { throw PipelineError.store(error, stage: .run) }
+        guard let found else { return nil }
+        guard let json = try? JSONParser.parse(found.bytes), let record = RunRecord(json: json) else {
+            throw PipelineError(
+                stage: .run, category: .configuration, code: "run_record_unreadable",
+                message: "\(store)/\(LakeLayout.lastRunKey) is not a run record")
+        }
+        return record
     }
 
     /// The version of the lake's run record a run saw when it started: the run replaces only that version.

@@ -147,6 +147,17 @@ struct LocalDirectoryStore: ObjectStore {
         return found.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }
 
+    package func childNames() async throws -> [String] {
+        FileSystem.list(root).filter { name in
+            !name.hasPrefix(".") && FileSystem.isDirectory(root + "/" + name)
+        }
+        .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    package func child(_ name: String) throws -> any ObjectStore {
+        LocalDirectoryStore(root: try path(name))
+    }
+
     package func delete(_ key: String) async throws {
         let target = try path(key)
         if unlink(target) != 0 && errno != ENOENT && errno != ENOTDIR { throw FileSystem.fail("delete", target) }

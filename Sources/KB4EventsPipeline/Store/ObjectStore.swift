@@ -36,6 +36,18 @@ package protocol ObjectStore: Sendable, CustomStringConvertible {
     /// Deletes `key`; deleting an absent key succeeds.
     func delete(_ key: String) async throws
 
+    /// The names of the folders directly under the store's root (`acme` for keys `acme/…`), sorted; hidden ones
+    /// (`.name`) left out. A bucket answers a `/`-delimited listing (one request per 1,000 names, however many objects
+    /// are under them); the default walks `list`.
+    func childNames() async throws -> [String]
+
+    /// The store of the objects under `name/` (one path segment), sharing this store's connections: a lake among
+    /// several under one prefix.
+    func child(_ name: String) throws -> any ObjectStore
+
+    /// Requests sent to a remote store so far (every attempt); nil for a local directory, which sends none.
+    var requestsSent: Int? { get }
+
     // MARK: Where a directory and a bucket differ (the defaults below are an object store's)
 
     /// Puts a finished local file under `key` and consumes it: a rename in a local directory (a commit stays a
@@ -159,6 +171,17 @@ extension ObjectStore {
         return meta
     }
 
+    package func childNames() async throws -> [String] {
+        var names: Set<String> = []
+        for object in try await list(prefix: "") {
+            guard let slash = object.key.firstIndex(of: "/") else { continue }
+            let name = String(object.key[..<slash])
+            if !name.hasPrefix(".") { names.insert(name) }
+        }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    package var requestsSent: Int? { nil }
     func localDirectory(prefix: String) -> String? { nil }
     func putCheaply(_ bytes: [UInt8], key: String) throws -> Bool { false }
     func lockForProcess() throws -> DirectoryLock? { nil }

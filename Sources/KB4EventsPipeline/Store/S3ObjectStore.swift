@@ -100,4 +100,19 @@ struct S3ObjectStore: ObjectStore {
     package func delete(_ key: String) async throws {
         try await client.deleteObject(bucket: bucket, key: try objectKey(key))
     }
+
+    package func childNames() async throws -> [String] {
+        let full = prefix.isEmpty ? "" : prefix + "/"
+        return try await client.listCommonPrefixes(bucket: bucket, prefix: full).compactMap { common in
+            let name = String(common.dropFirst(full.count).dropLast())
+            return name.isEmpty || name.hasPrefix(".") || name.contains("/") ? nil : name
+        }
+        .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    package func child(_ name: String) throws -> any ObjectStore {
+        S3ObjectStore(client: client, bucket: bucket, prefix: try objectKey(name))
+    }
+
+    package var requestsSent: Int? { client.requestsSent }
 }
