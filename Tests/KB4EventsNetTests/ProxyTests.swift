@@ -176,7 +176,7 @@ struct ForwardProxyTests {
         let error = await failure { () async throws(NetFailure) in
             try await refused.execute(NetRequest(method: "GET", url: server.url("/ok")))
         }
-        #expect(error?.code == "connect")
+        #expect(error?.code == "config", "wrong credentials are not retried")
         #expect(error?.message.contains("proxy 127.0.0.1:\(squid.port) (http_proxy, with credentials)") == true, "\(String(describing: error))")
         #expect(error?.message.contains("wrong-secret") == false)
         #expect(!refused.routeDescription.contains("wrong-secret"))
