@@ -261,7 +261,7 @@ import Testing
         }
         let tally = SignalStorm.tally(runs)
         print("signal storm against the simulator: \(runs.count) runs in \(Int(Date().timeIntervalSince(started))) s: \(tally)")
-        #expect(runs.filter { $0.result.status == 130 || $0.result.status == 143 }.count >= 20, "most runs were interrupted: \(tally)")
+        #expect(runs.filter { $0.result.status == 130 || $0.result.status == 143 }.count >= 15, "a quarter of the runs at least were interrupted: \(tally)")
 
         let final = await BuiltBinary.finished(try BuiltBinary.start(args(lake, force: false), environment: Self.environment()))
         #expect(final.status == 0, "\(final.stderr)")
