@@ -95,7 +95,10 @@ let package = Package(
         // The local twin of the API: data generator, HTTP server, fault injection. Knows nothing of the client.
         .target(
             name: "KB4EventsSimulator",
-            dependencies: ["KB4EventsCore", .product(name: "Logging", package: "swift-log")] + nioHTTP
+            dependencies: [
+                "KB4EventsCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ] + nioHTTP
         ),
         // A Parquet file writer: columns and bytes, a Thrift compact encoder for the footer, pages, dictionaries,
         // statistics. Knows nothing of events, JSON or lakes; compression comes in through a protocol.
@@ -111,12 +114,15 @@ let package = Package(
                 "KB4EventsSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // `simulate --tls-cert/--tls-key` reads the PEM files.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // What several test targets share: running the built binary, the simulator set up for tests.
+        // What several test targets share: running the built binary, the simulator set up for tests, a CA made at
+        // test time, squid as a forward proxy.
         .target(
             name: "KB4EventsTestSupport",
-            dependencies: ["KB4EventsSimulator"],
+            dependencies: ["KB4EventsSimulator", .product(name: "Crypto", package: "swift-crypto")] + nioHTTP + tls,
             path: "Tests/Support"
         ),
         .testTarget(
@@ -150,7 +156,8 @@ let package = Package(
         // The HTTP module against real loopback servers: plain, TLS with a test CA, a forward proxy (squid), IPv6.
         .testTarget(
             name: "KB4EventsNetTests",
-            dependencies: ["KB4EventsNet", .product(name: "Crypto", package: "swift-crypto")] + nioHTTP + tls
+            dependencies: ["KB4EventsNet", "KB4EventsTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+                + nioHTTP + tls
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -20,6 +20,9 @@ package struct APIError: Error, Sendable, CustomStringConvertible {
         case invalidResponse = "invalid_response"
         /// A caller-supplied call budget refused the call before it was sent.
         case callBudget = "call_budget"
+        /// The connection cannot be made as set up: a refused TLS handshake (untrusted, mismatched or expired
+        /// certificate) or an unusable proxy or CA setting (`NetFailure.isConfiguration`). Never retried.
+        case configuration
     }
 
     /// The class of failure.

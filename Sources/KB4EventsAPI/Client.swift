@@ -23,7 +23,8 @@ package final class Client: Sendable {
     /// The requests per second the client's pacer allows now (nil when it does not pace).
     package var requestsPerSecond: Double? { pacer.currentRate }
 
-    /// Creates a client. `gate`, when given, runs before every attempt and may throw to refuse it (a call budget).
+    /// Creates a client. `gate`, when given, runs before every attempt (once the pacer lets it go) and may throw to
+    /// refuse it (a call budget).
     package init(
         baseURL: BaseURL, key: APIKey, transport: any HTTPTransport, pacer: Pacer, retry: RetryPolicy = RetryPolicy(),
         logger: Logger, gate: (@Sendable () throws -> Void)? = nil
@@ -57,8 +58,10 @@ package final class Client: Sendable {
         var neverConnected = true
         while true {
             attempt += 1
-            try gate?()
             try await pacer.wait()
+            // The gate (the lake's call ledger) and the client's count record the same calls: after the pacer, so a
+            // request cancelled while it waits for its turn (a page no longer needed, a signal) is in neither.
+            try gate?()
             stats.recordCall(retry: attempt > 1 || isRetry)
             let isFirstCall = !firstCallDone.load(ordering: .relaxed)
             var failure: APIError
@@ -136,7 +139,8 @@ package final class Client: Sendable {
                 if Task.isCancelled || error.code == "cancelled" { throw CancellationError() }
                 // A TLS refusal or an unusable proxy/CA setting does not go away by asking again.
                 if !error.isTransient {
-                    throw APIError(kind: .transport, request: label, message: error.message)
+                    throw APIError(
+                        kind: error.isConfiguration ? .configuration : .transport, request: label, message: error.message)
                 }
                 failure = APIError(kind: .transport, request: label, message: error.message)
                 neverConnected = neverConnected && isFirstCall && error.code == "connect"

@@ -21,7 +21,8 @@ import NIOSSL
 /// - `other`: anything else;
 /// - `tls`: the TLS handshake failed (untrusted, mismatched, expired…): retrying will not help;
 /// - `cancelled`: the caller's task was cancelled;
-/// - `config`: a proxy variable or CA file that cannot be used: retrying will not help.
+/// - `config`: a proxy variable or CA file that cannot be used, or a proxy that refuses the credentials (407): retrying
+///   will not help.
 package struct NetFailure: Error, Sendable, CustomStringConvertible, Equatable {
     package let code: String
     package let message: String
@@ -34,6 +35,11 @@ package struct NetFailure: Error, Sendable, CustomStringConvertible, Equatable {
 
     /// Whether another attempt may succeed (`tls`, `config` and `cancelled` will not).
     package var isTransient: Bool { !["tls", "config", "cancelled"].contains(code) }
+
+    /// Whether a person must change something before any request can succeed: a TLS handshake the client refused
+    /// (unknown CA, a name that does not match, an expired certificate) or a proxy or CA setting that cannot be used.
+    /// The API and S3 errors map it to a configuration failure (exit 78), never to an outage to retry.
+    package var isConfiguration: Bool { code == "tls" || code == "config" }
 }
 
 /// What a request was doing when it failed: a failure before the answer's head is a connection problem; after it, a
@@ -98,8 +104,9 @@ extension NetFailure {
             case .cancelled, .requestStreamCancelled:
                 return NetFailure(code: "cancelled", message: "request to \(target) cancelled")
             case .proxyAuthenticationRequired:
+                // Wrong or missing credentials: asking again with the same ones cannot help.
                 return NetFailure(
-                    code: "connect",
+                    code: "config",
                     message: "\(peer) refused the tunnel: proxy authentication required (407); check the credentials in \(context.proxy?.variable ?? "the proxy variable")")
             case .invalidProxyResponse:
                 return NetFailure(

@@ -1,3 +1,5 @@
+import KB4EventsNet
+
 /// What went wrong talking to S3, naming the bucket, the key and S3's error code; never a secret.
 package enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
     /// `412 Precondition Failed`: `If-Match`/`If-None-Match` did not hold (another writer was first), or (on
@@ -28,6 +30,7 @@ package enum S3Error: Error, Sendable, CustomStringConvertible, Equatable {
     package var isConfiguration: Bool {
         switch self {
         case .credentials, .configuration: return true
+        case .transport(let code, _, _, _): return NetFailure(code: code, message: "").isConfiguration
         case .service(_, let code, _, _, _, _):
             return [
                 "AccessDenied", "Forbidden", "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "PermanentRedirect",

@@ -12,6 +12,11 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var bodyTooLarge = false
+    /// The delayed answer waiting to be sent, if any: cancelled (and the request counted as abandoned) when the
+    /// connection closes first.
+    private var pending: Scheduled<Void>?
+    /// The request `pending` answers (its account counts it).
+    private var pendingRequest: SimRequest?
 
     init(simulator: Simulator) {
         self.simulator = simulator
@@ -50,18 +55,31 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             let simulator = simulator
             let send = { [self] in
+                pending = nil
                 simulator.answered(request)
                 write(response, keepAlive: requestHead.isKeepAlive, version: requestHead.version, context: context)
             }
             if delay > .zero {
                 let (seconds, atto) = delay.components
-                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)) {
+                pendingRequest = request
+                pending = context.eventLoop.assumeIsolated().scheduleTask(
+                    in: .nanoseconds(seconds * 1_000_000_000 + atto / 1_000_000_000)
+                ) {
                     send()
                 }
             } else {
                 send()
             }
         }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let pending, let pendingRequest {
+            pending.cancel()
+            self.pending = nil
+            simulator.abandoned(pendingRequest)
+        }
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

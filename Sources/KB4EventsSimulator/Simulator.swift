@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+package import NIOSSL
 package import KB4EventsCore
 
 /// A local, faithful twin of the KnowBe4 User Event API, served over HTTP/1.1 on loopback.
@@ -34,6 +35,7 @@ package final class Simulator: Sendable {
         var channel: any Channel
         var host: String
         var port: Int
+        var scheme: String
     }
 
     /// One account: its configuration and, once something needed it, its data and counters.
@@ -90,11 +92,13 @@ package final class Simulator: Sendable {
         accounts.reduce(0) { count, account in count + (account.state.withLock { $0 == nil } ? 0 : 1) }
     }
 
-    /// Binds `host:port` (port 0 picks a free one), starts serving, and returns the bound port.
-    package func start(host: String = "127.0.0.1", port: Int = 0) async throws -> Int {
+    /// Binds `host:port` (port 0 picks a free one; `host` an IPv4 or IPv6 address or a name), starts serving (over
+    /// TLS with `tls`, a server configuration), and returns the bound port.
+    package func start(host: String = "127.0.0.1", port: Int = 0, tls: TLSConfiguration? = nil) async throws -> Int {
         if let accountsProblem { throw SimulatorError.invalidConfiguration(accountsProblem) }
         for account in accounts { try account.configuration.validate() }
         guard server.withLock({ $0 == nil }) else { throw SimulatorError.alreadyRunning }
+        let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -102,6 +106,9 @@ package final class Simulator: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(HTTPHandler(simulator: self))
                 }
@@ -114,14 +121,21 @@ package final class Simulator: Sendable {
             throw error
         }
         let boundPort = channel.localAddress?.port ?? port
-        server.withLock { $0 = Running(group: group, channel: channel, host: host, port: boundPort) }
-        logger.debug("simulator listening", metadata: ["url": "http://\(host):\(boundPort)"])
+        let running = Running(
+            group: group, channel: channel, host: host, port: boundPort, scheme: tls == nil ? "http" : "https")
+        server.withLock { $0 = running }
+        logger.debug("simulator listening", metadata: ["url": "\(baseURL)"])
         return boundPort
     }
 
-    /// `http://HOST:PORT` of the running server, e.g. `http://127.0.0.1:40123` (port 0 before `start`).
+    /// `SCHEME://HOST:PORT` of the running server, e.g. `http://127.0.0.1:40123`, `https://[::1]:40123` (an IPv6
+    /// address in brackets; `http://127.0.0.1:0` before `start`).
     package var baseURL: String {
-        server.withLock { running in "http://\(running?.host ?? "127.0.0.1"):\(running?.port ?? 0)" }
+        server.withLock { running in
+            let host = running?.host ?? "127.0.0.1"
+            let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+            return "\(running?.scheme ?? "http")://\(bracketed):\(running?.port ?? 0)"
+        }
     }
 
     /// Closes the listening socket and every open connection.
@@ -261,6 +275,15 @@ package final class Simulator: Sendable {
     /// The answer to a request counted by `received` went out.
     func answered(_ request: SimRequest) {
         withState(account(for: request)) { $0.stats.inFlight -= 1 }
+    }
+
+    /// The connection of a request counted by `received` closed before its answer went out (the client gave up on
+    /// it: a cancelled request).
+    func abandoned(_ request: SimRequest) {
+        withState(account(for: request)) {
+            $0.stats.inFlight -= 1
+            $0.stats.abandoned += 1
+        }
     }
 
     /// Answers one parsed request (called on an event loop).

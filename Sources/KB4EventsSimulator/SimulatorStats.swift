@@ -20,6 +20,9 @@ package struct SimulatorStats: Sendable, Equatable {
     package var inFlight: Int = 0
     /// The most API requests that waited for their answers at once.
     package var peakInFlight: Int = 0
+    /// API requests whose connection the client closed before their (delayed) answer was sent: requests it
+    /// cancelled.
+    package var abandoned: Int = 0
 
     /// All injected faults.
     var totalFaults: Int { faultsInjected.values.reduce(0, +) }
@@ -39,6 +42,7 @@ package struct SimulatorStats: Sendable, Equatable {
             ("quota_used_today", .int(quotaUsedToday)),
             ("in_flight", .int(inFlight)),
             ("peak_in_flight", .int(peakInFlight)),
+            ("abandoned", .int(abandoned)),
         ])
         return value.compactBytes
     }

@@ -3,6 +3,7 @@ import Foundation
 import KB4EventsPipeline
 import KB4EventsSimulator
 import Logging
+import NIOSSL
 
 /// `kb4-events simulate`: serves the local twin of the User Event API until SIGINT or SIGTERM.
 struct SimulateCommand: AsyncParsableCommand {
@@ -10,7 +11,8 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Serve a local simulator of the KnowBe4 User Event API on loopback.",
         discussion: """
-            Prints one line to stdout when listening: 'kb4-events simulator listening on http://HOST:PORT'.
+            Prints one line to stdout when listening: 'kb4-events simulator listening on http://HOST:PORT'
+            (https with --tls-cert and --tls-key; an IPv6 host in brackets).
             The Bearer key is read from the environment variable named by --api-key-env; when it is unset,
             the key is 'sim-key'. Control endpoints under /_sim (today, faults, insert, page_drift, stats, truth)
             need the same key.
@@ -22,7 +24,7 @@ struct SimulateCommand: AsyncParsableCommand {
             is first asked for.
             """)
 
-    @Option(help: "Address to bind (IPv4).") var host = "127.0.0.1"
+    @Option(help: "Address to bind (IPv4 or IPv6, e.g. ::1).") var host = "127.0.0.1"
     @Option(help: "Port to listen on; 0 picks a free one.") var port = 0
     @Option(help: "Seed of the generated data.") var seed: UInt64 = 1
     @Option(help: "Approximate number of events over the range.") var events = 10_000
@@ -61,6 +63,11 @@ struct SimulateCommand: AsyncParsableCommand {
     var dumpTruth: String?
     @Option(help: "Serve many accounts: a number N (keys sim-key-0 …) or a file of 'KEY ACCOUNT_ID SEED [EVENTS [DAYS]]' lines.")
     var accounts: String?
+    @Option(
+        name: .customLong("tls-cert"),
+        help: "Serve HTTPS with this PEM certificate chain (the server's certificate first); needs --tls-key.")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.") var tlsKey: String?
 
     func validate() throws {
         _ = try simulatorConfiguration(apiKey: "validation")
@@ -68,6 +75,9 @@ struct SimulateCommand: AsyncParsableCommand {
             throw ValidationError("--dump-truth: not with --accounts (GET /_sim/truth with an account's key instead)")
         }
         _ = try simulatedAccounts()
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
     }
 
     /// The accounts of `--accounts`; nil without it. Throws a `ValidationError` naming the flag or the file's line.
@@ -78,6 +88,22 @@ struct SimulateCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--accounts: \(error.description)")
         }
+    }
+
+    /// The server side of TLS from --tls-cert/--tls-key (nil: plain HTTP); a file that cannot be read is named.
+    func tlsConfiguration() throws -> TLSConfiguration? {
+        guard let tlsCert, let tlsKey else { return nil }
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do { chain = try NIOSSLCertificate.fromPEMFile(tlsCert) } catch {
+            throw ValidationError("--tls-cert \(tlsCert): not a readable PEM certificate file (\(error))")
+        }
+        guard !chain.isEmpty else { throw ValidationError("--tls-cert \(tlsCert): no certificate in it") }
+        do { key = try NIOSSLPrivateKey(file: tlsKey, format: .pem) } catch {
+            throw ValidationError("--tls-key \(tlsKey): not a readable PEM private key (\(error))")
+        }
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 
     func run() async throws {
@@ -98,6 +124,7 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             simulator = Simulator(configuration: try simulatorConfiguration(apiKey: key), logger: logger)
         }
+        let tls = try tlsConfiguration()
         if let dumpTruth {
             try simulator.writeTruth(to: dumpTruth)
             logger.info(
@@ -106,8 +133,8 @@ struct SimulateCommand: AsyncParsableCommand {
         // Catch SIGINT/SIGTERM before announcing the port: a caller that stops us right after reading the line
         // must not hit the moment between ignoring the signal and watching for it.
         let termination = TerminationSignals()
-        let boundPort = try await simulator.start(host: host, port: port)
-        FileHandle.standardOutput.write(Data("kb4-events simulator listening on http://\(host):\(boundPort)\n".utf8))
+        _ = try await simulator.start(host: host, port: port, tls: tls)
+        FileHandle.standardOutput.write(Data("kb4-events simulator listening on \(simulator.baseURL)\n".utf8))
         let signal = await termination.wait()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         try await simulator.stop()

@@ -1,4 +1,5 @@
 import Foundation
+import KB4EventsTestSupport
 import Testing
 
 @testable import KB4EventsNet

@@ -163,10 +163,7 @@ final class Counter: @unchecked Sendable {
     }
 
     @Test func clampedPagesAndDriftStillGiveTheTruth() async throws {
-        try await LakeFixture.with(events: 1200, days: 3, configure: { c in
-            c.maxPerPage = 7
-            c.pageDrift = true
-        }) { f in
+        try await LakeFixture.with(events: 1200, days: 3, configure: { $0.maxPerPage = 7; $0.pageDrift = true }) { f in
             let day = f.today.previous
             _ = try await f.runner(start: day).run(.sync(force: false))
             // Page drift inserts events while paging; a re-check the next "night" catches any that fell between pages.
@@ -179,10 +176,7 @@ final class Counter: @unchecked Sendable {
     }
 
     @Test func anAPIThatIgnoresTheOrderIsSortedFromTheStagedPages() async throws {
-        try await LakeFixture.with(events: 1500, days: 3, configure: { c in
-            c.ignoresRequestedOrder = true
-            c.maxPerPage = 20
-        }) { f in
+        try await LakeFixture.with(events: 1500, days: 3, configure: { $0.ignoresRequestedOrder = true; $0.maxPerPage = 20 }) { f in
             let day = f.today.previous
             let summary = try await f.runner(start: day).run(.sync(force: false))
             #expect(summary.daysWritten == 1)
@@ -193,10 +187,7 @@ final class Counter: @unchecked Sendable {
     }
 
     @Test func aRowInsertedBeforeTheCursorWhilePagingIsFetchedByAnImmediateSecondPass() async throws {
-        try await LakeFixture.with(events: 600, days: 3, configure: { c in
-            c.maxPerPage = 10
-            c.pageDrift = true
-        }) { f in
+        try await LakeFixture.with(events: 600, days: 3, configure: { $0.maxPerPage = 10; $0.pageDrift = true }) { f in
             let day = f.today.previous
             // Drift only after the first page: one row lands before the cursor, then paging is quiet.
             let calls = Counter()
@@ -215,10 +206,7 @@ final class Counter: @unchecked Sendable {
     /// paged 10 at a time, from an API that orders equal timestamps differently on every request: in time
     /// order a tie at a page boundary is seen twice and another never, so the day is fetched again by id.
     func withShuffledTies(_ body: (LakeFixture, Day) async throws -> Void) async throws {
-        try await LakeFixture.with(events: 300, days: 3, configure: { c in
-            c.maxPerPage = 10
-            c.tieOrder = .random
-        }) { f in
+        try await LakeFixture.with(events: 300, days: 3, configure: { $0.maxPerPage = 10; $0.tieOrder = .random }) { f in
             let day = f.today.adding(days: -2)
             for _ in 0..<40 { f.simulator.insertEvent(occurredAt: "\(day)T00:00:00.000Z") }
             try await body(f, day)

@@ -95,6 +95,76 @@ import Testing
         }
     }
 
+    /// A page requested ahead that the reader then does not need (here a day the reader ends after its first page,
+    /// though `total_pages` promised more) is cancelled, not waited for: the simulator sees its connection closed
+    /// long before its answer (3 s) would have gone out, and the slot is free for pages that are needed. Every
+    /// request that left stays counted, by the client and by the lake's call ledger (`_state/calls.json`), and no
+    /// request that never left is.
+    @Test func aReadAheadRequestNoLongerNeededIsCancelledAndItsCallStillCounted() async throws {
+        try await LakeFixture.with(events: 300, days: 6, configure: { c in
+            c.latency = .seconds(3)
+            c.maxPerPage = 10
+        }) { f in
+            let ledger = try await CallLedger.load(layout: LakeLayout(root: f.dir))
+            let budget = CallBudget(limit: nil, reserve: 0, day: f.today, ledger: ledger)
+            let client = try f.client(rps: 50, gate: budget.gate(useReserve: true))
+            let days = [f.today.previous, f.today.previous.previous]
+            let fetcher = PageFetcher(client: client, days: days, order: .occurredDate, perPage: 10, maxInFlight: 8)
+            let first = DayFetch(day: days[0], order: .occurredDate, attempt: 1)
+            let second = DayFetch(day: days[1], order: .occurredDate, attempt: 1)
+            let clock = ContinuousClock()
+
+            /// Waits until every call the client counted has reached the simulator (and no more are starting).
+            func settled() async throws {
+                let deadline = clock.now + .seconds(5)
+                var last = -1
+                while clock.now < deadline {
+                    let calls = client.stats.calls
+                    if calls == last && f.simulator.stats.totalRequests == calls { return }
+                    last = calls
+                    try await Task.sleep(for: .milliseconds(150))
+                }
+            }
+
+            let page = try await fetcher.page(1, of: first)
+            let total = try #require(page.meta.totalPages)
+            try #require(total >= 3 && total <= 8, "the day has several pages, fewer than the requests in flight: \(total)")
+            // Its answer told how many pages the day has: they (and the next day's first page) are requested now.
+            try await settled()
+            let ahead = f.simulator.stats.inFlight
+            #expect(ahead == total, "pages 2…\(total) and the next day's first page wait for their answers: \(ahead)")
+
+            // The reader ends the day after page 1: pages 2… are no longer needed.
+            let dropped = clock.now
+            await fetcher.end(first, after: 1)
+            while f.simulator.stats.abandoned < total - 1 && clock.now < dropped + .milliseconds(1500) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let stats = f.simulator.stats
+            #expect(stats.abandoned == total - 1, "cancelled: their connections closed before the answers (\(stats))")
+            #expect(stats.inFlight == 1, "only the next day's first page still waits")
+            #expect(await fetcher.unused == total - 1)
+
+            // The next day is read as usual; then the run ends with its read-ahead cancelled too.
+            let next = try await fetcher.page(1, of: second)
+            #expect(next.events.count == min(10, f.simulator.truthCounts()[days[1].description] ?? 0), "\(next.meta)")
+            try await settled()
+            await fetcher.close()
+            let end = clock.now
+            while f.simulator.stats.inFlight > 0 && clock.now < end + .milliseconds(1500) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(f.simulator.stats.inFlight == 0, "the rest cancelled at the end of the run")
+
+            // Every request that left is counted once: by the client, in the ledger and in its file, as the API saw.
+            let sent = f.simulator.stats.totalRequests
+            #expect(client.stats.calls == sent)
+            #expect(ledger.used(on: f.today) == sent)
+            let file = try Data(contentsOf: URL(fileURLWithPath: f.dir + "/" + LakeLayout.callsKey))
+            #expect(try CallLedger.parse(Array(file), name: "calls")[f.today] == sent)
+        }
+    }
+
     @Test func aQuotaStopWithRequestsInFlightKeepsTheCompletedDaysAndCountsEveryCall() async throws {
         try await LakeFixture.with(events: 1000, days: 6, configure: { c in
             c.latency = .milliseconds(60)

@@ -98,6 +98,9 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(try reader(args, input: input))) as? [String: Any] ?? [:]
         }
 
+        /// The keys of the incomplete multipart uploads under the lake's prefix (botocore).
+        func uploads() throws -> [String] { try readerJSON(["uploads"])["uploads"] as? [String] ?? [] }
+
         /// Key → (sha256, mtime) of every object.
         func objects() throws -> [String: (sha256: String, mtime: Int)] {
             try readerJSON(["objects"]).mapValues { value in
@@ -365,8 +368,8 @@ import Testing
 
     /// SIGINT or SIGTERM while a day's object crawls to the store (a proxy of the test's own lets 8 KiB/s through,
     /// so the upload would take over a minute): the upload is cancelled, not waited for, so the run stops by itself
-    /// (a watchdog kills it after 20 s, which fails the test), records itself as interrupted, releases its lease,
-    /// and the next run (direct) finishes the lake exactly.
+    /// within 2 s (a watchdog kills it after 20 s, which fails the test), records itself as interrupted, releases its
+    /// lease, leaves no incomplete multipart upload, and the next run (direct) finishes the lake exactly.
     @Test(arguments: [SIGINT, SIGTERM]) func aSignalDuringASlowUploadCancelsIt(signal: Int32) async throws {
         let server = try await Moto.main.server()
         let python = try #require(PythonTools.motoPython)
@@ -396,15 +399,19 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         try #require(FileManager.default.fileExists(atPath: flag), "an upload was under way")
+        let signalled = Date()
         kill(run.process.processIdentifier, signal)
         let pid = run.process.processIdentifier
         let watchdog = Task.detached {
             try await Task.sleep(for: .seconds(20))
             kill(pid, SIGKILL)
         }
-        let stopped = Self.finish(run)
+        let stopped = await BuiltBinary.finished(run)
+        let took = Date().timeIntervalSince(signalled)
         watchdog.cancel()
         #expect(stopped.status == 128 + signal, "stopped by itself, not killed: \(stopped.status): \(stopped.stderr.suffix(2000))")
+        #expect(took < 2, "stopped \(took) s after the signal")
+        #expect(try lakes.uploads().isEmpty, "no incomplete multipart upload is left")
         let objects = try lakes.objects()
         #expect(objects[".kb4-events.lock"] == nil, "the lease is released")
         let record = String(decoding: try lakes.reader(["get", "_state/last_run.json"]), as: UTF8.self)

@@ -63,6 +63,9 @@ actor Moto {
         let accessKey: String
         let secret: String
         let roleARN: String
+        /// The same moto on `[::1]` (`--ipv6`) and over HTTPS (`--tls`), when asked for.
+        var endpointIPv6: String? = nil
+        var endpointTLS: String? = nil
     }
 
     static let main = Moto(mode: "main", buckets: ["kb4-client", "kb4-contract", "kb4-lake"])
@@ -70,13 +73,16 @@ actor Moto {
 
     let mode: String
     let buckets: [String]
+    /// `moto_server.py`'s options: `--ipv6`, `--tls CERT KEY`.
+    let options: [String]
     private var started: Server?
     private var process: Process?
     private var stdin: Pipe?
 
-    init(mode: String, buckets: [String]) {
+    init(mode: String, buckets: [String], options: [String] = []) {
         self.mode = mode
         self.buckets = buckets
+        self.options = options
     }
 
     func server() async throws -> Server {
@@ -85,12 +91,13 @@ actor Moto {
             throw TestFailure(TestPython.missing("the S3 tests need moto >= 5.2.5"))
         }
         let (process, input, object) = try await startHelper(
-            python: python, arguments: [PythonTools.directory + "/moto_server.py", mode] + buckets, name: "moto-\(mode)")
+            python: python, arguments: [PythonTools.directory + "/moto_server.py"] + options + [mode] + buckets,
+            name: "moto-\(mode)")
         self.process = process
         stdin = input
         let server = Server(
             endpoint: object["endpoint"]!, accessKey: object["access_key"] ?? "", secret: object["secret"] ?? "",
-            roleARN: object["role_arn"] ?? "")
+            roleARN: object["role_arn"] ?? "", endpointIPv6: object["endpoint_ipv6"], endpointTLS: object["endpoint_tls"])
         started = server
         return server
     }

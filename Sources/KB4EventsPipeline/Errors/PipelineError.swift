@@ -87,6 +87,7 @@ package struct PipelineError: Error, Sendable, CustomStringConvertible {
         let category: Category
         switch error.kind {
         case .authentication: category = .authentication
+        case .configuration: category = .configuration
         case .quotaExhausted, .callBudget: category = .temporary
         case .rateLimited, .server, .transport: category = .unavailable
         case .invalidResponse, .badRequest, .notFound: category = .data

@@ -19,7 +19,9 @@ struct DayFetch: Hashable, Sendable, CustomStringConvertible {
 /// (`end(_:after:)`); `next_page` stays the authority, exactly as when pages are fetched one by one. What may be
 /// asked for ahead is only what is known to exist: the rest of a day's pages once an answer gave `total_pages`
 /// (or `next_page`), and the first page of the days the run will fetch next. A request made for a page the
-/// reader then never reads (a day that ended before its `total_pages`, a run that stops) is counted in `unused`.
+/// reader then never reads (a day that ended before its `total_pages`, days requested in an order the run left, a
+/// run that stops) is counted in `unused`; one still waiting for its answer is cancelled (its connection closed,
+/// its slot freed for a page that is needed). The call it made stays counted (`CallStats`, the lake's ledger).
 ///
 /// How many requests may wait at once follows the measured answer time: about rate × answer time + 1 (one when
 /// answers come within half the pacing interval), at most `maxInFlight` (an unpaced client: two); one until the run's first answer (a wrong key
@@ -54,6 +56,8 @@ actor PageFetcher {
     private var knownPages: [DayFetch: Int] = [:]
     private var slots: [Key: Slot] = [:]
     private var waiters: [Key: CheckedContinuation<EventsPage, any Error>] = [:]
+    /// The task of every launch still running, by launch number: cancelled when its page is no longer needed.
+    private var tasks: [Int: Task<Void, Never>] = [:]
     private var inFlight = 0
     private var launches = 0
     private var readAhead = true
@@ -111,7 +115,8 @@ actor PageFetcher {
         fill()
     }
 
-    /// Forgets every request still waiting (the run is over); their calls were made and are counted as unused.
+    /// Forgets every request still waiting (the run is over), cancelling those in flight; their calls were made and
+    /// are counted as unused.
     func close() {
         cancelled = true
         drop { _ in true }
@@ -174,7 +179,7 @@ actor PageFetcher {
         launches += 1
         let launch = launches
         slots[key] = .inFlight(launch: launch)
-        Task {
+        tasks[launch] = Task {
             let result: Result<EventsPage, any Error>
             do {
                 result = .success(
@@ -188,6 +193,7 @@ actor PageFetcher {
 
     private func answered(_ key: Key, launch: Int, _ result: Result<EventsPage, any Error>) {
         inFlight -= 1
+        tasks[launch] = nil
         guard case .inFlight(launch)? = slots[key] else {
             fill()
             return
@@ -214,11 +220,12 @@ actor PageFetcher {
         fill()
     }
 
-    /// Forgets the requests whose keys match; each one is an unused call. A request still waiting is left to
-    /// finish (it is on the wire and counted already) and its answer is ignored: cancelling URLSession requests
-    /// on Linux has been seen to leave the session stuck with later requests never answered.
+    /// Forgets the requests whose keys match; each one is an unused call. A request still waiting is cancelled:
+    /// its connection is closed rather than kept busy for an answer nobody reads (the call was made and stays
+    /// counted). Its task then reports the cancellation to `answered`, which frees its slot.
     private func drop(where matches: (Key) -> Bool) {
-        for key in slots.keys where matches(key) {
+        for (key, slot) in slots where matches(key) {
+            if case .inFlight(let launch) = slot { tasks[launch]?.cancel() }
             slots[key] = nil
             unused += 1
         }

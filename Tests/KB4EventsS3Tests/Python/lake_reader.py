@@ -7,6 +7,7 @@ Usage: lake_reader.py ENDPOINT BUCKET/PREFIX COMMAND [ARG]
   get KEY         the object's bytes to stdout
   put KEY         stdin's bytes as the object
   delete KEY      removes the object
+  uploads         the incomplete multipart uploads under the prefix (botocore's ListMultipartUploads)
 The credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Prints JSON (except get).
 """
 import gzip
@@ -75,5 +76,13 @@ elif command == "put":
 elif command == "delete":
     s3.delete_file(root + "/" + arg)
     print("{}")
+elif command == "uploads":
+    import boto3
+    bucket, _, prefix = root.partition("/")
+    client = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"], aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
+    listed = client.list_multipart_uploads(Bucket=bucket, Prefix=prefix)
+    print(json.dumps({"uploads": [u["Key"] for u in listed.get("Uploads", [])]}))
 else:
     sys.exit(f"unknown command {command}")

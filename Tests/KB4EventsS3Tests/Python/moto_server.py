@@ -1,7 +1,11 @@
 """Starts moto (S3, IAM, STS) in server mode on 127.0.0.1 and a free port for the Swift tests.
 
-Usage: moto_server.py main BUCKET...     an IAM user with an access key and an allow-all inline policy, the buckets
+Usage: moto_server.py [--ipv6] [--tls CERT KEY] main BUCKET...
+                                  an IAM user with an access key and an allow-all inline policy, the buckets
        moto_server.py webidentity BUCKET a role with an s3:* policy, the bucket
+--ipv6 also serves the same moto on [::1] (endpoint_ipv6), --tls also serves it over HTTPS on 127.0.0.1 with that PEM
+certificate and key (endpoint_tls): one moto state behind every listener, so the plain endpoint reads what the others
+wrote.
 STS AssumeRoleWithWebIdentity is always let through unsigned, as AWS does (the token is the credential; moto would
 otherwise count it against INITIAL_NO_AUTH_ACTION_COUNT), so any number of processes can assume the role.
 INITIAL_NO_AUTH_ACTION_COUNT is set to exactly the number of set-up requests: every later
@@ -14,15 +18,28 @@ import socket
 import sys
 import threading
 
-mode, buckets = sys.argv[1], sys.argv[2:]
+args = sys.argv[1:]
+ipv6 = tls = None
+while args and args[0].startswith("--"):
+    if args[0] == "--ipv6":
+        ipv6, args = True, args[1:]
+    elif args[0] == "--tls":
+        tls, args = (args[1], args[2]), args[3:]
+    else:
+        sys.exit(f"unknown option {args[0]}")
+mode, buckets = args[0], args[1:]
 setup_requests = (3 if mode == "main" else 2) + len(buckets)
 os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(setup_requests)
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 import boto3  # noqa: E402
 from botocore.config import Config  # noqa: E402
+import threading  # noqa: E402
+
 from moto.core.authorization import ActionAuthenticatorMixin  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 _check = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
@@ -67,6 +84,20 @@ iam = session.client("iam", endpoint_url=endpoint, config=config)
 s3 = session.client("s3", endpoint_url=endpoint, config=config)
 allow_all = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 info = {"endpoint": endpoint, "port": port, "auth_after": int(os.environ["INITIAL_NO_AUTH_ACTION_COUNT"])}
+
+
+def also_serve(host, ssl_context=None):
+    """Another listener on the same moto state (moto's backends live in this process); returns its port."""
+    extra = make_server(host, 0, DomainDispatcherApplication(create_backend_app), True,
+                        request_handler=MotoRequestHandler, ssl_context=ssl_context)
+    threading.Thread(target=extra.serve_forever, daemon=True).start()
+    return extra.server_address[1]
+
+
+if ipv6:
+    info["endpoint_ipv6"] = f"http://[::1]:{also_serve('::1')}"
+if tls:
+    info["endpoint_tls"] = f"https://127.0.0.1:{also_serve('127.0.0.1', tls)}"
 if mode == "main":
     iam.create_user(UserName="kb4-events")
     key = iam.create_access_key(UserName="kb4-events")["AccessKey"]

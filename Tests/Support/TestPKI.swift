@@ -1,16 +1,16 @@
-import Crypto
-import Foundation
-import NIOSSL
+package import Crypto
+package import Foundation
+package import NIOSSL
 import SwiftASN1
-import X509
+package import X509
 
 /// A CA and leaf certificates made at test time: nothing on disk but what a test writes.
-struct TestPKI {
-    let caKey = P256.Signing.PrivateKey()
-    let caCertificate: Certificate
-    let caName: String
+package struct TestPKI {
+    package let caKey = P256.Signing.PrivateKey()
+    package let caCertificate: Certificate
+    package let caName: String
 
-    init(name: String = "kb4-events test CA") throws {
+    package init(name: String = "kb4-events test CA") throws {
         caName = name
         let subject = try DistinguishedName { CommonName(name) }
         caCertificate = try Certificate(
@@ -24,15 +24,41 @@ struct TestPKI {
             issuerPrivateKey: .init(caKey))
     }
 
-    var caPEM: String { get throws { try caCertificate.serializeAsPEM().pemString } }
+    package var caPEM: String { get throws { try caCertificate.serializeAsPEM().pemString } }
+
+    /// `::1` as the 16 bytes of a subject alternative name.
+    package static let ipv6Loopback: [UInt8] = Array(repeating: 0, count: 15) + [1]
 
     /// A server certificate and key for `dnsNames` and `ipAddresses`, signed by the CA (or by itself when
     /// `selfSigned`), valid between the given dates.
-    func leaf(
-        dnsNames: [String] = ["localhost"], ipAddresses: [[UInt8]] = [[127, 0, 0, 1], Array(repeating: 0, count: 15) + [1]],
+    package func leaf(
+        dnsNames: [String] = ["localhost"], ipAddresses: [[UInt8]] = [[127, 0, 0, 1], ipv6Loopback],
         notBefore: Date = Date().addingTimeInterval(-3600), notAfter: Date = Date().addingTimeInterval(86400),
         selfSigned: Bool = false
     ) throws -> (certificate: NIOSSLCertificate, key: NIOSSLPrivateKey) {
+        let (certificate, key) = try makeLeaf(
+            dnsNames: dnsNames, ipAddresses: ipAddresses, notBefore: notBefore, notAfter: notAfter, selfSigned: selfSigned)
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return (
+            try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der),
+            try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+        )
+    }
+
+    /// `leaf`, as PEM text for files a server process reads (`kb4-events simulate --tls-cert/--tls-key`, moto).
+    package func leafPEM(
+        dnsNames: [String] = ["localhost"], ipAddresses: [[UInt8]] = [[127, 0, 0, 1], ipv6Loopback],
+        notBefore: Date = Date().addingTimeInterval(-3600), notAfter: Date = Date().addingTimeInterval(86400)
+    ) throws -> (certificate: String, key: String) {
+        let (certificate, key) = try makeLeaf(
+            dnsNames: dnsNames, ipAddresses: ipAddresses, notBefore: notBefore, notAfter: notAfter, selfSigned: false)
+        return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
+    }
+
+    private func makeLeaf(
+        dnsNames: [String], ipAddresses: [[UInt8]], notBefore: Date, notAfter: Date, selfSigned: Bool
+    ) throws -> (Certificate, P256.Signing.PrivateKey) {
         let key = P256.Signing.PrivateKey()
         let subject = try DistinguishedName { CommonName(dnsNames.first ?? "leaf") }
         var names: [GeneralName] = dnsNames.map { .dnsName($0) }
@@ -50,16 +76,11 @@ struct TestPKI {
                 sans
             },
             issuerPrivateKey: selfSigned ? .init(key) : .init(caKey))
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate)
-        return (
-            try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der),
-            try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
-        )
+        return (certificate, key)
     }
 
     /// A server TLS configuration presenting `leaf`.
-    static func serverConfiguration(_ leaf: (certificate: NIOSSLCertificate, key: NIOSSLPrivateKey))
+    package static func serverConfiguration(_ leaf: (certificate: NIOSSLCertificate, key: NIOSSLPrivateKey))
         -> TLSConfiguration
     {
         TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(leaf.certificate)], privateKey: .privateKey(leaf.key))
@@ -67,19 +88,19 @@ struct TestPKI {
 }
 
 /// A fresh temporary directory, removed by `cleanup()`.
-struct TemporaryDirectory {
-    let path: String
+package struct TemporaryDirectory: Sendable {
+    package let path: String
 
-    init() throws {
+    package init() throws {
         path = NSTemporaryDirectory() + "kb4-net-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    func write(_ name: String, _ text: String) throws -> String {
+    package func write(_ name: String, _ text: String) throws -> String {
         let file = path + "/" + name
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         return file
     }
 
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+    package func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }

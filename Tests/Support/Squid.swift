@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -9,21 +9,21 @@ import NIOPosix
 /// Debian's squid as a forward proxy on a free loopback port, started by a test. Its directory (config, access log,
 /// password file) is made readable and writable for the `proxy` user squid drops to. `start` returns nil when squid
 /// is not installed (the caller skips locally and fails under CI=true).
-final class Squid: @unchecked Sendable {
-    let port: Int
-    let directory: String
-    let process: Process
+package final class Squid: @unchecked Sendable {
+    package let port: Int
+    package let directory: String
+    package let process: Process
 
-    static var binary: String? {
+    package static var binary: String? {
         ["/usr/sbin/squid", "/usr/local/sbin/squid"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    static let authHelper = ["/usr/lib/squid/basic_ncsa_auth", "/usr/lib64/squid/basic_ncsa_auth"].first {
+    package static let authHelper = ["/usr/lib/squid/basic_ncsa_auth", "/usr/lib64/squid/basic_ncsa_auth"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
     /// Starts squid; with `user`/`password`, it requires them (basic auth against an htpasswd file).
-    static func start(user: String? = nil, password: String? = nil) async throws -> Squid? {
+    package static func start(user: String? = nil, password: String? = nil) async throws -> Squid? {
         guard let binary else { return nil }
         let directory = NSTemporaryDirectory() + "kb4-squid-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -79,9 +79,20 @@ final class Squid: @unchecked Sendable {
         throw SquidFailed(log: squid.cacheLog)
     }
 
-    struct SquidFailed: Error, CustomStringConvertible {
+    /// `start` for a test: nil when squid (or, with credentials, its auth helper) is not installed, so the test skips;
+    /// under `CI=true` that is an error instead (CI installs squid and must run the proxy tests).
+    package static func startForTest(user: String? = nil, password: String? = nil) async throws -> Squid? {
+        let needsHelper = user != nil && password != nil
+        if binary != nil, !needsHelper || authHelper != nil, let squid = try await start(user: user, password: password) {
+            return squid
+        }
+        if TestPython.isCI { throw SquidFailed(log: "squid (with basic_ncsa_auth) is not installed; CI must run the proxy tests") }
+        return nil
+    }
+
+    package struct SquidFailed: Error, CustomStringConvertible {
         let log: String
-        var description: String { "squid did not start: \(log.suffix(2000))" }
+        package var description: String { "squid did not start: \(log.suffix(2000))" }
     }
 
     private init(port: Int, directory: String, process: Process) {
@@ -90,11 +101,11 @@ final class Squid: @unchecked Sendable {
         self.process = process
     }
 
-    var accessLog: String { (try? String(contentsOfFile: directory + "/access.log", encoding: .utf8)) ?? "" }
-    var cacheLog: String { (try? String(contentsOfFile: directory + "/cache.log", encoding: .utf8)) ?? "" }
+    package var accessLog: String { (try? String(contentsOfFile: directory + "/access.log", encoding: .utf8)) ?? "" }
+    package var cacheLog: String { (try? String(contentsOfFile: directory + "/cache.log", encoding: .utf8)) ?? "" }
 
     /// Access-log lines, waiting a little for squid to write the last one (it logs when a tunnel closes).
-    func accessLog(containing needle: String) async -> String {
+    package func accessLog(containing needle: String) async -> String {
         for _ in 0..<100 {
             let log = accessLog
             if log.contains(needle) { return log }
@@ -104,7 +115,7 @@ final class Squid: @unchecked Sendable {
     }
 
     /// SIGTERM, then SIGKILL if squid is still there after a second (it may linger in its shutdown).
-    func stop() {
+    package func stop() {
         let pid = process.processIdentifier
         if process.isRunning {
             kill(pid, SIGTERM)
@@ -129,7 +140,7 @@ final class Squid: @unchecked Sendable {
 }
 
 /// A loopback port nobody listens on (bound, read, closed).
-func freePort() async throws -> Int {
+package func freePort() async throws -> Int {
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .bind(host: "127.0.0.1", port: 0).get()
     let port = channel.localAddress!.port!
@@ -137,7 +148,7 @@ func freePort() async throws -> Int {
     return port
 }
 
-func canConnect(port: Int) async -> Bool {
+package func canConnect(port: Int) async -> Bool {
     do {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port).get()
