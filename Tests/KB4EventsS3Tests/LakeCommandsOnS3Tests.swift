@@ -186,6 +186,7 @@ import Testing
         let ddl = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "athena"], env: lakes.env)
         #expect(ddl.status == 0, "\(ddl.stderr)")
         #expect(ddl.stdout.contains("\(lakes.url)/events/"), "Athena reads the lake where it is")
+        if format == "parquet" { try expectDuckDBReadsTheBucketAsTheTwin(lakes, pipeline: pipeline) }
 
         // A rerun re-checks the lookback days and writes no data object.
         let before = try lakes.objects()
@@ -201,6 +202,31 @@ import Testing
         }
         let calls = String(decoding: try lakes.reader(["get", "_state/calls.json"]), as: UTF8.self)
         #expect(calls.contains("\"\(today)\""), "the call ledger lives in the bucket: \(calls)")
+    }
+
+    /// DuckDB's httpfs runs `ddl --engine duckdb`'s view of the bucket (moto checks every request's signature): the
+    /// manifest's rows per day, the types the files declare, and the same aggregates as the view of the twin on disk.
+    func expectDuckDBReadsTheBucketAsTheTwin(_ lakes: Lakes, pipeline: String) throws {
+        let remote = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb"], env: lakes.env)
+        let local = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb", "--out", lakes.local], env: lakes.env)
+        #expect(remote.status == 0 && local.status == 0, "\(remote.stderr)\(local.stderr)")
+        #expect(remote.stdout.contains("read_parquet('\(lakes.url)/events/*/*.parquet'"), "\(remote.stdout)")
+        let s3 = try lakes.readerJSON(["duckdb"], input: Array(remote.stdout.utf8))
+        let disk = try JSONSerialization.jsonObject(
+            with: Data(
+                try PythonTools.run(
+                    PythonTools.motoPython!, [PythonTools.directory + "/lake_reader.py", "local", "-", "duckdb"],
+                    input: Array(local.stdout.utf8)))) as? [String: Any] ?? [:]
+        #expect((s3["loaded"] as? [String])?.contains("httpfs") == true, "\(s3)")
+        let manifest = try lakes.readerJSON(["read", "parquet"])["manifest"] as? [String: Int] ?? [:]
+        #expect(s3["days"] as? [String: Int] == manifest.filter { $0.value > 0 }, "rows per day as recorded")
+        #expect(s3["days"] as? [String: Int] == disk["days"] as? [String: Int])
+        let aggregates = try #require(s3["aggregates"] as? [String])
+        #expect(aggregates == disk["aggregates"] as? [String], "the same values from the bucket as from the disk")
+        #expect(Int(aggregates[0]) == manifest.values.reduce(0, +), "distinct ids: every event once")
+        let types = s3["types"] as? [String: String] ?? [:]
+        #expect(types["occurred_date"] == "TIMESTAMP WITH TIME ZONE" && types["dt"] == "DATE", "\(types)")
+        #expect(types["risk__expire_date"] == "DATE" && types["account_id"] == "BIGINT" && types["metadata"] == "JSON")
     }
 
     @Test func verifyNamesADamagedAndAMissingObjectAndBackfillForceRepairsThem() async throws {
