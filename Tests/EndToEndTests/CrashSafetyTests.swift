@@ -3,16 +3,16 @@ import KB4EventsTestSupport
 import Testing
 
 /// `kill -9` at random moments, two runs on one lake: the lake stays consistent and ends equal to an
-/// uninterrupted run, byte for byte.
+/// uninterrupted run, byte for byte, in every format.
 @Suite(.serialized) struct CrashSafetyTests {
     let e2e = CommandTests()
 
-    func sync(_ url: String, lake: String, rps: Int) -> Process {
+    func sync(_ url: String, lake: String, rps: Int, format: String = "ndjson") -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CommandTests.binary)
         p.arguments = [
             "backfill", "--base-url", url, "--out", lake, "--today", "2026-11-22", "--from", "2026-11-10", "--to",
-            "2026-11-21", "--requests-per-second", "\(rps)", "--quiet",
+            "2026-11-21", "--requests-per-second", "\(rps)", "--format", format, "--quiet",
         ]
         p.environment = ["KB4_EVENTS_API_KEY": "crash-key"]
         p.standardOutput = FileHandle.nullDevice
@@ -20,8 +20,13 @@ import Testing
         return p
     }
 
+    /// The data file's name in `format`.
+    static func dataFile(_ format: String) -> String {
+        format == "parquet" ? "part-00000.parquet" : "part-00000.\(format).gz"
+    }
+
     /// Data files and markers by relative path, plus hidden files found under `events/`.
-    func snapshot(_ lake: String) throws -> (files: [String: Data], hidden: [String]) {
+    func snapshot(_ lake: String, format: String = "ndjson") throws -> (files: [String: Data], hidden: [String]) {
         var files: [String: Data] = [:]
         var hidden: [String] = []
         let events = lake + "/events"
@@ -33,14 +38,14 @@ import Testing
             if name.hasPrefix(".") {
                 hidden.append(path)
             } else {
-                #expect(name == "_SUCCESS" || name == "part-00000.ndjson.gz", "only data files and markers: \(path)")
+                #expect(name == "_SUCCESS" || name == Self.dataFile(format), "only data files and markers: \(path)")
                 files[path] = try Data(contentsOf: URL(fileURLWithPath: events + "/" + path))
             }
         }
         return (files, hidden)
     }
 
-    @Test func killedRunsResumeToTheSameBytes() throws {
+    @Test(arguments: ["ndjson", "parquet"]) func killedRunsResumeToTheSameBytes(format: String) throws {
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (sim, url) = try Process.simulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20",
@@ -49,18 +54,18 @@ import Testing
         defer { sim.stop() }
 
         let reference = dir + "/reference"
-        let clean = sync(url, lake: reference, rps: 1000)
+        let clean = sync(url, lake: reference, rps: 1000, format: format)
         try clean.run()
         clean.waitUntilExit()
         #expect(clean.terminationStatus == 0)
-        let expected = try snapshot(reference)
+        let expected = try snapshot(reference, format: format)
         #expect(expected.files.count == 24, "12 days: data file + _SUCCESS each")
 
         let lake = dir + "/crashed"
         var rng = SystemRandomNumberGenerator()
         var kills = 0
         for _ in 0..<6 {
-            let p = sync(url, lake: lake, rps: 40)
+            let p = sync(url, lake: lake, rps: 40, format: format)
             try p.run()
             Thread.sleep(forTimeInterval: Double(rng.next() % 1200) / 1000 + 0.05)
             if p.isRunning {
@@ -69,25 +74,27 @@ import Testing
             }
             p.waitUntilExit()
             // Whatever the moment of the kill, every day the manifest calls complete has its file and marker.
-            let state = try snapshot(lake)
+            let state = try snapshot(lake, format: format)
             if let data = FileManager.default.contents(atPath: lake + "/_manifest.json"),
                 let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let windows = json["windows"] as? [String: Any]
             {
                 for day in windows.keys {
-                    #expect(state.files["dt=\(day)/part-00000.ndjson.gz"] != nil, "recorded day \(day) has its file")
+                    #expect(state.files["dt=\(day)/\(Self.dataFile(format))"] != nil, "recorded day \(day) has its file")
                     #expect(state.files["dt=\(day)/_SUCCESS"] != nil, "recorded day \(day) has its marker")
                 }
             }
         }
         #expect(kills > 0, "at least one run was killed mid-way")
-        let finish = sync(url, lake: lake, rps: 1000)
+        let finish = sync(url, lake: lake, rps: 1000, format: format)
         try finish.run()
         finish.waitUntilExit()
         #expect(finish.terminationStatus == 0)
-        let final = try snapshot(lake)
+        let final = try snapshot(lake, format: format)
         #expect(final.hidden.isEmpty, "leftovers cleaned: \(final.hidden)")
         #expect(final.files == expected.files, "byte-identical to the uninterrupted run")
+        let verify = try e2e.run(["verify", "--out", lake])
+        #expect(verify.status == 0 && verify.stdout == "verified 12 files, 0 problems\n", "\(verify.stdout)\(verify.stderr)")
     }
 
     @Test func aSecondRunOnTheSameLakeIsRefusedAndACrashedHolderFreesIt() throws {

@@ -64,15 +64,14 @@ import Testing
         try #require(url.hasPrefix("https://127.0.0.1:"), "the simulator serves https: \(url)")
 
         // Not trusted: refused at once (not retried as if transient), naming the host, the port and the CA.
-        let started = Date()
         let refused = try await Self.backfill(url, lake: dir.path + "/refused")
         #expect(refused.status == 78, "\(refused.stderr)")
         #expect(
             refused.stderr.contains(
                 "TLS handshake with 127.0.0.1:\(Self.port(url)) failed (certificate issued by an unknown CA (kb4-events E2E CA)"),
             "\(refused.stderr)")
+        // No retry line is the proof it was not retried (a time bound was: 50 s under the full suite on 2 cores).
         #expect(!refused.stderr.contains("retrying"), "\(refused.stderr)")
-        #expect(Date().timeIntervalSince(started) < 20)
 
         // Trusted through the pipeline key …
         let pipeline = try dir.write(
@@ -214,13 +213,12 @@ import Testing
 
         // A wrong password is a configuration error at once (407 is not retried), and is not printed either.
         let wrong = "wr0ng-Pr0xy-pa55"
-        let started = Date()
         let refused = try await Self.backfill(
             url, lake: dir.path + "/refused", env: Self.environment(["http_proxy": "http://kb4:\(wrong)@127.0.0.1:\(squid.port)"]))
         #expect(refused.status == 78, "\(refused.stderr)")
         #expect(refused.stderr.contains("proxy authentication required (407)"), "\(refused.stderr)")
         #expect(!refused.stderr.contains(wrong) && !refused.stdout.contains(wrong))
-        #expect(Date().timeIntervalSince(started) < 20, "not retried")
+        #expect(!refused.stderr.contains("retrying"), "not retried: \(refused.stderr)")
     }
 
     // MARK: - Signals
@@ -244,7 +242,11 @@ import Testing
                 + (force ? ["--force"] : [])
         }
         let reference = dir.path + "/reference"
+        let cleanStart = Date()
         let clean = await BuiltBinary.finished(try BuiltBinary.start(args(reference, force: false), environment: Self.environment()))
+        // Signals land within the time a whole run takes here (on a loaded machine a fixed 1.2 s let most runs end
+        // first: 14 of 60 interrupted), so most of them interrupt a run.
+        let runSeconds = Date().timeIntervalSince(cleanStart)
         #expect(clean.status == 0, "\(clean.stderr)")
         let expected = try Self.files(reference)
         #expect(expected.count == 20, "ten days, a file and a marker each")
@@ -255,7 +257,8 @@ import Testing
         for i in 0..<60 {
             // Every run has work to do (--force rewrites every day), except some that resume what is left.
             let run = try await SignalStorm.run(
-                args(lake, force: i % 4 != 3), environment: Self.environment(), maxDelay: 1.2, secondChance: 0.15)
+                args(lake, force: i % 4 != 3), environment: Self.environment(), maxDelay: max(1.2, runSeconds * 0.9),
+                secondChance: 0.15)
             runs.append(run)
             if let problem = SignalStorm.problem(run) { Issue.record("run \(i): \(problem)") }
         }

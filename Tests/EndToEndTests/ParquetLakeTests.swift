@@ -35,6 +35,25 @@ struct ParquetLakeTests {
         return result
     }
 
+    /// Spark reads the lake (`scripts/spark_read_lake.py`: `spark.read.parquet`, every column's type, rows per day
+    /// against the manifest) where a pyspark environment is set up; skipped loudly otherwise. CI does not install
+    /// Spark (docs/PARQUET.md, "Spark": the install and the JVM cost minutes of a 30-minute run).
+    func checkWithSpark(_ lake: String, rows: Int?, days: Int) throws {
+        guard let python = TestSpark.path else {
+            print("note: no pyspark (KB4_EVENTS_SPARK_PYTHON or .build-spark-venv): the Spark reader check is skipped")
+            return
+        }
+        let spark = try BuiltBinary.run(
+            [CommandTests.root + "/scripts/spark_read_lake.py", lake], environment: ProcessInfo.processInfo.environment,
+            executable: python)
+        #expect(spark.status == 0, "\(spark.stdout)\(spark.stderr.suffix(3000))")
+        let line = spark.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let read = try #require(
+            try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "Spark printed \(spark.stdout)")
+        #expect(read["spark"] as? String == "4.3.0")
+        #expect(read["rows"] as? Int == rows && read["days"] as? Int == days, "\(read)")
+    }
+
     func backfill(_ lake: String, _ format: String, _ extra: [String] = []) throws -> CommandResult {
         try cli.run(
             [
@@ -77,6 +96,18 @@ struct ParquetLakeTests {
 
         let verify = try cli.run(["verify", "--out", parquet])
         #expect(verify.status == 0 && verify.stdout == "verified 17 files, 0 problems\n", "\(verify.stdout)\(verify.stderr)")
+
+        // One hour of the busiest day, filtered on occurred_date alone: the statistics leave every other day's row
+        // group out (one per day at the demo's size), and pyarrow and DuckDB still find every matching row.
+        let skipping = try ReaderScript.run("row_group_skipping.py", [parquet])
+        #expect(skipping["rows"] as? Int == report["rows"] as? Int)
+        #expect(skipping["row_groups"] as? Int == 17 - empty, "\(skipping)")
+        #expect(skipping["kept"] as? Int == 1, "\(skipping)")
+        let matching = try #require(skipping["matching"] as? Int)
+        #expect(matching > 0, "\(skipping)")
+        #expect(skipping["pyarrow_matching"] as? Int == matching && skipping["duckdb_matching"] as? Int == matching)
+
+        try checkWithSpark(parquet, rows: report["rows"] as? Int, days: 17 - empty)
 
         // A rerun of every day writes nothing: the same pages give the same bytes.
         let again = try backfill(parquet, "parquet", ["--force"])

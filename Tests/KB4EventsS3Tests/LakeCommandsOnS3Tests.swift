@@ -189,6 +189,7 @@ import Testing
         let ddl = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "athena"], env: lakes.env)
         #expect(ddl.status == 0, "\(ddl.stderr)")
         #expect(ddl.stdout.contains("\(lakes.url)/events/"), "Athena reads the lake where it is")
+        if format == "parquet" { try expectDuckDBReadsTheBucketAsTheTwin(lakes, pipeline: pipeline) }
 
         // A rerun re-checks the lookback days and writes no data object.
         let before = try lakes.objects()
@@ -204,6 +205,31 @@ import Testing
         }
         let calls = String(decoding: try lakes.reader(["get", "_state/calls.json"]), as: UTF8.self)
         #expect(calls.contains("\"\(today)\""), "the call ledger lives in the bucket: \(calls)")
+    }
+
+    /// DuckDB's httpfs runs `ddl --engine duckdb`'s view of the bucket (moto checks every request's signature): the
+    /// manifest's rows per day, the types the files declare, and the same aggregates as the view of the twin on disk.
+    func expectDuckDBReadsTheBucketAsTheTwin(_ lakes: Lakes, pipeline: String) throws {
+        let remote = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb"], env: lakes.env)
+        let local = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb", "--out", lakes.local], env: lakes.env)
+        #expect(remote.status == 0 && local.status == 0, "\(remote.stderr)\(local.stderr)")
+        #expect(remote.stdout.contains("read_parquet('\(lakes.url)/events/*/*.parquet'"), "\(remote.stdout)")
+        let s3 = try lakes.readerJSON(["duckdb"], input: Array(remote.stdout.utf8))
+        let disk = try JSONSerialization.jsonObject(
+            with: Data(
+                try PythonTools.run(
+                    PythonTools.motoPython!, [PythonTools.directory + "/lake_reader.py", "local", "-", "duckdb"],
+                    input: Array(local.stdout.utf8)))) as? [String: Any] ?? [:]
+        #expect((s3["loaded"] as? [String])?.contains("httpfs") == true, "\(s3)")
+        let manifest = try lakes.readerJSON(["read", "parquet"])["manifest"] as? [String: Int] ?? [:]
+        #expect(s3["days"] as? [String: Int] == manifest.filter { $0.value > 0 }, "rows per day as recorded")
+        #expect(s3["days"] as? [String: Int] == disk["days"] as? [String: Int])
+        let aggregates = try #require(s3["aggregates"] as? [String])
+        #expect(aggregates == disk["aggregates"] as? [String], "the same values from the bucket as from the disk")
+        #expect(Int(aggregates[0]) == manifest.values.reduce(0, +), "distinct ids: every event once")
+        let types = s3["types"] as? [String: String] ?? [:]
+        #expect(types["occurred_date"] == "TIMESTAMP WITH TIME ZONE" && types["dt"] == "DATE", "\(types)")
+        #expect(types["risk__expire_date"] == "DATE" && types["account_id"] == "BIGINT" && types["metadata"] == "JSON")
     }
 
     @Test func verifyNamesADamagedAndAMissingObjectAndBackfillForceRepairsThem() async throws {
@@ -267,8 +293,9 @@ import Testing
     @Test func aSecondRunIsRefusedNamingTheHolderAndAnExpiredLeaseIsTakenOver() async throws {
         let lakes = try Lakes("cli-lease", server: try await Moto.main.server())
         defer { lakes.cleanup() }
-        // One request at a time, each answered after 500 ms: the first run lasts several seconds.
-        let pipeline = try lakes.pipeline(latencyMs: 500, maxInFlight: 1)
+        // One request at a time, each answered after 1.5 s: the first run lasts long enough for `status` and a
+        // second run to start even under the whole suite (with 500 ms it once ended first, at load average 10).
+        let pipeline = try lakes.pipeline(latencyMs: 1500, maxInFlight: 1)
         let args = ["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"]
 
         // Two real runs at once: the second is turned away with 75, naming the first.

@@ -23,3 +23,15 @@ package enum TestPython {
         "CI=true but KB4_EVENTS_MOTO_PYTHON is not set and .build-venv does not exist: \(needs) in a virtual environment (.ci/run creates it)"
     }
 }
+
+/// The Python with pyspark (Spark 4.3, which needs a Java 17) that reads Parquet lakes with `spark.read.parquet`:
+/// `KB4_EVENTS_SPARK_PYTHON`, else the repository's `.build-spark-venv` when it exists. Kept apart
+/// from `TestPython`'s environment: pyspark alone is a 450 MB install.
+package enum TestSpark {
+    /// The interpreter, when there is one.
+    package static var path: String? {
+        if let set = TestPython.environment["KB4_EVENTS_SPARK_PYTHON"], !set.isEmpty { return set }
+        let local = BuiltBinary.root + "/.build-spark-venv/bin/python"
+        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
+    }
+}

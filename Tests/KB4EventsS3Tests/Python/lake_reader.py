@@ -8,7 +8,11 @@ Usage: lake_reader.py ENDPOINT BUCKET/PREFIX COMMAND [ARG]
   put KEY         stdin's bytes as the object
   delete KEY      removes the object
   uploads         the incomplete multipart uploads under the prefix (botocore's ListMultipartUploads)
-The credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Prints JSON (except get).
+  duckdb          stdin's SQL (`kb4-events ddl --engine duckdb`: a view `kb4_events`) run by DuckDB with its httpfs
+                  extension (the duckdb-ext-httpfs package: installed from PyPI, never downloaded at run time) against
+                  the endpoint, then per-day counts and a few aggregates of the view
+The credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Prints JSON (except get). With endpoint
+`local` (and any root), `duckdb` runs the SQL against local files, for the same lake's twin on disk.
 """
 import gzip
 import hashlib
@@ -22,6 +26,39 @@ from pyarrow import fs
 endpoint, root, command = sys.argv[1], sys.argv[2].rstrip("/"), sys.argv[3]
 arg = sys.argv[4] if len(sys.argv) > 4 else None
 scheme, _, host = endpoint.partition("://")
+
+
+def duckdb_summary(sql):
+    """Runs the view definition, then the same queries every engine test asks: rows per dt, and aggregates that
+    touch every typed column (a wrong type or a lost value changes one)."""
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET threads = 1")  # sums of doubles in one order, so the S3 lake and its twin on disk agree exactly
+    if endpoint != "local":
+        from importlib.metadata import distribution
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute("SET autoload_known_extensions = false")
+        con.execute("SET extension_directory = ?", [str(distribution("duckdb-ext-httpfs").locate_file("duckdb_ext/extensions"))])
+        con.execute("LOAD httpfs")
+        con.execute(
+            "CREATE SECRET moto (TYPE s3, KEY_ID ?, SECRET ?, ENDPOINT ?, URL_STYLE 'path', USE_SSL ?, REGION 'us-east-1')",
+            [os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], host, scheme == "https"])
+    con.execute(sql)
+    days = {str(d): n for d, n in con.sql("SELECT dt, count(*) FROM kb4_events GROUP BY dt ORDER BY dt").fetchall()}
+    aggregates = con.sql("""SELECT count(DISTINCT id), sum(account_id), min(occurred_date)::VARCHAR,
+        max(occurred_date)::VARCHAR, count(DISTINCT event_type__name), sum(user__id), count_if(user__archived),
+        sum(risk__level), sum(risk__factor), count(risk__expire_date), max(risk__expire_date)::VARCHAR,
+        count(metadata), sum(length(description)), count(_extra) FROM kb4_events""").fetchone()
+    types = {name: kind for name, kind, *_ in con.sql("DESCRIBE kb4_events").fetchall()}
+    extensions = [name for (name,) in con.sql("SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()]
+    return {"days": days, "aggregates": [str(v) for v in aggregates], "types": types, "loaded": extensions,
+            "duckdb": duckdb.__version__}
+
+
+if command == "duckdb":
+    print(json.dumps(duckdb_summary(sys.stdin.read())))
+    sys.exit(0)
+
 s3 = fs.S3FileSystem(
     endpoint_override=host, scheme=scheme, region="us-east-1",
     access_key=os.environ["AWS_ACCESS_KEY_ID"], secret_key=os.environ["AWS_SECRET_ACCESS_KEY"])
