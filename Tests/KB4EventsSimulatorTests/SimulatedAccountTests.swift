@@ -91,10 +91,15 @@ import Testing
         }
         let perSecond: (inout SimulatorConfiguration) -> Void = { $0.requestsPerSecond = 1 }
         try await withAccounts(2, perSecond) { _, client in
-            let first = try await client.send("GET", "/event_types", key: "sim-key-0")
-            let second = try await client.send("GET", "/event_types", key: "sim-key-0")
+            // Two calls within a second meet the limit; on a busy machine two calls in a row can be more than a
+            // second apart, so up to ten are made until one meets it.
+            var statuses: [Int] = []
+            while statuses.count < 10, statuses.last != 429 {
+                statuses.append(try await client.send("GET", "/event_types", key: "sim-key-0").status)
+            }
+            #expect(statuses.first == 200 && statuses.last == 429, "\(statuses)")
             let other = try await client.send("GET", "/event_types", key: "sim-key-1")
-            #expect([first.status, second.status, other.status] == [Int]([200, 429, 200]))
+            #expect(other.status == 200, "the other account's limit is its own")
         }
     }
 
