@@ -18,14 +18,14 @@ deploy/kubernetes/kb4-events-indexed-job.yaml).
 Needs the moto virtual environment's python (moto ≥ 5.2.5, boto3): run it with that interpreter.
 """
 import argparse
+import datetime
+import gzip
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 
@@ -99,11 +99,7 @@ class Simulator:
             return response.read()
 
     def rss_mb(self):
-        with open(f"/proc/{self.process.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return 0
+        return rss_kb(self.process.pid) / 1024
 
     def stop(self):
         self.process.terminate()
@@ -214,7 +210,6 @@ def lake_days(s3, name):
     prefix = f"accounts/{name}/"
     manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=prefix + "_manifest.json")["Body"].read())
     days = {}
-    import gzip
     for day in manifest["windows"]:
         body = s3.get_object(Bucket=BUCKET, Key=f"{prefix}events/dt={day}/part-00000.ndjson.gz")["Body"].read()
         days[day] = [json.loads(line)["id"] for line in gzip.decompress(body).splitlines() if line]
@@ -235,7 +230,6 @@ def truth_days(simulator, index, first, last):
 
 
 def day_range(first, last):
-    import datetime
     d = datetime.date.fromisoformat(first)
     end = datetime.date.fromisoformat(last)
     out = []
@@ -246,7 +240,6 @@ def day_range(first, last):
 
 
 def shift(day, days):
-    import datetime
     return (datetime.date.fromisoformat(day) + datetime.timedelta(days=days)).isoformat()
 
 
