@@ -148,7 +148,11 @@ struct EventRowTests {
                 .string, .int32, .double, .int32, .date, .json, .json,
             ])
         let dictionary = EventRow.schema.columns.filter(\.dictionary).map(\.name)
-        #expect(dictionary == ["event_type__name", "event_type__description", "user__email", "source"])
+        #expect(
+            dictionary == [
+                "account_id", "event_type__id", "event_type__name", "event_type__description", "user__id", "user__email",
+                "source", "description", "risk__level", "risk__factor", "risk__decay_mode", "risk__expire_date",
+            ])
     }
 
     @Test func rowGroupsAreBoundedAndCreatedByNamesTheVersion() {

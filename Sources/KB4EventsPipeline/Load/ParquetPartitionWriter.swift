@@ -3,15 +3,21 @@ import KB4EventsAPI
 import KB4EventsCore
 import KB4EventsParquet
 
-/// Writes a day's events as one Parquet file in the run's local work directory (not the lake): each event mapped
-/// to its ``EventRow`` and appended to a ``ParquetFileWriter`` over a ``StagedFileSink`` that writes and hashes the
-/// bytes. Pages are GZIP-compressed at the lake's `compression_level`; row groups close at the writer's limits, so
-/// memory stays flat on any day. Same contract as the gzip ``PartitionWriter``: staged path, bytes, sha256, rows.
+/// Writes a day's events as one Parquet file in the run's local work directory (not the lake): the events go, a
+/// batch at a time, to a second thread (``BackgroundStage``), which maps each to its ``EventRow`` and appends it to a
+/// ``ParquetFileWriter`` over a ``StagedFileSink`` (which writes and hashes the bytes), so a day uses both cores
+/// while the caller's thread reads and parses the pages, as the gzip formats do. Pages are GZIP-compressed at the lake's `compression_level`; row groups
+/// close at the writer's limits, so memory stays flat on any day. Same contract as the gzip ``PartitionWriter``:
+/// staged path, bytes, sha256, rows.
 final class ParquetPartitionWriter: PartitionWriting {
     private let day: Day
     private let relativePath: String
     private let tempPath: String
     private let writer: ParquetFileWriter<StagedFileSink>
+    private let stage: BackgroundStage<[JSONObject]>
+    private var batch: [JSONObject] = []
+    /// Events handed to the writer's thread at a time (with the stage's depth of 2, at most 768 wait).
+    static let batchRows = 256
 
     /// The writer's properties for a lake: GZIP at `level`, `created_by` naming the tool and version, the schema
     /// version in the key-value metadata, and memory kept small beside an export's own: 256 KiB data pages (18 open
@@ -32,12 +38,25 @@ final class ParquetPartitionWriter: PartitionWriting {
         tempPath = layout.stagedDataFile(day, format: .parquet, tag: tempTag)
         try FileSystem.makeDirectories(FileSystem.split(tempPath).0)
         let sink = StagedFileSink(file: try OutputFile(path: tempPath))
-        writer = try ParquetFileWriter(
+        let writer = try ParquetFileWriter(
             schema: EventRow.schema, properties: Self.properties(level: level, toolVersion: toolVersion), sink: sink)
+        self.writer = writer
+        stage = BackgroundStage(depth: 2) { events in
+            for event in events { try Self.append(EventRow(event: event), to: writer) }
+        }
+        batch.reserveCapacity(Self.batchRows)
     }
 
     func write(_ event: JSONObject) throws {
-        try Self.append(EventRow(event: event), to: writer)
+        batch.append(event)
+        if batch.count >= Self.batchRows { try submit() }
+    }
+
+    private func submit() throws {
+        guard !batch.isEmpty else { return }
+        try stage.submit(batch)
+        batch = []
+        batch.reserveCapacity(Self.batchRows)
     }
 
     /// Appends one row, column by column in schema order.
@@ -65,7 +84,10 @@ final class ParquetPartitionWriter: PartitionWriting {
 
     /// Writes the footer and fsyncs the temporary file.
     func finish() throws -> StagedPartition {
-        let summary = try writer.close()
+        try submit()
+        var closed: ParquetFileSummary?
+        try stage.finish { closed = try writer.close() }
+        guard let summary = closed else { preconditionFailure("the stage reported no failure and closed nothing") }
         var sink = writer.sink
         try sink.file.syncAndClose()
         return StagedPartition(
@@ -75,6 +97,7 @@ final class ParquetPartitionWriter: PartitionWriting {
 
     /// Drops the temporary file.
     func abandon() {
+        stage.drain()
         writer.sink.file.abandon()
         FileSystem.remove(tempPath)
         FileSystem.removeIfEmpty(FileSystem.split(tempPath).0)

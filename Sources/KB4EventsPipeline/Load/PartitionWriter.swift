@@ -40,7 +40,7 @@ func makePartitionWriter(settings: ExportSettings, day: Day, tempTag: String) th
 
 /// Streams formatted events through gzip into a file in the run's local work directory (not the lake),
 /// hashing the compressed bytes as they are written. Formatting runs on the caller's thread; deflate, the
-/// write and the hash run on a second one (`BackgroundCompressor`), so a day uses both cores.
+/// write and the hash run on a second one (``BackgroundStage``), so a day uses both cores.
 final class PartitionWriter: PartitionWriting {
     private let layout: LakeLayout
     private let day: Day
@@ -48,7 +48,8 @@ final class PartitionWriter: PartitionWriting {
     private let relativePath: String
     private let tempPath: String
     private let file: OutputFile
-    private var compressor: BackgroundCompressor!
+    private var gzip: GzipWriter!
+    private var compressor: BackgroundStage<[UInt8]>!
     private var buffer: [UInt8] = []
     private var hasher = SHA256()
     private var compressedBytes = 0
@@ -68,7 +69,8 @@ final class PartitionWriter: PartitionWriting {
             self.hasher.update(bufferPointer: chunk)
             self.compressedBytes += chunk.count
         }
-        compressor = BackgroundCompressor(gzip: gzip)
+        self.gzip = gzip
+        compressor = BackgroundStage { try gzip.write($0) }
         formatter.writeHeader(into: &buffer)
     }
 
@@ -90,7 +92,7 @@ final class PartitionWriter: PartitionWriting {
     /// Finishes the gzip stream and fsyncs the temporary file.
     func finish() throws -> StagedPartition {
         try submit()
-        try compressor.finish()
+        try compressor.finish { try gzip.finish() }
         try file.syncAndClose()
         return StagedPartition(
             day: day, tempPath: tempPath, relativePath: relativePath, bytes: compressedBytes,
