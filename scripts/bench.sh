@@ -189,6 +189,7 @@ echo "| API calls, sparse range (29 days, $N events) | $CALLS calls vs Σ⌈even
 URL=$(start_sim stalled --seed 5 --events 100 --days 2 --rps 0 --faults stall=1,stall_secs=600)
 /usr/bin/time -f "%e %U %S %M" -o "$W/time" "$BIN" api list-events --per-page 1 --base-url "$URL" --retry-budget 20 \
   > /dev/null 2> "$W/last.err" || true
-read -r SECS USR SYS RSS_KB < "$W/time"
+# time(1) puts "Command exited with non-zero status N" before its line when the command fails, as this one does.
+read -r SECS USR SYS RSS_KB < <(tail -n 1 "$W/time")
 echo "| CPU while a request waits on a stalled connection (${SECS} s to the read timeout) | $(python3 -c "print(f'{$USR+$SYS:.2f}')") CPU-s, peak RSS $((RSS_KB / 1024)) MB | — |"
 stop_sims

@@ -157,3 +157,32 @@ func packageRoot(_ file: String = #filePath) -> String {
         }
     }
 }
+
+/// `output.s3.multipart_threshold_mib` and `output.s3.part_size_mib`: when and in what pieces a file goes up in parts.
+@Suite struct MultipartKeyTests {
+    @Test func bothKeysAreReadInMiB() throws {
+        let c = try PipelineConfiguration.parse(
+            yaml: """
+                version: 1
+                output:
+                  dir: s3://kb4-lake/events
+                  s3:
+                    multipart_threshold_mib: 64
+                    part_size_mib: 5
+                """, file: "p.yaml")
+        #expect(c.outputS3?.multipartThresholdMiB == 64)
+        #expect(c.outputS3?.partSizeMiB == 5)
+    }
+
+    @Test(arguments: [("part_size_mib", "4"), ("multipart_threshold_mib", "5121"), ("part_size_mib", "8MB")])
+    func aSizeS3DoesNotTakeIsAnErrorNamingTheKey(key: String, value: String) {
+        do {
+            _ = try PipelineConfiguration.parse(
+                yaml: "version: 1\noutput:\n  dir: s3://kb4-lake/x\n  s3:\n    \(key): \(value)\n", file: "p.yaml")
+            Issue.record("\(key): \(value) is accepted")
+        } catch {
+            #expect(error.keyPath == "output.s3.\(key)")
+            #expect(error.category == .configuration)
+        }
+    }
+}

@@ -396,12 +396,15 @@ import Testing
     /// SIGINT or SIGTERM while a day's object crawls to the store (a proxy of the test's own lets 8 KiB/s through,
     /// so the upload would take over a minute): the upload is cancelled, not waited for, so the run stops by itself
     /// within 2 s (a watchdog kills it after 20 s, which fails the test), records itself as interrupted, releases its
-    /// lease, leaves no incomplete multipart upload, and the next run (direct) finishes the lake exactly.
-    @Test(arguments: [SIGINT, SIGTERM]) func aSignalDuringASlowUploadCancelsIt(signal: Int32) async throws {
+    /// lease, leaves no incomplete multipart upload, and the next run (direct) finishes the lake exactly. With
+    /// `multipart` the day's file is over 5 MiB and `output.s3` sends files over 5 MiB in 5 MiB parts: the signal
+    /// comes while the multipart upload is open (moto lists it), and the run aborts it.
+    @Test(arguments: [(SIGINT, false), (SIGTERM, false), (SIGTERM, true)])
+    func aSignalDuringASlowUploadCancelsIt(signal: Int32, multipart: Bool) async throws {
         let server = try await Moto.main.server()
         let python = try #require(PythonTools.motoPython)
         let target = try #require(URL(string: server.endpoint))
-        let lakes = try Lakes("cli-slow-\(signal)", server: server)
+        let lakes = try Lakes("cli-slow-\(signal)\(multipart ? "-mp" : "")", server: server)
         defer { lakes.cleanup() }
         let flag = lakes.dir + "/uploading"
         let (proxy, input, object) = try await startHelper(
@@ -413,7 +416,15 @@ import Testing
         let proxied = try #require(object["endpoint"])
         let args = ["sync", "--pipeline", "", "--today", Self.today, "--quiet"]
         // The same lake, through the proxy.
-        let direct = try lakes.pipeline(events: 60000, days: 4)
+        var direct = try lakes.pipeline(events: multipart ? 240_000 : 60000, days: multipart ? 2 : 4)
+        if multipart {
+            // The day synced gets about 76,000 events, at gzip level 1 (89 bytes each) a 6.7 MB file: two parts.
+            let text = try String(contentsOfFile: direct, encoding: .utf8)
+                .replacingOccurrences(of: "  keep_raw:", with: "  compression_level: 1\n  keep_raw:")
+                + "    multipart_threshold_mib: 5\n    part_size_mib: 5\n"
+            direct = lakes.dir + "/multipart.yaml"
+            try text.write(toFile: direct, atomically: true, encoding: .utf8)
+        }
         let throttled = lakes.dir + "/throttled.yaml"
         try String(contentsOfFile: direct, encoding: .utf8).replacingOccurrences(
             of: "endpoint: \(server.endpoint)", with: "endpoint: \(proxied)"
@@ -426,6 +437,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         try #require(FileManager.default.fileExists(atPath: flag), "an upload was under way")
+        if multipart { #expect(try lakes.uploads().count == 1, "a multipart upload is open when the signal comes") }
         let signalled = Date()
         kill(run.process.processIdentifier, signal)
         let pid = run.process.processIdentifier

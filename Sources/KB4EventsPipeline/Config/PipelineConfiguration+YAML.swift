@@ -188,7 +188,9 @@ private final class YAMLReader {
     /// `output.s3`: region, endpoint and addressing of an S3-compatible store (the URL is `output.dir`).
     func readS3(_ node: Node) throws(ConfigurationError) -> LakeLocation.S3Options {
         var options = LakeLocation.S3Options()
-        for (k, n) in try mapping(node, "output.s3", allowed: ["region", "endpoint", "path_style", "ca_bundle"]) where !isNull(n) {
+        for (k, n) in try mapping(node, "output.s3", allowed: [
+            "region", "endpoint", "path_style", "ca_bundle", "multipart_threshold_mib", "part_size_mib",
+        ]) where !isNull(n) {
             collect { () throws(ConfigurationError) in
                 let path = "output.s3.\(k)"
                 switch k {
@@ -205,6 +207,9 @@ private final class YAMLReader {
                     }
                     options.endpoint = text
                 case "ca_bundle": options.caBundle = try caBundle(n, path)
+                // S3 takes parts of 5 MiB to 5 GiB.
+                case "multipart_threshold_mib": options.multipartThresholdMiB = try int(n, path, 5...5120)
+                case "part_size_mib": options.partSizeMiB = try int(n, path, 5...5120)
                 default: options.pathStyle = try bool(n, path)
                 }
             }

@@ -17,12 +17,21 @@ package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
         package var pathStyle: Bool?
         /// `output.s3.ca_bundle`: a PEM file of CA certificates trusted besides the system's for the store.
         package var caBundle: String?
+        /// `output.s3.multipart_threshold_mib`: a file larger than this is uploaded in parts (default 16).
+        package var multipartThresholdMiB: Int?
+        /// `output.s3.part_size_mib`: the size of those parts (default 8; S3's least is 5).
+        package var partSizeMiB: Int?
 
-        package init(region: String? = nil, endpoint: String? = nil, pathStyle: Bool? = nil, caBundle: String? = nil) {
+        package init(
+            region: String? = nil, endpoint: String? = nil, pathStyle: Bool? = nil, caBundle: String? = nil,
+            multipartThresholdMiB: Int? = nil, partSizeMiB: Int? = nil
+        ) {
             self.region = region
             self.endpoint = endpoint
             self.pathStyle = pathStyle
             self.caBundle = caBundle
+            self.multipartThresholdMiB = multipartThresholdMiB
+            self.partSizeMiB = partSizeMiB
         }
     }
 
@@ -76,6 +85,7 @@ package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
                 environment: environment, region: options.region, endpoint: options.endpoint, pathStyle: options.pathStyle)
             let client = S3Client(
                 endpoint: endpoint, credentials: AWSCredentialChain(environment: environment),
+                multipartThreshold: (options.multipartThresholdMiB ?? 16) << 20, partSize: (options.partSizeMiB ?? 8) << 20,
                 extraCABundle: options.caBundle)
             return S3ObjectStore(client: client, bucket: bucket, prefix: prefix)
         }
