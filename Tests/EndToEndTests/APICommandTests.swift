@@ -15,8 +15,8 @@ import Testing
 
     /// Runs the binary with the key in the environment, stdin from /dev/null (never a terminal) and stdout a pipe.
     @discardableResult
-    func run(_ args: [String]) throws -> Result {
-        try CommandTests().run(args, env: ["KB4_EVENTS_API_KEY": Self.key])
+    func run(_ args: [String]) async throws -> Result {
+        try await CommandTests().run(args, env: ["KB4_EVENTS_API_KEY": Self.key])
     }
 
     /// Starts `kb4-events simulate --port 0 --rps 0` and passes its base URL to `body`.
@@ -60,7 +60,7 @@ import Testing
                 ["sync", "--base-url", url, "--out", dir + "/lake", "--today", Self.today, "--verbose"],
             ]
             for args in runs {
-                let result = try CommandTests().run(args, env: env)
+                let result = try await CommandTests().run(args, env: env)
                 #expect(result.status == 0, "\(args[0]): \(result.stderr)")
                 let first = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
                 #expect(first.contains("network:") && first.contains("proxy.invalid:3128"), "\(args[0]): \(first)")
@@ -73,12 +73,12 @@ import Testing
     @Test func createWaitGetListDeleteGet() async throws {
         try await withSimulator { url in
             let base = ["--base-url", url]
-            let firstPage = try run(["api", "list-events", "--per-page", "1"] + base)
+            let firstPage = try await run(["api", "list-events", "--per-page", "1"] + base)
             #expect(firstPage.status == 0, "\(firstPage.stderr)")
             let listed = try #require(try firstPage.json() as? [Any])
             let email = try #require(try object(try object(listed.first)["user"])["email"] as? String)
 
-            let created = try run(
+            let created = try await run(
                 [
                     "api", "create-event", "--target-user", email, "--event-type", "e2e_type", "--risk-level", "0",
                     "--external-id", "e2e-1", "--occurred-date", "2026-11-20", "--wait", "--wait-timeout", "20",
@@ -92,7 +92,7 @@ import Testing
             let eventID = try #require(eventIDs.first)
             #expect(eventIDs.count == 1)
 
-            let got = try run(["api", "get-event", eventID] + base)
+            let got = try await run(["api", "get-event", eventID] + base)
             #expect(got.status == 0, "\(got.stderr)")
             #expect(got.stdout.contains("\"level\":0,"), "risk level 0 arrives as 0: \(got.stdout)")
             let event = try object(try got.json())
@@ -100,30 +100,30 @@ import Testing
             #expect(try object(event["risk"])["level"] as? Int == 0)
             #expect(try object(event["user"])["email"] as? String == email)
 
-            let filtered = try run(["api", "list-events", "--external-id", "e2e-1", "--risk-level", "0"] + base)
+            let filtered = try await run(["api", "list-events", "--external-id", "e2e-1", "--risk-level", "0"] + base)
             #expect(filtered.status == 0, "\(filtered.stderr)")
             let rows = try #require(try filtered.json() as? [[String: Any]])
             #expect(rows.map { $0["id"] as? String } == [eventID])
 
-            let statusAgain = try run(["api", "get-status", requestID] + base)
+            let statusAgain = try await run(["api", "get-status", requestID] + base)
             #expect(statusAgain.status == 0, "\(statusAgain.stderr)")
             #expect(statusAgain.stdout.contains(eventID))
-            let statuses = try run(["api", "list-statuses", "--processed", Self.today] + base)
+            let statuses = try await run(["api", "list-statuses", "--processed", Self.today] + base)
             #expect(statuses.status == 0, "\(statuses.stderr)")
             #expect(try #require(try statuses.json() as? [[String: Any]]).map { $0["id"] as? String } == [requestID])
 
-            let types = try run(["api", "list-event-types", "--name", "e2e_type"] + base)
+            let types = try await run(["api", "list-event-types", "--name", "e2e_type"] + base)
             #expect(types.status == 0, "\(types.stderr)")
             let type = try object(try #require(try types.json() as? [Any]).first)
             #expect(type["name"] as? String == "e2e_type")
             let typeID = try #require(type["id"] as? Int)
-            let oneType = try run(["api", "get-event-type", String(typeID)] + base)
+            let oneType = try await run(["api", "get-event-type", String(typeID)] + base)
             #expect(oneType.status == 0, "\(oneType.stderr)")
             #expect(try object(try oneType.json())["name"] as? String == "e2e_type")
 
-            let deleted = try run(["api", "delete-event", eventID, "--yes"] + base)
+            let deleted = try await run(["api", "delete-event", eventID, "--yes"] + base)
             #expect(deleted.status == 0, "\(deleted.stderr)")
-            let gone = try run(["api", "get-event", eventID] + base)
+            let gone = try await run(["api", "get-event", eventID] + base)
             #expect(gone.status == 66)
             #expect(gone.stderr.contains("not found: event \(eventID)"), "\(gone.stderr)")
             #expect(gone.stdout.isEmpty)
@@ -143,7 +143,7 @@ import Testing
                 })
             try #require(expected.count > 14, "the day spans several pages of 7")
 
-            let json = try run([
+            let json = try await run([
                 "api", "list-events", "--base-url", url, "--occurred-date", day, "--per-page", "7", "--all",
                 "--requests-per-second", "100",
             ])
@@ -154,7 +154,7 @@ import Testing
             let ids = rows.compactMap { $0["id"] as? String }
             #expect(ids == ids.sorted(), "--all without --order-by orders by id")
 
-            let ndjson = try run(
+            let ndjson = try await run(
                 [
                     "api", "list-events", "--base-url", url, "--occurred-date", day, "--per-page", "7", "--all",
                     "--output", "ndjson", "--requests-per-second", "100",
@@ -164,10 +164,10 @@ import Testing
             #expect(lines.count == expected.count)
             #expect(lines.allSatisfy { $0.hasPrefix("{\"id\":") })
 
-            let onePage = try run(["api", "list-events", "--base-url", url, "--occurred-date", day, "--per-page", "7"])
+            let onePage = try await run(["api", "list-events", "--base-url", url, "--occurred-date", day, "--per-page", "7"])
             #expect(try #require(try onePage.json() as? [Any]).count == 7)
 
-            let empty = try run(["api", "list-events", "--base-url", url, "--occurred-date", "2020-01-01", "--all"])
+            let empty = try await run(["api", "list-events", "--base-url", url, "--occurred-date", "2020-01-01", "--all"])
             #expect(empty.status == 0)
             #expect(empty.stdout == "[]\n")
         }
@@ -200,7 +200,7 @@ import Testing
                 (["api", "delete-event", "--base-url", url, "some-id"], "--yes"),
             ]
             for (args, flag) in cases {
-                let r = try run(args)
+                let r = try await run(args)
                 #expect(r.status == 64, "\(args): \(r.stderr)")
                 #expect(r.stderr.contains(flag), "\(args): \(r.stderr)")
                 #expect(r.stdout.isEmpty)
@@ -211,7 +211,7 @@ import Testing
 
     @Test func failuresAndRefusalsExit65() async throws {
         try await withSimulator { url in
-            let unknownUser = try run(
+            let unknownUser = try await run(
                 [
                     "api", "create-event", "--base-url", url, "--target-user", "nobody@nowhere.example", "--event-type",
                     "t",
@@ -223,7 +223,7 @@ import Testing
             #expect(unknownUser.stderr.contains("1 failure(s)"), "\(unknownUser.stderr)")
 
             // The simulator refuses a source over 255 characters (422); the CLI does not check `source`.
-            let refused = try run(
+            let refused = try await run(
                 [
                     "api", "create-event", "--base-url", url, "--target-user", "a@corp.example", "--event-type", "t",
                     "--source", String(repeating: "s", count: 300),
@@ -231,7 +231,7 @@ import Testing
             #expect(refused.status == 65, "\(refused.stderr)")
             #expect(refused.stderr.contains("source: longer than 255 characters"), "\(refused.stderr)")
 
-            let noWait = try run(
+            let noWait = try await run(
                 ["api", "create-event", "--base-url", url, "--target-user", "a@corp.example", "--event-type", "t"])
             #expect(noWait.status == 0, "\(noWait.stderr)")
             #expect(try object(try noWait.json())["id"] is String, "without --wait the request id is printed")
@@ -240,18 +240,18 @@ import Testing
 
     @Test func tablesForPeopleAndNotFoundForEveryKind() async throws {
         try await withSimulator { url in
-            let types = try run(["api", "list-event-types", "--base-url", url, "--output", "table"])
+            let types = try await run(["api", "list-event-types", "--base-url", url, "--output", "table"])
             #expect(types.status == 0, "\(types.stderr)")
             let header = try #require(types.stdout.split(separator: "\n").first)
             #expect(header.hasPrefix("ID") && header.contains("NAME") && header.contains("DESCRIPTION"))
 
-            let page = try run(["api", "list-events", "--base-url", url, "--per-page", "2", "--output", "table"])
+            let page = try await run(["api", "list-events", "--base-url", url, "--per-page", "2", "--output", "table"])
             #expect(page.status == 0, "\(page.stderr)")
             #expect(page.stdout.split(separator: "\n").count == 3, "a header and two rows: \(page.stdout)")
             #expect(page.stderr.contains("more with --page 2"))
             let id = try #require(page.stdout.split(separator: "\n")[1].split(separator: " ").first.map(String.init))
 
-            let event = try run(["api", "get-event", id, "--base-url", url, "--output", "table"])
+            let event = try await run(["api", "get-event", id, "--base-url", url, "--output", "table"])
             #expect(event.status == 0, "\(event.stderr)")
             #expect(event.stdout.contains("risk.level"))
             #expect(event.stdout.contains("user.email"))
@@ -260,7 +260,7 @@ import Testing
                 (["get-event-type", "12345"], "event type 12345"), (["get-status", "nope"], "request status nope"),
                 (["delete-event", "nope", "--yes"], "event nope"),
             ] {
-                let r = try run(["api"] + args + ["--base-url", url])
+                let r = try await run(["api"] + args + ["--base-url", url])
                 #expect(r.status == 66, "\(args): \(r.stderr)")
                 #expect(r.stderr.contains("not found: \(subject)"), "\(r.stderr)")
             }
@@ -284,7 +284,7 @@ import Testing
         try #require(url.hasPrefix("http://127.0.0.1:"))
         let dir = try CommandTests().tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try CommandTests().run(
+        let result = try await CommandTests().run(
             ["backfill", "--base-url", url, "--out", dir + "/lake", "--from", "2026-11-20", "--to", "2026-11-21",
              "--today", APICommandTests.today, "--requests-per-second", "4", "--output", "json"],
             env: ["KB4_EVENTS_API_KEY": key])

@@ -5,7 +5,7 @@ import Testing
 extension CommandTests {
     /// A lake from a newer kb4-events (manifest version 2) is refused with exit 78 and left byte for byte as it was:
     /// no state file, no lock-free cleanup, no rewritten manifest. The metrics file still says what happened.
-    @Test func aLakeFromANewerReleaseIsRefusedUntouched() throws {
+    @Test func aLakeFromANewerReleaseIsRefusedUntouched() async throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lake = dir + "/lake"
@@ -17,7 +17,7 @@ extension CommandTests {
         try Data("partial".utf8).write(to: URL(fileURLWithPath: leftover))
         let before = try FileManager.default.subpathsOfDirectory(atPath: lake).sorted()
 
-        let sync = try run([
+        let sync = try await run([
             "sync", "--pipeline", Self.root + "/pipelines/demo.yaml", "--out", lake, "--today", "2026-11-22",
             "--metrics-file", dir + "/kb4.prom",
         ])
@@ -32,7 +32,7 @@ extension CommandTests {
         #expect(metrics.contains("kb4_events_run_exit_code{account=\"demo\"} 78"))
 
         for command in ["status", "verify"] {
-            let r = try run([command, "--out", lake])
+            let r = try await run([command, "--out", lake])
             #expect(r.status == 78, "\(command): \(r.stderr)")
             #expect(r.stderr.contains("newer kb4-events"), "\(command): \(r.stderr)")
         }

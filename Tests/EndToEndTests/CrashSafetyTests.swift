@@ -45,7 +45,7 @@ import Testing
         return (files, hidden)
     }
 
-    @Test(arguments: ["ndjson", "parquet"]) func killedRunsResumeToTheSameBytes(format: String) throws {
+    @Test(arguments: ["ndjson", "parquet"]) func killedRunsResumeToTheSameBytes(format: String) async throws {
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (sim, url) = try Process.simulator(["--seed", "9", "--events", "2500", "--days", "14", "--today", "2026-11-22", "--rps", "0", "--per-page-max", "20",
@@ -56,7 +56,7 @@ import Testing
         let reference = dir + "/reference"
         let clean = sync(url, lake: reference, rps: 1000, format: format)
         try clean.run()
-        clean.waitUntilExit()
+        await clean.exited()
         #expect(clean.terminationStatus == 0)
         let expected = try snapshot(reference, format: format)
         #expect(expected.files.count == 24, "12 days: data file + _SUCCESS each")
@@ -67,12 +67,12 @@ import Testing
         for _ in 0..<6 {
             let p = sync(url, lake: lake, rps: 40, format: format)
             try p.run()
-            Thread.sleep(forTimeInterval: Double(rng.next() % 1200) / 1000 + 0.05)
+            try await Task.sleep(for: .seconds(Double(rng.next() % 1200) / 1000 + 0.05))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
             }
-            p.waitUntilExit()
+            await p.exited()
             // Whatever the moment of the kill, every day the manifest calls complete has its file and marker.
             let state = try snapshot(lake, format: format)
             if let data = FileManager.default.contents(atPath: lake + "/_manifest.json"),
@@ -88,16 +88,16 @@ import Testing
         #expect(kills > 0, "at least one run was killed mid-way")
         let finish = sync(url, lake: lake, rps: 1000, format: format)
         try finish.run()
-        finish.waitUntilExit()
+        await finish.exited()
         #expect(finish.terminationStatus == 0)
         let final = try snapshot(lake, format: format)
         #expect(final.hidden.isEmpty, "leftovers cleaned: \(final.hidden)")
         #expect(final.files == expected.files, "byte-identical to the uninterrupted run")
-        let verify = try e2e.run(["verify", "--out", lake])
+        let verify = try await e2e.run(["verify", "--out", lake])
         #expect(verify.status == 0 && verify.stdout == "verified 12 files, 0 problems\n", "\(verify.stdout)\(verify.stderr)")
     }
 
-    @Test func aSecondRunOnTheSameLakeIsRefusedAndACrashedHolderFreesIt() throws {
+    @Test func aSecondRunOnTheSameLakeIsRefusedAndACrashedHolderFreesIt() async throws {
         let dir = try e2e.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (sim, url) = try Process.simulator(["--seed", "4", "--events", "600", "--days", "14", "--today", "2026-11-22", "--rps", "0"], key: "crash-key")
@@ -108,17 +108,17 @@ import Testing
         let lockFile = lake + "/.kb4-events.lock"
         for _ in 0..<100 {
             if let text = try? String(contentsOfFile: lockFile, encoding: .utf8), text.contains("\(first.processIdentifier)") { break }
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .seconds(0.05))
         }
-        let second = try e2e.run(
+        let second = try await e2e.run(
             ["sync", "--base-url", url, "--out", lake, "--today", "2026-11-22"], env: ["KB4_EVENTS_API_KEY": "crash-key"])
         #expect(second.status == 75, "\(second.stderr)")
         #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
         // The holder has not finished, so no run may be recorded yet: the refused one must not pose as the last run.
         #expect(!FileManager.default.fileExists(atPath: lake + "/_state/last_run.json"))
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        let third = try e2e.run(
+        await first.exited()
+        let third = try await e2e.run(
             ["sync", "--base-url", url, "--out", lake, "--today", "2026-11-22", "--requests-per-second", "1000"],
             env: ["KB4_EVENTS_API_KEY": "crash-key"])
         #expect(third.status == 0, "a killed holder leaves no lock behind: \(third.stderr)")

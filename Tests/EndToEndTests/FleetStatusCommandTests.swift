@@ -11,7 +11,7 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "JSON: \(text)")
     }
 
-    @Test func aFleetInADirectoryIsToldApartInTableJSONAndExitCode() throws {
+    @Test func aFleetInADirectoryIsToldApartInTableJSONAndExitCode() async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (simulator, url) = try Process.simulator(
@@ -25,7 +25,7 @@ import Testing
 
         let fleet = dir + "/lakes"
         let env = ProcessInfo.processInfo.environment.filter { $0.key != "KB4_EVENTS_API_KEY" }
-        for (expected, result) in try FleetScenario.build(fleet: fleet, baseURL: url, environment: env) {
+        for (expected, result) in try await FleetScenario.build(fleet: fleet, baseURL: url, environment: env) {
             #expect(result.status == expected, "\(result.stderr)")
         }
         // Part A's run record names the account; a record that has the field is shown by it.
@@ -39,7 +39,7 @@ import Testing
         try Data("not a lake".utf8).write(to: URL(fileURLWithPath: fleet + "/notes/README"))
 
         let common = ["status", "--fleet", fleet, "--today", FleetScenario.today]
-        let jsonRun = try cli.run(common + ["--output", "json"])
+        let jsonRun = try await cli.run(common + ["--output", "json"])
         #expect(jsonRun.status == 79, "a lake needs attention: \(jsonRun.stderr)")
         let view = try json(jsonRun.stdout)
         #expect(FleetScenario.seen(json: view) == FleetScenario.expected)
@@ -63,7 +63,7 @@ import Testing
         #expect(((byName["umbrella"]?["last_run"] as? [String: Any])?["outcome"]) as? String == "failure")
         #expect((byName["broken"]?["error"] as? String)?.contains("broken/_manifest.json") == true)
 
-        let table = try cli.run(common)
+        let table = try await cli.run(common)
         #expect(table.status == 79)
         let cells = FleetScenario.cells(text: table.stdout)
         #expect(Set(cells.keys) == Set(FleetScenario.expected.keys), "\(table.stdout)")
@@ -83,39 +83,39 @@ import Testing
 
         // Thresholds: five days behind and two missing days may be allowed; a failed and an unreadable lake may not.
         let relaxed = try json(
-            try cli.run(common + ["--output", "json", "--max-days-behind", "5", "--max-gap-days", "2"]).stdout)
+            try await cli.run(common + ["--output", "json", "--max-days-behind", "5", "--max-gap-days", "2"]).stdout)
         #expect(FleetScenario.seen(json: relaxed)["globex"]?.attention == [])
         #expect(FleetScenario.seen(json: relaxed)["initech"]?.attention == [])
         #expect(relaxed["needs_attention"] as? Int == 2)
         // A last run older than --stale-hours is stale whatever the days say (0.0003 h is about a second).
-        Thread.sleep(forTimeInterval: 1.2)
-        let hurried = try json(try cli.run(common + ["--output", "json", "--stale-hours", "0.0003"]).stdout)
+        try await Task.sleep(for: .milliseconds(1200))
+        let hurried = try json(try await cli.run(common + ["--output", "json", "--stale-hours", "0.0003"]).stdout)
         #expect(FleetScenario.seen(json: hurried)["acme"]?.attention == ["stale"])
 
         // Only healthy lakes: exit 0. A folder with no lake: exit 66, naming it.
         let healthy = dir + "/healthy"
         try FileManager.default.createDirectory(atPath: healthy, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: fleet + "/acme", toPath: healthy + "/acme")
-        let fine = try cli.run(["status", "--fleet", healthy, "--today", FleetScenario.today])
+        let fine = try await cli.run(["status", "--fleet", healthy, "--today", FleetScenario.today])
         #expect(fine.status == 0, "\(fine.stdout)\(fine.stderr)")
         #expect(fine.stdout.contains("1 lake under \(healthy) (today 2026-11-20): none needs attention"))
-        let oneLake = try cli.run(["status", "--fleet", fleet + "/acme", "--today", FleetScenario.today])
+        let oneLake = try await cli.run(["status", "--fleet", fleet + "/acme", "--today", FleetScenario.today])
         #expect(oneLake.status == 66)
         #expect(oneLake.stderr.contains("it looks like one lake itself: use `kb4-events status --out \(fleet)/acme`"))
-        let nowhere = try cli.run(["status", "--fleet", dir + "/nowhere"])
+        let nowhere = try await cli.run(["status", "--fleet", dir + "/nowhere"])
         #expect(nowhere.status == 66)
         #expect(nowhere.stderr.contains("\(dir)/nowhere"))
-        let both = try cli.run(["status", "--fleet", fleet, "--out", fleet + "/acme"])
+        let both = try await cli.run(["status", "--fleet", fleet, "--out", fleet + "/acme"])
         #expect(both.status == 64)
     }
 
-    @Test func manyAccountsSimulatorServesEachKeyItsOwnDataThroughTheBinary() throws {
+    @Test func manyAccountsSimulatorServesEachKeyItsOwnDataThroughTheBinary() async throws {
         let (simulator, url) = try Process.simulator(["--accounts", "3", "--events", "200", "--days", "5", "--rps", "0"], key: "")
         defer { simulator.stop() }
         try #require(url.hasPrefix("http://127.0.0.1:"))
         var accountIDs: [Int] = []
         for index in 0..<3 {
-            let run = try cli.run(
+            let run = try await cli.run(
                 ["api", "list-events", "--base-url", url, "--per-page", "3", "--output", "json"],
                 env: ["KB4_EVENTS_API_KEY": "sim-key-\(index)"])
             #expect(run.status == 0, "\(run.stderr)")
@@ -123,7 +123,7 @@ import Testing
             accountIDs += Set(rows.compactMap { $0["account_id"] as? Int })
         }
         #expect(accountIDs == [1_000_000, 1_000_001, 1_000_002])
-        let refused = try cli.run(["api", "list-events", "--base-url", url], env: ["KB4_EVENTS_API_KEY": "sim-key-3"])
+        let refused = try await cli.run(["api", "list-events", "--base-url", url], env: ["KB4_EVENTS_API_KEY": "sim-key-3"])
         #expect(refused.status == 77)
     }
 }

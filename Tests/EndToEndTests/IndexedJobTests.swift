@@ -8,9 +8,9 @@ import Testing
 /// killed with SIGKILL mid-run and started again, as `backoffLimitPerIndex` retries it. Every lake read back from the
 /// bucket equals the simulator's truth for every day, and every metrics file carries its account's label.
 @Suite(.enabled(if: TestPython.enabled)) struct IndexedJobTests {
-    @Test func everyIndexLeavesItsLakeExactAKilledPodIncluded() throws {
+    @Test func everyIndexLeavesItsLakeExactAKilledPodIncluded() async throws {
         let python = try #require(TestPython.path, Comment(rawValue: TestPython.missing("the Indexed Job test needs moto")))
-        let result = try BuiltBinary.run(
+        let result = try await BuiltBinary.run(
             [BuiltBinary.root + "/scripts/fleet.py", "check", BuiltBinary.path, "--kill-after", "1.5"],
             environment: ProcessInfo.processInfo.environment, executable: python)
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")

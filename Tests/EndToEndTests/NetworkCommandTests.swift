@@ -126,8 +126,8 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/lake/events"), "nothing written")
     }
 
-    @Test func theSimulatorsTLSFlagsGoTogether() throws {
-        let result = try BuiltBinary.run(["simulate", "--tls-cert", "/nonexistent.pem"], environment: Self.environment())
+    @Test func theSimulatorsTLSFlagsGoTogether() async throws {
+        let result = try await BuiltBinary.run(["simulate", "--tls-cert", "/nonexistent.pem"], environment: Self.environment())
         #expect(result.status == 64, "\(result.stderr)")
         #expect(result.stderr.contains("--tls-cert and --tls-key go together"), "\(result.stderr)")
     }

@@ -52,7 +52,7 @@ import Testing
         var files: [String: String] = [:]
         for (index, run) in runs.enumerated() {
             let metrics = "\(textfiles)/kb4_events_\(index).prom"
-            let r = try cli.run(
+            let r = try await cli.run(
                 [
                     "-c", "umask 0027 && exec \"$@\"", "sh", CommandTests.binary, "sync", "--today", Self.today,
                     "--quiet",
@@ -103,17 +103,17 @@ import Testing
         #expect(lastRuns.count == 1, "one account's series dropped: \(old.text)")
     }
 
-    @Test func aBadAccountNameIsRefusedNamingWhereItCameFrom() throws {
+    @Test func aBadAccountNameIsRefusedNamingWhereItCameFrom() async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let flag = try cli.run([
+        let flag = try await cli.run([
             "sync", "--pipeline", Self.root + "/pipelines/demo.yaml", "--out", dir, "--account", "a\"b",
         ])
         #expect(flag.status == 64, "\(flag.stderr)")
         #expect(flag.stderr.contains("--account"), "\(flag.stderr)")
         let file = dir + "/acme.yaml"
         try "version: 1\nname: acme corp\nsource: simulator\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let named = try cli.run(["sync", "--pipeline", file, "--out", dir + "/lake", "--metrics-file", dir + "/m.prom"])
+        let named = try await cli.run(["sync", "--pipeline", file, "--out", dir + "/lake", "--metrics-file", dir + "/m.prom"])
         #expect(named.status == 78, "\(named.stderr)")
         #expect(named.stderr.contains("\(file): name"), "\(named.stderr)")
         // The run is still reported, under the file's base name (its `name` is what could not be read).

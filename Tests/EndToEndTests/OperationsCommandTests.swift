@@ -13,13 +13,13 @@ import Testing
     }
 
     @Test(arguments: ["ndjson", "csv"])
-    func planSyncStatusVerifyAndDuckDBOnTheDemoLake(format: String) throws {
+    func planSyncStatusVerifyAndDuckDBOnTheDemoLake(format: String) async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lake = dir + "/lake"
         let common = ["--pipeline", demo, "--out", lake, "--today", today, "--format", format]
 
-        let fresh = try cli.run(["plan"] + common + ["--seats", "5", "--events-per-day", "150"])
+        let fresh = try await cli.run(["plan"] + common + ["--seats", "5", "--events-per-day", "150"])
         #expect(fresh.status == 0, "\(fresh.stderr)")
         let plan = try json(fresh.stdout)
         #expect((plan["windows"] as? [Any])?.count == 13)
@@ -30,7 +30,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: lake), "plan creates nothing")
 
         let metrics = dir + "/kb4_events.prom"
-        let sync = try cli.run(["sync"] + common + ["--metrics-file", metrics])
+        let sync = try await cli.run(["sync"] + common + ["--metrics-file", metrics])
         #expect(sync.status == 0, "\(sync.stderr)")
         #expect(!sync.stderr.contains("\r"), "no progress line without a terminal")
         let prom = try String(contentsOfFile: metrics, encoding: .utf8)
@@ -39,13 +39,13 @@ import Testing
         #expect(prom.contains("kb4_events_windows_written{account=\"demo\"} 13\n"))
         #expect(!prom.contains("calls_left_today"), "no seats: unknown budget, omitted")
 
-        let again = try json(try cli.run(["plan"] + common).stdout)
+        let again = try json(try await cli.run(["plan"] + common).stdout)
         #expect(again["fetch"] as? Int == 0)
         let windows = try #require(again["windows"] as? [[String: Any]])
         #expect(windows.map { $0["action"] as? String } == ["recheck", "recheck", "recheck"])
         #expect(windows.allSatisfy { $0["basis"] as? String == "history" })
 
-        let statusRun = try cli.run(["status", "--json"] + common)
+        let statusRun = try await cli.run(["status", "--json"] + common)
         #expect(statusRun.status == 0, "\(statusRun.stderr)")
         let status = try json(statusRun.stdout)
         #expect(status["format"] as? String == format)
@@ -59,11 +59,11 @@ import Testing
         #expect(lastRun["command"] as? String == "sync")
         #expect((status["calls"] as? [String: Any])?["used_today"] as? Int == lastRun["api_calls"] as? Int)
 
-        let verify = try cli.run(["verify", "--out", lake])
+        let verify = try await cli.run(["verify", "--out", lake])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout == "verified 13 files, 0 problems\n")
 
-        try checkDuckDBView(lake: lake, dir: dir)
+        try await checkDuckDBView(lake: lake, dir: dir)
 
         // A damaged file: exit 65 and the path is named.
         let victim = "events/dt=2026-11-10/part-00000.\(format).gz"
@@ -71,15 +71,15 @@ import Testing
         var bytes = Array(try Data(contentsOf: url))
         bytes[bytes.count - 3] ^= 0xFF
         try Data(bytes).write(to: url)
-        let damaged = try cli.run(["verify", "--out", lake])
+        let damaged = try await cli.run(["verify", "--out", lake])
         #expect(damaged.status == 65)
         #expect(damaged.stdout.contains(victim + ": checksum_mismatch"))
         #expect(damaged.stdout.hasSuffix("problems\n") && damaged.stdout.contains("verified 13 files, "))
     }
 
     /// Runs the statements of `ddl --engine duckdb` in DuckDB and compares per-day counts with the manifest.
-    func checkDuckDBView(lake: String, dir: String) throws {
-        let ddl = try cli.run(["ddl", "--engine", "duckdb", "--out", lake])
+    func checkDuckDBView(lake: String, dir: String) async throws {
+        let ddl = try await cli.run(["ddl", "--engine", "duckdb", "--out", lake])
         #expect(ddl.status == 0, "\(ddl.stderr)")
         let sql = dir + "/view.sql"
         try ddl.stdout.write(toFile: sql, atomically: true, encoding: .utf8)
@@ -129,24 +129,24 @@ import Testing
         #expect(types["occurred_date"] == "TIMESTAMP WITH TIME ZONE")
     }
 
-    @Test func aFailedRunIsRecordedAndKeepsTheLastSuccessInTheMetrics() throws {
+    @Test func aFailedRunIsRecordedAndKeepsTheLastSuccessInTheMetrics() async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lake = dir + "/lake"
         let metrics = dir + "/kb4_events.prom"
         let common = ["--pipeline", demo, "--out", lake, "--today", today, "--metrics-file", metrics]
-        let ok = try cli.run(["backfill", "--from", "2026-11-20", "--to", "2026-11-21"] + common)
+        let ok = try await cli.run(["backfill", "--from", "2026-11-20", "--to", "2026-11-21"] + common)
         #expect(ok.status == 0, "\(ok.stderr)")
         let success = try #require(
             try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n")
                 .first { $0.hasPrefix("kb4_events_last_success_timestamp_seconds{account=\"demo\"} ") })
 
-        let refused = try cli.run(["sync", "--format", "csv"] + common)
+        let refused = try await cli.run(["sync", "--format", "csv"] + common)
         #expect(refused.status == 78, "another format on the lake is refused: \(refused.stderr)")
         let prom = try String(contentsOfFile: metrics, encoding: .utf8)
         #expect(prom.contains("kb4_events_run_exit_code{account=\"demo\"} 78\n"))
         #expect(prom.contains(success + "\n"), "the last success is carried over")
-        let status = try json(try cli.run(["status", "--json", "--out", lake, "--today", today]).stdout)
+        let status = try json(try await cli.run(["status", "--json", "--out", lake, "--today", today]).stdout)
         let lastRun = try #require(status["last_run"] as? [String: Any])
         #expect(lastRun["outcome"] as? String == "failure")
         #expect(lastRun["account"] as? String == "demo")
@@ -155,16 +155,16 @@ import Testing
         #expect(status["complete"] as? Int == 2)
     }
 
-    @Test func noLakeIsExit66ForStatusVerifyAndDDL() throws {
+    @Test func noLakeIsExit66ForStatusVerifyAndDDL() async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for args in [["status"], ["verify"], ["ddl", "--engine", "duckdb"]] {
-            let r = try cli.run(args + ["--out", dir + "/nothing"])
+            let r = try await cli.run(args + ["--out", dir + "/nothing"])
             #expect(r.status == 66, "\(args): \(r.stderr)")
             #expect(r.stderr.contains("no kb4-events lake at \(dir)/nothing"))
         }
         #expect(!FileManager.default.fileExists(atPath: dir + "/nothing"))
-        let athena = try cli.run(["ddl", "--engine", "athena", "--out", dir])
+        let athena = try await cli.run(["ddl", "--engine", "athena", "--out", dir])
         #expect(athena.status == 64, "athena needs --location")
     }
 }

@@ -9,28 +9,28 @@ import Testing
     static let key = "operator-key"
     static let today = "2026-11-22"
 
-    func run(_ args: [String]) throws -> CommandTests.Result {
-        try cli.run(args, env: ["KB4_EVENTS_API_KEY": Self.key])
+    func run(_ args: [String]) async throws -> CommandTests.Result {
+        try await cli.run(args, env: ["KB4_EVENTS_API_KEY": Self.key])
     }
 
     func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    func withSimulator(events: Int = 400, days: Int = 6, _ body: (String) throws -> Void) throws {
+    func withSimulator(events: Int = 400, days: Int = 6, _ body: (String) async throws -> Void) async throws {
         let (sim, url) = try Process.simulator(
             ["--seed", "3", "--events", "\(events)", "--days", "\(days)", "--today", Self.today, "--rps", "0"],
             key: Self.key)
         defer { sim.stop() }
         try #require(url.hasPrefix("http://127.0.0.1:"))
-        try body(url)
+        try await body(url)
     }
 
     // MARK: item 1: transport errors name the host and the cause; short budgets
 
-    @Test func apiCommandNamesTheHostAndTheCauseAndGivesUpSoon() throws {
+    @Test func apiCommandNamesTheHostAndTheCauseAndGivesUpSoon() async throws {
         let started = Date()
-        let r = try run(["api", "list-event-types", "--base-url", "http://127.0.0.1:1", "--retry-budget", "2"])
+        let r = try await run(["api", "list-event-types", "--base-url", "http://127.0.0.1:1", "--retry-budget", "2"])
         #expect(r.status == 69, "\(r.stderr)")
         #expect(r.stderr.contains("127.0.0.1:1"), "\(r.stderr)")
         #expect(r.stderr.contains("connection refused"), "\(r.stderr)")
@@ -38,10 +38,10 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 30)
     }
 
-    @Test func exportsFirstCallThatCannotConnectSaysSoOnItsFirstRetryLine() throws {
+    @Test func exportsFirstCallThatCannotConnectSaysSoOnItsFirstRetryLine() async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try run([
+        let r = try await run([
             "backfill", "--base-url", "http://127.0.0.1:1", "--out", dir + "/lake", "--from", "2026-11-20", "--to",
             "2026-11-20", "--today", Self.today, "--retry-budget", "2", "--output", "json",
         ])
@@ -72,8 +72,8 @@ import Testing
     }
 
     @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
-    func aSignalStopsTheRunAtASafePointAndRecordsIt(signal: Int32, exit: Int32) throws {
-        try withSimulator(events: 3000, days: 60) { url in
+    func aSignalStopsTheRunAtASafePointAndRecordsIt(signal: Int32, exit: Int32) async throws {
+        try await withSimulator(events: 3000, days: 60) { url in
             let dir = try cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let lake = dir + "/lake"
@@ -83,9 +83,9 @@ import Testing
             // Wait until the run holds the lock and has recorded a day or two.
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline && !FileManager.default.fileExists(atPath: lake + "/_manifest.json") {
-                Thread.sleep(forTimeInterval: 0.1)
+                try await Task.sleep(for: .seconds(0.1))
             }
-            let status = try run(["--out", lake, "status", "--today", Self.today])
+            let status = try await run(["--out", lake, "status", "--today", Self.today])
             #expect(status.stdout.contains("run in progress: pid \(p.processIdentifier)"), "\(status.stdout)")
             kill(p.processIdentifier, signal)
             p.waitUntilExit()
@@ -103,9 +103,9 @@ import Testing
             #expect(prom.contains("kb4_events_run_exit_code{account=\"lake\"} \(exit)"), "\(prom)")
             #expect(record["account"] as? String == "lake")
             // Nothing partial: every recorded day verifies, no temporary file is left in a partition.
-            let verify = try run(["verify", "--out", lake])
+            let verify = try await run(["verify", "--out", lake])
             #expect(verify.status == 0, "\(verify.stdout)")
-            let after = try run(["status", "--out", lake, "--today", Self.today])
+            let after = try await run(["status", "--out", lake, "--today", Self.today])
             #expect(!after.stdout.contains("run in progress"))
             #expect(after.stdout.contains("interrupted"), "\(after.stdout)")
         }
@@ -113,24 +113,24 @@ import Testing
 
     // MARK: item 2: the lake remembers its source
 
-    @Test func aRunFromAnotherSourceIsRefusedUnlessTheLakeMoved() throws {
-        try withSimulator { url in
+    @Test func aRunFromAnotherSourceIsRefusedUnlessTheLakeMoved() async throws {
+        try await withSimulator { url in
             let dir = try cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let lake = dir + "/lake"
             let day = ["--from", "2026-11-20", "--to", "2026-11-20", "--today", Self.today, "--out", lake]
-            #expect(try run(["backfill", "--base-url", url] + day).status == 0)
+            #expect(try await run(["backfill", "--base-url", url] + day).status == 0)
             // Pretend the lake was filled from another host.
             let manifestPath = lake + "/_manifest.json"
             let text = try String(contentsOfFile: manifestPath, encoding: .utf8)
             try text.replacingOccurrences(of: "\"\(url)\"", with: "\"https://old.example.com\"")
                 .write(toFile: manifestPath, atomically: true, encoding: .utf8)
-            let refused = try run(["backfill", "--base-url", url, "--force"] + day)
+            let refused = try await run(["backfill", "--base-url", url, "--force"] + day)
             #expect(refused.status == 78, "\(refused.stderr)")
             #expect(
                 refused.stderr.contains("https://old.example.com") && refused.stderr.contains(url), "\(refused.stderr)")
             #expect(refused.stderr.contains("--source-changed"))
-            let moved = try run(["backfill", "--base-url", url, "--force", "--source-changed"] + day)
+            let moved = try await run(["backfill", "--base-url", url, "--force", "--source-changed"] + day)
             #expect(moved.status == 0, "\(moved.stderr)")
             #expect(try String(contentsOfFile: manifestPath, encoding: .utf8).contains("\"\(url)\""))
         }
@@ -138,19 +138,19 @@ import Testing
 
     // MARK: items 5–8, 10, 11: the command line
 
-    @Test func optionsBeforeTheActionAreAccepted() throws {
-        try withSimulator { url in
-            let types = try run(["api", "--base-url", url, "list-event-types", "--output", "json"])
+    @Test func optionsBeforeTheActionAreAccepted() async throws {
+        try await withSimulator { url in
+            let types = try await run(["api", "--base-url", url, "list-event-types", "--output", "json"])
             #expect(types.status == 0, "\(types.stderr)")
             let dir = try cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let lake = dir + "/lake"
             #expect(
-                try run([
+                try await run([
                     "--out", lake, "--quiet", "backfill", "--base-url", url, "--from", "2026-11-20", "--to",
                     "2026-11-20", "--today", Self.today,
                 ]).status == 0)
-            let status = try run(["--out", lake, "status", "--output", "json", "--today", Self.today])
+            let status = try await run(["--out", lake, "status", "--output", "json", "--today", Self.today])
             #expect(status.status == 0, "\(status.stderr)")
             #expect(try json(status.stdout)["running"] is NSNull)
         }
@@ -163,38 +163,38 @@ import Testing
         (["sync", "--requests-per-second", "-1", "--out", "x"], "--requests-per-second must be positive"),
         (["sync", "--region", "us"], "--out"),
     ])
-    func mistakesAreUsageErrorsWithOnePrefixAndASuggestion(args: [String], expected: String) throws {
-        let r = try run(args)
+    func mistakesAreUsageErrorsWithOnePrefixAndASuggestion(args: [String], expected: String) async throws {
+        let r = try await run(args)
         #expect(r.status == 64, "\(args): \(r.stderr)")
         #expect(r.stderr.hasPrefix("kb4-events: error: "), "\(r.stderr)")
         #expect(!r.stderr.contains("Error:") && !r.stderr.contains("USAGE"), "\(r.stderr)")
         #expect(r.stderr.contains(expected), "\(r.stderr)")
     }
 
-    @Test func everyBadPipelineKeyIsReportedWithASuggestion() throws {
+    @Test func everyBadPipelineKeyIsReportedWithASuggestion() async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/bad.yaml"
         try "version: 1\nsource:\n  region: us\n  requests_per_secnd: 4\n  seats: -1\nwindow:\n  lookback_days: 999\n"
             .write(toFile: file, atomically: true, encoding: .utf8)
-        let r = try run(["sync", "--pipeline", file, "--out", dir + "/lake"])
+        let r = try await run(["sync", "--pipeline", file, "--out", dir + "/lake"])
         #expect(r.status == 78, "\(r.stderr)")
         #expect(r.stderr.contains("did you mean 'requests_per_second'?"), "\(r.stderr)")
         #expect(r.stderr.contains("source.seats") && r.stderr.contains("window.lookback_days"), "\(r.stderr)")
         #expect(r.stderr.contains("3 problems"), "\(r.stderr)")
     }
 
-    @Test func syncSummaryAsJSONDryRunAsPlanAndJSONLogNumbers() throws {
-        try withSimulator { url in
+    @Test func syncSummaryAsJSONDryRunAsPlanAndJSONLogNumbers() async throws {
+        try await withSimulator { url in
             let dir = try cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let lake = dir + "/lake"
             let common = ["--base-url", url, "--out", lake, "--today", Self.today, "--start-date", "2026-11-19"]
-            let plan = try run(["sync", "--dry-run"] + common)
+            let plan = try await run(["sync", "--dry-run"] + common)
             #expect(plan.status == 0, "\(plan.stderr)")
             #expect(try json(plan.stdout)["fetch"] as? Int == 3, "\(plan.stdout)")
             #expect(!FileManager.default.fileExists(atPath: lake + "/_manifest.json"), "a dry run writes nothing")
-            let r = try run(["sync", "--output", "json", "--log-format", "json"] + common)
+            let r = try await run(["sync", "--output", "json", "--log-format", "json"] + common)
             #expect(r.status == 0, "\(r.stderr)")
             let summary = try json(r.stdout)
             #expect(summary["outcome"] as? String == "success")
@@ -206,29 +206,29 @@ import Testing
         }
     }
 
-    @Test func rebuildWithNoRawPagesFailsAndVerifyNamesTheRepair() throws {
-        try withSimulator { url in
+    @Test func rebuildWithNoRawPagesFailsAndVerifyNamesTheRepair() async throws {
+        try await withSimulator { url in
             let dir = try cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let lake = dir + "/lake"
             #expect(
-                try run([
+                try await run([
                     "backfill", "--base-url", url, "--out", lake, "--from", "2026-11-20", "--to", "2026-11-20",
                     "--today", Self.today,
                 ]).status == 0)
-            let rebuild = try run(["rebuild", "--out", lake, "--from", "2026-11-20", "--to", "2026-11-20"])
+            let rebuild = try await run(["rebuild", "--out", lake, "--from", "2026-11-20", "--to", "2026-11-20"])
             #expect(rebuild.status == 66, "\(rebuild.stderr)")
             #expect(rebuild.stderr.contains("no raw pages"), "\(rebuild.stderr)")
             // Damage the file: verify names the command that repairs it.
             let file = lake + "/events/dt=2026-11-20/part-00000.ndjson.gz"
             try Data("damaged".utf8).write(to: URL(fileURLWithPath: file))
-            let verify = try run(["verify", "--out", lake])
+            let verify = try await run(["verify", "--out", lake])
             #expect(verify.status == 65)
             #expect(
                 verify.stdout.contains(
                     "repair: kb4-events backfill --out \(lake) --from 2026-11-20 --to 2026-11-20 --force"),
                 "\(verify.stdout)")
-            let asJSON = try run(["verify", "--out", lake, "--output", "json"])
+            let asJSON = try await run(["verify", "--out", lake, "--output", "json"])
             let problems = try #require(try json(asJSON.stdout)["problems"] as? [[String: Any]])
             #expect(problems.allSatisfy { ($0["repair"] as? String)?.contains("--force") == true })
         }
@@ -265,8 +265,8 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
-    func progressLineFitsANarrowTerminalAndSurvivesResizesAndLogs() throws {
-        try withSimulator(events: 3000, days: 60) { url in
+    func progressLineFitsANarrowTerminalAndSurvivesResizesAndLogs() async throws {
+        try await withSimulator(events: 3000, days: 60) { url in
             let dir = try cli.tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let session = "kb4-progress-\(getpid())"
@@ -274,7 +274,7 @@ import Testing
                 "KB4_EVENTS_API_KEY=\(Self.key) \(CommandTests.binary) backfill --base-url \(url) --out \(dir)/lake --today \(Self.today) --from 2026-10-01 --to 2026-11-21 --requests-per-second 4; sleep 60"
             _ = try tmux(["new-session", "-d", "-x", "50", "-y", "20", "-s", session, command])
             defer { _ = try? tmux(["kill-session", "-t", session]) }
-            Thread.sleep(forTimeInterval: 4)
+            try await Task.sleep(for: .seconds(4))
             func check(width: Int) throws {
                 let lines = try pane(session)
                 let progress = lines.filter { $0.contains("/52 days") && !$0.hasPrefix("20") }
@@ -288,7 +288,7 @@ import Testing
             }
             try check(width: 50)
             _ = try tmux(["resize-window", "-t", session, "-x", "36", "-y", "20"])
-            Thread.sleep(forTimeInterval: 1.5)
+            try await Task.sleep(for: .seconds(1.5))
             try check(width: 36)
         }
     }

@@ -8,9 +8,9 @@ enum ReaderScript {
         .path
 
     /// Runs `script` and returns its stdout parsed as one JSON object.
-    static func run(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+    static func run(_ script: String, _ arguments: [String]) async throws -> [String: Any] {
         let python = try #require(TestPython.path, "\(TestPython.missing("the Parquet reader tests need pyarrow and duckdb"))")
-        let result = try BuiltBinary.run(
+        let result = try await BuiltBinary.run(
             [directory + "/" + script] + arguments, environment: ProcessInfo.processInfo.environment,
             executable: python)
         try #require(result.status == 0, "\(script): \(result.stderr)")
@@ -38,12 +38,12 @@ struct ParquetLakeTests {
     /// Spark reads the lake (`scripts/spark_read_lake.py`: `spark.read.parquet`, every column's type, rows per day
     /// against the manifest) where a pyspark environment is set up; skipped loudly otherwise. CI does not install
     /// Spark (docs/PARQUET.md, "Spark": the install and the JVM cost minutes of a 30-minute run).
-    func checkWithSpark(_ lake: String, rows: Int?, days: Int) throws {
+    func checkWithSpark(_ lake: String, rows: Int?, days: Int) async throws {
         guard let python = TestSpark.path else {
             print("note: no pyspark (KB4_EVENTS_SPARK_PYTHON or .build-spark-venv): the Spark reader check is skipped")
             return
         }
-        let spark = try BuiltBinary.run(
+        let spark = try await BuiltBinary.run(
             [CommandTests.root + "/scripts/spark_read_lake.py", lake], environment: ProcessInfo.processInfo.environment,
             executable: python)
         #expect(spark.status == 0, "\(spark.stdout)\(spark.stderr.suffix(3000))")
@@ -54,22 +54,22 @@ struct ParquetLakeTests {
         #expect(read["rows"] as? Int == rows && read["days"] as? Int == days, "\(read)")
     }
 
-    func backfill(_ lake: String, _ format: String, _ extra: [String] = []) throws -> CommandResult {
-        try cli.run(
+    func backfill(_ lake: String, _ format: String, _ extra: [String] = []) async throws -> CommandResult {
+        try await cli.run(
             [
                 "backfill", "--pipeline", demo, "--out", lake, "--today", today, "--from", "2026-11-05", "--to",
                 "2026-11-21", "--format", format, "--keep-raw",
             ] + extra)
     }
 
-    @Test func parquetLakeHoldsTheNDJSONLakesRowsRerunsIdenticallyAndRebuildsBothWays() throws {
+    @Test func parquetLakeHoldsTheNDJSONLakesRowsRerunsIdenticallyAndRebuildsBothWays() async throws {
         let dir = try cli.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let ndjson = dir + "/ndjson"
         let parquet = dir + "/parquet"
-        let n = try backfill(ndjson, "ndjson")
+        let n = try await backfill(ndjson, "ndjson")
         #expect(n.status == 0, "\(n.stderr)")
-        let p = try backfill(parquet, "parquet")
+        let p = try await backfill(parquet, "parquet")
         #expect(p.status == 0, "\(p.stderr)")
         #expect(p.stdout.contains("days written 17"), "\(p.stdout)")
         let files = try dataFiles(parquet)
@@ -78,7 +78,7 @@ struct ParquetLakeTests {
         #expect(!files.keys.contains { $0.hasSuffix(".gz") })
 
         // pyarrow: schema, types, statistics and every value; DuckDB: the same rows as the NDJSON lake.
-        let report = try ReaderScript.run("compare_lakes.py", [ndjson, parquet])
+        let report = try await ReaderScript.run("compare_lakes.py", [ndjson, parquet])
         #expect(report["days"] as? Int == 17)
         let manifest = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ndjson + "/_manifest.json")))
@@ -94,12 +94,12 @@ struct ParquetLakeTests {
         #expect(types["occurred_date"] == "TIMESTAMP WITH TIME ZONE" && types["risk__expire_date"] == "DATE")
         #expect(types["dt"] == "DATE" && types["metadata"] == "JSON" && types["user__archived"] == "BOOLEAN")
 
-        let verify = try cli.run(["verify", "--out", parquet])
+        let verify = try await cli.run(["verify", "--out", parquet])
         #expect(verify.status == 0 && verify.stdout == "verified 17 files, 0 problems\n", "\(verify.stdout)\(verify.stderr)")
 
         // One hour of the busiest day, filtered on occurred_date alone: the statistics leave every other day's row
         // group out (one per day at the demo's size), and pyarrow and DuckDB still find every matching row.
-        let skipping = try ReaderScript.run("row_group_skipping.py", [parquet])
+        let skipping = try await ReaderScript.run("row_group_skipping.py", [parquet])
         #expect(skipping["rows"] as? Int == report["rows"] as? Int)
         #expect(skipping["row_groups"] as? Int == 17 - empty, "\(skipping)")
         #expect(skipping["kept"] as? Int == 1, "\(skipping)")
@@ -107,30 +107,30 @@ struct ParquetLakeTests {
         #expect(matching > 0, "\(skipping)")
         #expect(skipping["pyarrow_matching"] as? Int == matching && skipping["duckdb_matching"] as? Int == matching)
 
-        try checkWithSpark(parquet, rows: report["rows"] as? Int, days: 17 - empty)
+        try await checkWithSpark(parquet, rows: report["rows"] as? Int, days: 17 - empty)
 
         // A rerun of every day writes nothing: the same pages give the same bytes.
-        let again = try backfill(parquet, "parquet", ["--force"])
+        let again = try await backfill(parquet, "parquet", ["--force"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("days written 0, unchanged 17"), "\(again.stdout)")
         #expect(try dataFiles(parquet) == files)
 
         // Another format on the lake is refused, naming both.
-        let mixed = try backfill(parquet, "csv")
+        let mixed = try await backfill(parquet, "csv")
         #expect(mixed.status == 78)
         #expect(mixed.stderr.contains("holds parquet files") && mixed.stderr.contains("csv"), "\(mixed.stderr)")
 
         // rebuild from the kept raw pages, both ways: byte-identical to the direct exports.
-        let toNDJSON = try cli.run(["rebuild", "--out", parquet, "--format", "ndjson"])
+        let toNDJSON = try await cli.run(["rebuild", "--out", parquet, "--format", "ndjson"])
         #expect(toNDJSON.status == 0, "\(toNDJSON.stderr)")
         #expect(try dataFiles(parquet) == (try dataFiles(ndjson)), "parquet → ndjson equals the direct NDJSON export")
-        let back = try cli.run(["rebuild", "--out", parquet, "--format", "parquet"])
+        let back = try await cli.run(["rebuild", "--out", parquet, "--format", "parquet"])
         #expect(back.status == 0, "\(back.stderr)")
         #expect(try dataFiles(parquet) == files, "ndjson → parquet equals the direct Parquet export")
-        #expect(try cli.run(["verify", "--out", parquet]).status == 0)
+        #expect(try await cli.run(["verify", "--out", parquet]).status == 0)
 
         // ddl: DuckDB's read_parquet view over the lake.
-        let ddl = try cli.run(["ddl", "--engine", "duckdb", "--out", parquet])
+        let ddl = try await cli.run(["ddl", "--engine", "duckdb", "--out", parquet])
         #expect(ddl.stdout.contains("read_parquet('\(parquet)/events/*/*.parquet',"), "\(ddl.stdout)")
         #expect(ddl.stdout.contains("hive_partitioning = true"))
 
@@ -139,14 +139,14 @@ struct ParquetLakeTests {
         let url = URL(fileURLWithPath: parquet + "/" + victim)
         let whole = try Data(contentsOf: url)
         try whole.prefix(whole.count - 100).write(to: url)
-        let truncated = try cli.run(["verify", "--out", parquet])
+        let truncated = try await cli.run(["verify", "--out", parquet])
         #expect(truncated.status == 65)
         #expect(truncated.stdout.contains(victim + ": corrupt_parquet"), "\(truncated.stdout)")
         #expect(truncated.stdout.contains(victim + ": size_mismatch"), "\(truncated.stdout)")
         var footer = Array(whole)
         footer[footer.count - 5] ^= 0xFF  // the footer length's top byte: the length no longer fits
         try Data(footer).write(to: url)
-        let damaged = try cli.run(["verify", "--out", parquet])
+        let damaged = try await cli.run(["verify", "--out", parquet])
         #expect(damaged.status == 65)
         #expect(damaged.stdout.contains(victim + ": corrupt_parquet"), "\(damaged.stdout)")
         #expect(damaged.stdout.contains(victim + ": checksum_mismatch"), "\(damaged.stdout)")

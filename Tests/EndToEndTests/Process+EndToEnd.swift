@@ -2,6 +2,13 @@ import Foundation
 import KB4EventsTestSupport
 
 extension Process {
+    /// Waits for the exit without holding one of the test process's few concurrency threads (polls every 20 ms;
+    /// `waitUntilExit` would block the thread for the whole run).
+    func exited() async {
+        while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        waitUntilExit()  // returns at once: the process is gone
+    }
+
     /// SIGTERM, then SIGKILL if it has not exited within `grace` seconds, so a test never waits forever.
     func stop(grace: Double = 10) {
         guard isRunning else { return }

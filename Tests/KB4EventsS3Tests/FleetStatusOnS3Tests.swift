@@ -29,7 +29,7 @@ import Testing
         _ = try await simulator.start()
         let built: [(expected: Int32, result: CommandResult)]
         do {
-            built = try FleetScenario.build(fleet: fleet, baseURL: simulator.baseURL, environment: env)
+            built = try await FleetScenario.build(fleet: fleet, baseURL: simulator.baseURL, environment: env)
         } catch {
             try await simulator.stop()
             throw error
@@ -41,7 +41,7 @@ import Testing
         _ = try await client.putObject(bucket: "kb4-lake", key: "\(prefix)/notes/README", body: Array("not a lake".utf8))
 
         let common = ["status", "--fleet", fleet + "/", "--today", FleetScenario.today]
-        let jsonRun = try BuiltBinary.run(common + ["--output", "json"], environment: env)
+        let jsonRun = try await BuiltBinary.run(common + ["--output", "json"], environment: env)
         #expect(jsonRun.status == 79, "\(jsonRun.stderr)")
         let view = jsonRun.object
         #expect(FleetScenario.seen(json: view) == FleetScenario.expected)
@@ -53,7 +53,7 @@ import Testing
         let rows = try #require(view["rows"] as? [[String: Any]])
         #expect(rows.map { $0["lake"] as? String } == ["acme", "broken", "globex", "initech", "umbrella"].map { "\(fleet)/\($0)" })
 
-        let table = try BuiltBinary.run(common, environment: env)
+        let table = try await BuiltBinary.run(common, environment: env)
         #expect(table.status == 79)
         let cells = FleetScenario.cells(text: table.stdout)
         #expect(Set(cells.keys) == Set(FleetScenario.expected.keys), "\(table.stdout)")
@@ -63,14 +63,14 @@ import Testing
         #expect(table.stdout.contains("(failed 1, stale 1, gaps 1, unreadable 1)"))
 
         // One lake at a time gives the same view with the same requests.
-        let serial = try BuiltBinary.run(common + ["--output", "json", "--max-in-flight", "1"], environment: env)
+        let serial = try await BuiltBinary.run(common + ["--output", "json", "--max-in-flight", "1"], environment: env)
         #expect(FleetScenario.seen(json: serial.object) == FleetScenario.expected)
         #expect(serial.object["store_requests"] as? Int == 1 + 4 * 3 + 2 + 2)
 
         // A bucket the credentials cannot reach is an error of the whole view, named, not an empty fleet.
         var wrong = env
         wrong["AWS_SECRET_ACCESS_KEY"] = "wrong-secret"
-        let refused = try BuiltBinary.run(common, environment: wrong)
+        let refused = try await BuiltBinary.run(common, environment: wrong)
         #expect(![0, 79].contains(refused.status), "\(refused.stderr)")
         #expect(refused.stderr.contains("kb4-lake"), "\(refused.stderr)")
         #expect(!refused.stderr.contains("wrong-secret"))

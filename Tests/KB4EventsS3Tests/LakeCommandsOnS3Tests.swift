@@ -29,11 +29,11 @@ import Testing
         try BuiltBinary.start(args, environment: env)
     }
 
-    static func finish(_ running: BuiltBinary.Running) -> Result { BuiltBinary.finish(running) }
+    static func finish(_ running: BuiltBinary.Running) async -> Result { await BuiltBinary.finished(running) }
 
     @discardableResult
-    static func kb4(_ args: [String], env: [String: String]) throws -> Result {
-        try BuiltBinary.run(args, environment: env)
+    static func kb4(_ args: [String], env: [String: String]) async throws -> Result {
+        try await BuiltBinary.run(args, environment: env)
     }
 
     /// A lake in S3 and its twin on disk, fed by the same embedded simulator.
@@ -162,11 +162,11 @@ import Testing
         let pipeline = try lakes.pipeline(format: format)
         let today = Self.today
         for out in [["--out", lakes.local], []] {
-            let backfill = try Self.kb4(
+            let backfill = try await Self.kb4(
                 ["backfill", "--pipeline", pipeline, "--from", "2026-11-13", "--to", "2026-11-15", "--today", today, "--quiet"]
                     + out, env: lakes.env)
             #expect(backfill.status == 0, "\(backfill.stderr)")
-            let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", today, "--quiet"] + out, env: lakes.env)
+            let sync = try await Self.kb4(["sync", "--pipeline", pipeline, "--today", today, "--quiet"] + out, env: lakes.env)
             #expect(sync.status == 0, "\(sync.stderr)")
         }
         try lakes.expectSameDataAsLocal()
@@ -177,24 +177,24 @@ import Testing
         #expect(manifest.count > 500 && localManifest.count > 500)
 
         // The read-only commands on the S3 lake.
-        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        let verify = try await Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("verified 7 files, 0 problems"))
-        let status = try Self.kb4(["status", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
+        let status = try await Self.kb4(["status", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.object["lake"] as? String == lakes.url)
         #expect(((status.object["last_run"] as? [String: Any])?["outcome"] as? String) == "success")
-        let plan = try Self.kb4(["plan", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
+        let plan = try await Self.kb4(["plan", "--pipeline", pipeline, "--today", today, "--output", "json"], env: lakes.env)
         #expect(plan.status == 0, "\(plan.stderr)")
-        let ddl = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "athena"], env: lakes.env)
+        let ddl = try await Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "athena"], env: lakes.env)
         #expect(ddl.status == 0, "\(ddl.stderr)")
         #expect(ddl.stdout.contains("\(lakes.url)/events/"), "Athena reads the lake where it is")
-        if format == "parquet" { try expectDuckDBReadsTheBucketAsTheTwin(lakes, pipeline: pipeline) }
+        if format == "parquet" { try await expectDuckDBReadsTheBucketAsTheTwin(lakes, pipeline: pipeline) }
 
         // A rerun re-checks the lookback days and writes no data object.
         let before = try lakes.objects()
         try await Task.sleep(for: .milliseconds(1100))  // object times have a second's resolution
-        let again = try Self.kb4(
+        let again = try await Self.kb4(
             ["sync", "--pipeline", pipeline, "--today", today, "--quiet", "--output", "json"], env: lakes.env)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.object["days_written"] as? Int == 0)
@@ -209,9 +209,9 @@ import Testing
 
     /// DuckDB's httpfs runs `ddl --engine duckdb`'s view of the bucket (moto checks every request's signature): the
     /// manifest's rows per day, the types the files declare, and the same aggregates as the view of the twin on disk.
-    func expectDuckDBReadsTheBucketAsTheTwin(_ lakes: Lakes, pipeline: String) throws {
-        let remote = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb"], env: lakes.env)
-        let local = try Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb", "--out", lakes.local], env: lakes.env)
+    func expectDuckDBReadsTheBucketAsTheTwin(_ lakes: Lakes, pipeline: String) async throws {
+        let remote = try await Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb"], env: lakes.env)
+        let local = try await Self.kb4(["ddl", "--pipeline", pipeline, "--engine", "duckdb", "--out", lakes.local], env: lakes.env)
         #expect(remote.status == 0 && local.status == 0, "\(remote.stderr)\(local.stderr)")
         #expect(remote.stdout.contains("read_parquet('\(lakes.url)/events/*/*.parquet'"), "\(remote.stdout)")
         let s3 = try lakes.readerJSON(["duckdb"], input: Array(remote.stdout.utf8))
@@ -236,7 +236,7 @@ import Testing
         let lakes = try Lakes("cli-verify", server: try await Moto.main.server())
         defer { lakes.cleanup() }
         let pipeline = try lakes.pipeline()
-        let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
+        let sync = try await Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
         #expect(sync.status == 0, "\(sync.stderr)")
         let damaged = "events/dt=2026-11-14/part-00000.ndjson.gz"
         let missing = "events/dt=2026-11-16/part-00000.ndjson.gz"
@@ -250,7 +250,7 @@ import Testing
         _ = try lakes.reader(["put", unrecorded], input: bytes)
         _ = try lakes.reader(["put", stray], input: bytes)
 
-        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        let verify = try await Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
         #expect(verify.status == 65, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("\(damaged): checksum_mismatch"))
         #expect(verify.stdout.contains("\(missing): missing_file: listed in the manifest, not in the store"))
@@ -261,12 +261,12 @@ import Testing
         _ = try lakes.reader(["delete", stray])
 
         for day in ["2026-11-14", "2026-11-16", "2026-11-01"] {
-            let repair = try Self.kb4(
+            let repair = try await Self.kb4(
                 ["backfill", "--pipeline", pipeline, "--from", day, "--to", day, "--force", "--today", Self.today, "--quiet"],
                 env: lakes.env)
             #expect(repair.status == 0, "\(repair.stderr)")
         }
-        let clean = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        let clean = try await Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
         try lakes.expectReaderCountsMatchManifest(format: "ndjson")
     }
@@ -275,18 +275,18 @@ import Testing
         let lakes = try Lakes("cli-rebuild", server: try await Moto.main.server())
         defer { lakes.cleanup() }
         let pipeline = try lakes.pipeline(keepRaw: true)
-        let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
+        let sync = try await Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
         #expect(sync.status == 0, "\(sync.stderr)")
         let ndjson = try lakes.readerJSON(["read", "ndjson"])
         #expect(try lakes.objects().keys.contains { $0.hasPrefix("_raw/dt=2026-11-15/page-") })
 
-        let rebuild = try Self.kb4(["rebuild", "--pipeline", pipeline, "--format", "csv"], env: lakes.env)
+        let rebuild = try await Self.kb4(["rebuild", "--pipeline", pipeline, "--format", "csv"], env: lakes.env)
         #expect(rebuild.status == 0, "\(rebuild.stderr)")
         try lakes.expectReaderCountsMatchManifest(format: "csv")
         #expect((try lakes.readerJSON(["read", "csv"]))["days"] as! [String: Int] == ndjson["days"] as! [String: Int])
         let keys = try lakes.objects().keys
         #expect(!keys.contains { $0.hasSuffix(".ndjson.gz") }, "the other format's objects are removed")
-        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        let verify = try await Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 
@@ -304,10 +304,10 @@ import Testing
         while Date() < deadline, (try? lakes.reader(["get", ".kb4-events.lock"]))?.isEmpty != false {
             try await Task.sleep(for: .milliseconds(100))
         }
-        let status = try Self.kb4(["status", "--pipeline", pipeline, "--today", Self.today], env: lakes.env)
-        let second = try Self.kb4(args, env: lakes.env)
+        let status = try await Self.kb4(["status", "--pipeline", pipeline, "--today", Self.today], env: lakes.env)
+        let second = try await Self.kb4(args, env: lakes.env)
         #expect(first.process.isRunning, "the first run outlived the second (else this test proves nothing)")
-        let firstResult = Self.finish(first)
+        let firstResult = await Self.finish(first)
         #expect(firstResult.status == 0, "\(firstResult.stderr)")
         #expect(second.status == 75, "\(second.stderr)")
         #expect(second.stderr.contains("pid \(first.process.processIdentifier) on "), "\(second.stderr)")
@@ -321,11 +321,11 @@ import Testing
             _ = try lakes.reader(["put", ".kb4-events.lock"], input: Array(text.utf8))
         }
         try lease(expires: now + 600)
-        let held = try Self.kb4(args, env: lakes.env)
+        let held = try await Self.kb4(args, env: lakes.env)
         #expect(held.status == 75)
         #expect(held.stderr.contains("pid 4242 on worker-7, run r-other"), "\(held.stderr)")
         try lease(expires: now - 1)
-        let takeover = try Self.kb4(args + ["--output", "json"], env: lakes.env)
+        let takeover = try await Self.kb4(args + ["--output", "json"], env: lakes.env)
         #expect(takeover.status == 0, "\(takeover.stderr)")
         #expect(try lakes.objects()[".kb4-events.lock"] == nil)
     }
@@ -335,7 +335,7 @@ import Testing
         defer { lakes.cleanup() }
         let pipeline = try lakes.pipeline(latencyMs: 150, events: 3000, days: 12, maxInFlight: 1)
         let args = ["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"]
-        let reference = try Self.kb4(args + ["--out", lakes.local], env: lakes.env)
+        let reference = try await Self.kb4(args + ["--out", lakes.local], env: lakes.env)
         #expect(reference.status == 0, "\(reference.stderr)")
 
         let run = try Self.start(args, env: lakes.env)
@@ -346,7 +346,7 @@ import Testing
             if written < 3 { try await Task.sleep(for: .milliseconds(50)) }
         }
         kill(run.process.processIdentifier, SIGKILL)
-        let killed = Self.finish(run)
+        let killed = await Self.finish(run)
         #expect(killed.status == 9 || killed.status == SIGKILL, "killed, not finished (\(killed.status))")
         #expect(written >= 3)
 
@@ -357,13 +357,13 @@ import Testing
             of: #""host":"[^"]*""#, with: #""host":"worker-elsewhere""#, options: .regularExpression
         ).replacingOccurrences(of: #""pid_space":"[^"]*""#, with: #""pid_space":"another-boot/pid:[1]""#, options: .regularExpression)
         _ = try lakes.reader(["put", ".kb4-events.lock"], input: Array(elsewhere.utf8))
-        let early = try Self.kb4(args, env: lakes.env)
+        let early = try await Self.kb4(args, env: lakes.env)
         #expect(early.status == 75)
         #expect(early.stderr.contains("pid \(run.process.processIdentifier) on worker-elsewhere"), "\(early.stderr)")
         // … but it is this machine's, and its process is gone: the next run takes it over at once and finishes the
         // lake exactly.
         _ = try lakes.reader(["put", ".kb4-events.lock"], input: Array(lease.utf8))
-        let rerun = try Self.kb4(args, env: lakes.env)
+        let rerun = try await Self.kb4(args, env: lakes.env)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         try lakes.expectSameDataAsLocal()
         try lakes.expectReaderCountsMatchManifest(format: "ndjson")
@@ -382,13 +382,13 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         kill(run.process.processIdentifier, signal)
-        let stopped = Self.finish(run)
+        let stopped = await Self.finish(run)
         #expect(stopped.status == 128 + signal, "\(stopped.status): \(stopped.stderr.suffix(2000))")
         let objects = try lakes.objects()
         #expect(objects[".kb4-events.lock"] == nil, "the lease is released")
         let record = String(decoding: try lakes.reader(["get", "_state/last_run.json"]), as: UTF8.self)
         #expect(record.contains("\"outcome\": \"interrupted\""), "\(record)")
-        let rerun = try Self.kb4(args, env: lakes.env)
+        let rerun = try await Self.kb4(args, env: lakes.env)
         #expect(rerun.status == 0, "at once, no lease in the way: \(rerun.stderr)")
         try lakes.expectReaderCountsMatchManifest(format: "ndjson")
     }
@@ -457,9 +457,9 @@ import Testing
         #expect(record.contains("\"outcome\": \"interrupted\""), "\(record)")
         var rerunArgs = args
         rerunArgs[2] = direct
-        let rerun = try Self.kb4(rerunArgs, env: lakes.env)
+        let rerun = try await Self.kb4(rerunArgs, env: lakes.env)
         #expect(rerun.status == 0, "\(rerun.stderr)")
-        let reference = try Self.kb4(rerunArgs + ["--out", lakes.local], env: lakes.env)
+        let reference = try await Self.kb4(rerunArgs + ["--out", lakes.local], env: lakes.env)
         #expect(reference.status == 0, "\(reference.stderr)")
         try lakes.expectSameDataAsLocal()
         try lakes.expectReaderCountsMatchManifest(format: "ndjson")
@@ -469,7 +469,7 @@ import Testing
         let lakes = try Lakes("cli-cas", server: try await Moto.main.server())
         defer { lakes.cleanup() }
         let pipeline = try lakes.pipeline(latencyMs: 300, events: 3000, days: 12, maxInFlight: 1)
-        let first = try Self.kb4(
+        let first = try await Self.kb4(
             ["backfill", "--pipeline", pipeline, "--from", "2026-11-08", "--to", "2026-11-09", "--today", Self.today, "--quiet"],
             env: lakes.env)
         #expect(first.status == 0, "\(first.stderr)")
@@ -484,14 +484,14 @@ import Testing
         var manifest = try lakes.reader(["get", "_manifest.json"])
         manifest += Array("\n".utf8)
         _ = try lakes.reader(["put", "_manifest.json"], input: manifest)
-        let stopped = Self.finish(run)
+        let stopped = await Self.finish(run)
         #expect(stopped.status == 75, "\(stopped.stderr)")
         #expect(stopped.stderr.contains("changed by another writer"), "\(stopped.stderr)")
         #expect(try lakes.reader(["get", "_manifest.json"]) == manifest, "the other writer's manifest is not overwritten")
 
-        let rerun = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
+        let rerun = try await Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet"], env: lakes.env)
         #expect(rerun.status == 0, "\(rerun.stderr)")
-        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
+        let verify = try await Self.kb4(["verify", "--pipeline", pipeline], env: lakes.env)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         try lakes.expectReaderCountsMatchManifest(format: "ndjson")
     }
@@ -504,7 +504,7 @@ import Testing
         let wrong = "wRoNgSeCrEt0123456789abcdefWRONGsecret00"
         let env = Self.environment(server, secret: wrong, home: lakes.dir)
         for args in [["sync", "--today", Self.today], ["status"], ["verify"]] {
-            let result = try Self.kb4(args + ["--pipeline", pipeline], env: env)
+            let result = try await Self.kb4(args + ["--pipeline", pipeline], env: env)
             #expect(result.status == 78, "\(args[0]): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains("SignatureDoesNotMatch"), "\(result.stderr)")
             #expect(result.stderr.contains("kb4-lake"), "names the bucket: \(result.stderr)")
@@ -529,10 +529,10 @@ import Testing
         env["AWS_WEB_IDENTITY_TOKEN_FILE"] = token
         env["AWS_ENDPOINT_URL"] = server.endpoint  // STS (and S3, overridden by output.s3.endpoint)
         env["AWS_REGION"] = "us-east-1"
-        let sync = try Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet", "--output", "json"], env: env)
+        let sync = try await Self.kb4(["sync", "--pipeline", pipeline, "--today", Self.today, "--quiet", "--output", "json"], env: env)
         #expect(sync.status == 0, "\(sync.stderr)")
         #expect(sync.object["days_written"] as? Int == 7)
-        let verify = try Self.kb4(["verify", "--pipeline", pipeline], env: env)
+        let verify = try await Self.kb4(["verify", "--pipeline", pipeline], env: env)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("verified 7 files, 0 problems"))
     }

@@ -82,12 +82,6 @@ package enum BuiltBinary {
         return Running(process: p, stdoutPath: outPath, stderrPath: errPath, exit: exit)
     }
 
-    /// Waits for a started process (blocking this thread) and collects what it printed.
-    package static func finish(_ running: Running) -> CommandResult {
-        running.process.waitUntilExit()
-        return collect(running)
-    }
-
     /// Waits for a started process without blocking a thread (its termination handler resumes the caller) and
     /// collects what it printed.
     package static func finished(_ running: Running) async -> CommandResult {
@@ -108,12 +102,13 @@ package enum BuiltBinary {
             stdout: read(running.stdoutPath), stderr: read(running.stderrPath))
     }
 
-    /// Runs to the end.
+    /// Runs to the end, awaiting the exit without holding a thread (a test blocked in `waitUntilExit` holds one of
+    /// the few threads Swift's concurrency runs every test on: on 2 cores, two such tests stall every other one).
     @discardableResult
     package static func run(
         _ args: [String], environment: [String: String], cwd: String? = nil, executable: String? = nil
-    ) throws -> CommandResult {
-        finish(try start(args, environment: environment, cwd: cwd, executable: executable))
+    ) async throws -> CommandResult {
+        await finished(try start(args, environment: environment, cwd: cwd, executable: executable))
     }
 }
 

@@ -37,14 +37,16 @@ package enum FleetScenario {
     }
 
     /// Runs `runs` with the built binary, `environment` plus the run's key; returns what each run gave, in order.
-    package static func build(fleet: String, baseURL: String, environment: [String: String]) throws
+    package static func build(fleet: String, baseURL: String, environment: [String: String]) async throws
         -> [(expected: Int32, result: CommandResult)]
     {
-        try runs(fleet: fleet, baseURL: baseURL).map { run in
+        var results: [(expected: Int32, result: CommandResult)] = []
+        for run in runs(fleet: fleet, baseURL: baseURL) {
             var env = environment
             env["KB4_EVENTS_API_KEY"] = run.key
-            return (run.status, try BuiltBinary.run(run.args, environment: env))
+            results.append((run.status, try await BuiltBinary.run(run.args, environment: env)))
         }
+        return results
     }
 
     /// What the fleet view said about one lake.
