@@ -108,7 +108,7 @@ import Testing
         try p.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        await p.exited()
         #expect(p.terminationStatus == 0, "\(errText)")
         if text.hasPrefix("NO-DUCKDB") {
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "DuckDB is required in CI: pip install duckdb")

@@ -88,7 +88,7 @@ import Testing
             let status = try await run(["--out", lake, "status", "--today", Self.today])
             #expect(status.stdout.contains("run in progress: pid \(p.processIdentifier)"), "\(status.stdout)")
             kill(p.processIdentifier, signal)
-            p.waitUntilExit()
+            await p.exited()
             #expect(p.terminationStatus == exit)
             let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(stdout.contains("(interrupted)"), "\(stdout)")
@@ -253,7 +253,7 @@ import Testing
         p.standardError = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        p.waitUntilExit()
+        p.waitUntilExit()  // tmux answers at once
         try out.close()
         return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }

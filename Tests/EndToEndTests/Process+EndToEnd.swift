@@ -5,7 +5,12 @@ extension Process {
     /// Waits for the exit without holding one of the test process's few concurrency threads (polls every 20 ms;
     /// `waitUntilExit` would block the thread for the whole run).
     func exited() async {
-        while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        while isRunning {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch {
+                stop()  // the test was cancelled: end the child rather than spin
+                return
+            }
+        }
         waitUntilExit()  // returns at once: the process is gone
     }
 

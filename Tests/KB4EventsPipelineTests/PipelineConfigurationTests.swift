@@ -174,7 +174,10 @@ func packageRoot(_ file: String = #filePath) -> String {
         #expect(c.outputS3?.partSizeMiB == 5)
     }
 
-    @Test(arguments: [("part_size_mib", "4"), ("multipart_threshold_mib", "5121"), ("part_size_mib", "8MB")])
+    @Test(arguments: [
+        ("part_size_mib", "4"), ("multipart_threshold_mib", "513"), ("part_size_mib", "8MB"),
+        ("multipart_threshold_mib", "5"),  // below the default part size, 8
+    ])
     func aSizeS3DoesNotTakeIsAnErrorNamingTheKey(key: String, value: String) {
         do {
             _ = try PipelineConfiguration.parse(

@@ -18,7 +18,7 @@ final class CountingStore: ObjectStore {
     var description: String { inner.description }
     func count(_ kind: String) { counts.withLock { $0[kind, default: 0] += 1 } }
     /// The counts, lease renewals left out (see `put`).
-    var snapshot: [String: Int] { counts.withLock { $0.filter { $0.key != "renew_lease" } } }
+    var snapshot: [String: Int] { counts.withLock { $0.filter { $0.key != "renew_lease" && $0.key != "lease_created" } } }
     func reset() { counts.withLock { $0 = [:] } }
     func timed<T>(_ body: () async throws -> T) async rethrows -> T {
         let start = Date()
@@ -33,7 +33,13 @@ final class CountingStore: ObjectStore {
     func put(_ bytes: [UInt8], key: String, mode: PutMode) async throws -> ObjectMeta {
         // The lease's renewals come every 30 s of a run and on a loaded machine a short run takes that long: they
         // are counted apart, so the per-day counts below do not depend on how long the run took.
-        if key == LakeLease.key, case .update = mode { count("renew_lease") } else { count("put") }
+        // (A takeover of another run's lease is also an update, but comes before this store saw the lease created.)
+        let renewal = key == LakeLease.key && counts.withLock { c in
+            if mode == .create { c["lease_created"] = 1 }
+            if case .update = mode { return c["lease_created"] != nil }
+            return false
+        }
+        count(renewal ? "renew_lease" : "put")
         return try await timed { try await inner.put(bytes, key: key, mode: mode) }
     }
     func get(_ key: String) async throws -> (bytes: [UInt8], meta: ObjectMeta)? {

@@ -207,12 +207,19 @@ private final class YAMLReader {
                     }
                     options.endpoint = text
                 case "ca_bundle": options.caBundle = try caBundle(n, path)
-                // S3 takes parts of 5 MiB to 5 GiB.
-                case "multipart_threshold_mib": options.multipartThresholdMiB = try int(n, path, 5...5120)
-                case "part_size_mib": options.partSizeMiB = try int(n, path, 5...5120)
+                // S3 takes parts from 5 MiB; 512 keeps one request within the client's 600 s deadline at ~1 MB/s.
+                case "multipart_threshold_mib": options.multipartThresholdMiB = try int(n, path, 5...512)
+                case "part_size_mib": options.partSizeMiB = try int(n, path, 5...512)
                 default: options.pathStyle = try bool(n, path)
                 }
             }
+        }
+        let threshold = options.multipartThresholdMiB ?? 16, part = options.partSizeMiB ?? 8
+        if threshold < part {
+            throw fail(
+                "output.s3.multipart_threshold_mib", node,
+                "\(threshold) MiB is below the part size (part_size_mib: \(part) MiB): a file is sent in parts only"
+                    + " when it is larger than one part; set multipart_threshold_mib to at least part_size_mib")
         }
         return options
     }

@@ -12,7 +12,8 @@ final class BackgroundStage<Item>: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private let failure = Mutex<(any Error)?>(nil)
 
-    /// `consume` and `finish`'s closure run on the stage's thread only, one at a time: what they touch needs no lock.
+    /// `consume` runs on the stage's queue and `finish`'s closure through `queue.sync`: one at a time, after everything
+    /// queued, so what they touch needs no lock.
     init(depth: Int = 4, consume: @escaping (Item) throws -> Void) {
         self.consume = consume
         slots = DispatchSemaphore(value: depth)
@@ -29,7 +30,7 @@ final class BackgroundStage<Item>: @unchecked Sendable {
         }
     }
 
-    /// Consumes what is queued, then runs `last` on the stage's thread (ending the stream), and reports any failure.
+    /// Consumes what is queued, then runs `last` on the stage's queue (ending the stream), and reports any failure.
     func finish(_ last: () throws -> Void) throws {
         queue.sync { run(last) }
         try rethrowFailure()
