@@ -103,7 +103,7 @@ import Testing
         let (sim, url) = try Process.simulator(["--seed", "4", "--events", "600", "--days", "14", "--today", "2026-11-22", "--rps", "0"], key: "crash-key")
         defer { sim.stop() }
         let lake = dir + "/lake"
-        let first = sync(url, lake: lake, rps: 2)
+        let first = sync(url, lake: lake, rps: 1)  // about 13 calls: 13 s, long enough for the second run to start under load
         try first.run()
         let lockFile = lake + "/.kb4-events.lock"
         for _ in 0..<100 {
