@@ -57,10 +57,15 @@ package final class S3Client: Sendable {
         case ifMatch(String)
     }
 
+    /// A file larger than this goes up in parts by default…
+    package static let defaultMultipartThreshold = 16 << 20
+    /// …of this size.
+    package static let defaultPartSize = 8 << 20
+
     /// Creates a client.
     package init(
-        endpoint: S3Endpoint, credentials: AWSCredentialChain, multipartThreshold: Int = 16 << 20,
-        partSize: Int = 8 << 20, maxAttempts: Int = 5, baseDelay: TimeInterval = 0.2, requestTimeout: TimeInterval = 60,
+        endpoint: S3Endpoint, credentials: AWSCredentialChain, multipartThreshold: Int = defaultMultipartThreshold,
+        partSize: Int = defaultPartSize, maxAttempts: Int = 5, baseDelay: TimeInterval = 0.2, requestTimeout: TimeInterval = 60,
         extraCABundle: String? = nil
     ) {
         self.endpoint = endpoint

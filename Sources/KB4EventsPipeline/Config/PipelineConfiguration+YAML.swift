@@ -214,11 +214,11 @@ private final class YAMLReader {
                 }
             }
         }
-        let threshold = options.multipartThresholdMiB ?? 16, part = options.partSizeMiB ?? 8
-        if threshold < part {
+        if options.multipartThreshold < options.partSize {
             throw fail(
                 "output.s3.multipart_threshold_mib", node,
-                "\(threshold) MiB is below the part size (part_size_mib: \(part) MiB): a file is sent in parts only"
+                "\(options.multipartThreshold >> 20) MiB is below the part size (part_size_mib: \(options.partSize >> 20)"
+                    + " MiB): a file is sent in parts only"
                     + " when it is larger than one part; set multipart_threshold_mib to at least part_size_mib")
         }
         return options

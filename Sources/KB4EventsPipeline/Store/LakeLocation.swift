@@ -33,6 +33,11 @@ package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
             self.multipartThresholdMiB = multipartThresholdMiB
             self.partSizeMiB = partSizeMiB
         }
+
+        /// The threshold in bytes, the client's default when not set.
+        var multipartThreshold: Int { multipartThresholdMiB.map { $0 << 20 } ?? S3Client.defaultMultipartThreshold }
+        /// The part size in bytes, the client's default when not set.
+        var partSize: Int { partSizeMiB.map { $0 << 20 } ?? S3Client.defaultPartSize }
     }
 
     /// Parses `text`: `s3://bucket/prefix` (bucket names as S3 allows: 3–63 of `a-z 0-9 . -`), anything else
@@ -85,7 +90,7 @@ package enum LakeLocation: Sendable, Equatable, CustomStringConvertible {
                 environment: environment, region: options.region, endpoint: options.endpoint, pathStyle: options.pathStyle)
             let client = S3Client(
                 endpoint: endpoint, credentials: AWSCredentialChain(environment: environment),
-                multipartThreshold: (options.multipartThresholdMiB ?? 16) << 20, partSize: (options.partSizeMiB ?? 8) << 20,
+                multipartThreshold: options.multipartThreshold, partSize: options.partSize,
                 extraCABundle: options.caBundle)
             return S3ObjectStore(client: client, bucket: bucket, prefix: prefix)
         }
