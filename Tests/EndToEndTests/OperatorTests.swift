@@ -271,13 +271,30 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let session = "kb4-progress-\(getpid())"
             let command =
-                "KB4_EVENTS_API_KEY=\(Self.key) \(CommandTests.binary) backfill --base-url \(url) --out \(dir)/lake --today \(Self.today) --from 2026-10-01 --to 2026-11-21 --requests-per-second 4; sleep 60"
+                "KB4_EVENTS_API_KEY=\(Self.key) \(CommandTests.binary) backfill --base-url \(url) --out \(dir)/lake --today \(Self.today) --from 2026-10-01 --to 2026-11-21 --requests-per-second 2; sleep 90"
             _ = try tmux(["new-session", "-d", "-x", "50", "-y", "20", "-s", session, command])
             defer { _ = try? tmux(["kill-session", "-t", session]) }
-            try await Task.sleep(for: .seconds(4))
-            func check(width: Int) throws {
+            func progressLines() throws -> (all: [String], progress: [String]) {
                 let lines = try pane(session)
-                let progress = lines.filter { $0.contains("/52 days") && !$0.hasPrefix("20") }
+                return (lines, lines.filter { $0.contains("/52 days") && !$0.hasPrefix("20") })
+            }
+            /// The pane once `ready` holds for it, or as it is after `seconds` (a loaded machine starts the binary
+            /// late: a fixed sleep saw an empty pane in CI).
+            func paneWhen(within seconds: Double, _ ready: ([String]) -> Bool) async throws -> (
+                all: [String], progress: [String]
+            ) {
+                let deadline = ContinuousClock.now + .seconds(seconds)
+                var seen = try progressLines()
+                while !ready(seen.progress) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(250))
+                    seen = try progressLines()
+                }
+                return seen
+            }
+            func check(width: Int) async throws {
+                let (lines, progress) = try await paneWhen(within: 30) { p in
+                    !p.isEmpty && p.allSatisfy { $0.count < width }
+                }
                 #expect(!progress.isEmpty, "a progress line is shown: \(lines)")
                 for line in progress {
                     #expect(line.count < width, "fits in \(width) columns: '\(line)'")
@@ -286,10 +303,10 @@ import Testing
                 #expect(progress.count == 1, "\(lines)")
                 #expect(lines.allSatisfy { !$0.hasPrefix("20") || !$0.contains("/52 days") }, "\(lines)")
             }
-            try check(width: 50)
+            try await check(width: 50)
             _ = try tmux(["resize-window", "-t", session, "-x", "36", "-y", "20"])
             try await Task.sleep(for: .seconds(1.5))
-            try check(width: 36)
+            try await check(width: 36)
         }
     }
 }
