@@ -25,8 +25,9 @@ package enum TestPython {
 }
 
 /// The Python with pyspark (Spark 4.3, which needs a Java 17) that reads Parquet lakes with `spark.read.parquet`:
-/// `KB4_EVENTS_SPARK_PYTHON`, else the repository's `.build-spark-venv` when it exists. Kept apart
-/// from `TestPython`'s environment: pyspark alone is a 450 MB install.
+/// `KB4_EVENTS_SPARK_PYTHON` (set by `.ci/run`), else the repository's `.build-spark-venv` when it exists. Kept apart
+/// from `TestPython`'s environment: pyspark alone is a 450 MB install. As with moto, CI (`CI=true`) without it fails
+/// the Spark check instead of skipping it.
 package enum TestSpark {
     /// The interpreter, when there is one.
     package static var path: String? {
