@@ -40,11 +40,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
-        // The only C: the system zlib, imported by exactly one Swift file (Gzip.swift).
+        // The only C: the system zlib and libzstd, each imported by exactly one Swift file (Gzip.swift,
+        // ParquetZstdCompressor.swift).
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
         ),
         // The shared vocabulary every module speaks: the UTC calendar (`Day`), UTC instants as text, JSON values with
         // their reader and writer. Depends on nothing.
@@ -83,6 +89,7 @@ let package = Package(
             name: "KB4EventsPipeline",
             dependencies: [
                 "CZlib",
+                "CZstd",
                 "KB4EventsCore",
                 "KB4EventsAPI",
                 "KB4EventsParquet",
@@ -135,7 +142,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KB4EventsPipelineTests",
-            dependencies: ["KB4EventsCore", "KB4EventsPipeline", "KB4EventsAPI", "KB4EventsParquet", "KB4EventsSimulator", "KB4EventsTestSupport"]
+            dependencies: [
+                "CZstd", "KB4EventsCore", "KB4EventsPipeline", "KB4EventsAPI", "KB4EventsParquet", "KB4EventsSimulator",
+                "KB4EventsTestSupport",
+            ]
         ),
         .testTarget(
             name: "KB4EventsSimulatorTests",

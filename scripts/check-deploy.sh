@@ -79,7 +79,7 @@ grep -q 'cp "$src/LICENSE" "$src/THIRD_PARTY_NOTICES.md" "$stage/"' scripts/rele
 links=$(dirname "$bin")/kb4-events.product/Objects.LinkFileList
 if [ -f "$links" ]; then
   for module in $(sed -n 's#.*/\([^/]*\)\.build/.*#\1#p' "$links" | sort -u); do
-    case $module in KB4Events*|kb4_events|CZlib) continue ;; esac
+    case $module in KB4Events*|kb4_events|CZlib|CZstd) continue ;; esac
     grep -qw -- "$module" THIRD_PARTY_NOTICES.md || fail "THIRD_PARTY_NOTICES.md does not name $module (compiled into the binary)"
   done
 fi

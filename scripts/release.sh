@@ -26,10 +26,10 @@ for f in LICENSE THIRD_PARTY_NOTICES.md; do
   fi
 done
 
-# Link-time needs on Debian: zlib (CZlib); rsync for the copy. (No libcurl: no FoundationNetworking.)
+# Link-time needs on Debian: zlib (CZlib), libzstd (CZstd); rsync for the copy. (No libcurl: no FoundationNetworking.)
 if command -v dpkg >/dev/null; then
   need=()
-  for p in zlib1g-dev rsync binutils; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+  for p in zlib1g-dev libzstd-dev rsync binutils; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

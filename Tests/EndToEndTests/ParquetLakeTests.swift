@@ -81,6 +81,7 @@ struct ParquetLakeTests {
         // pyarrow: schema, types, statistics and every value; DuckDB: the same rows as the NDJSON lake.
         let report = try await ReaderScript.run("compare_lakes.py", [ndjson, parquet])
         #expect(report["days"] as? Int == 17)
+        #expect(report["codecs"] as? [String] == ["ZSTD"], "ZSTD pages by default: \(report)")
         let manifest = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ndjson + "/_manifest.json")))
                 as? [String: Any])
@@ -115,6 +116,26 @@ struct ParquetLakeTests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("days written 0, unchanged 17"), "\(again.stdout)")
         #expect(try dataFiles(parquet) == files)
+
+        // `output.parquet_compression: gzip` on the same lake: every day with rows is rewritten with GZIP pages (the
+        // bytes differ; a zero-row file has no pages, so it is the same), and the lake holds the same rows.
+        let gzipPipeline = dir + "/gzip.yaml"
+        try (try String(contentsOfFile: demo, encoding: .utf8)).replacingOccurrences(
+            of: "  format: ndjson", with: "  parquet_compression: gzip\n  format: ndjson"
+        ).write(toFile: gzipPipeline, atomically: true, encoding: .utf8)
+        let asGzip = try await cli.run(
+            [
+                "backfill", "--pipeline", gzipPipeline, "--out", parquet, "--today", today, "--from", "2026-11-05",
+                "--to", "2026-11-21", "--format", "parquet", "--keep-raw", "--force",
+            ])
+        #expect(asGzip.status == 0, "\(asGzip.stderr)")
+        #expect(asGzip.stdout.contains("days written \(17 - empty), unchanged \(empty)"), "\(asGzip.stdout)")
+        let gzipReport = try await ReaderScript.run("compare_lakes.py", [ndjson, parquet])
+        #expect(gzipReport["codecs"] as? [String] == ["GZIP"], "\(gzipReport)")
+        #expect(gzipReport["rows"] as? Int == report["rows"] as? Int)
+        let backToZstd = try await backfill(parquet, "parquet", ["--force"])
+        #expect(backToZstd.status == 0, "\(backToZstd.stderr)")
+        #expect(try dataFiles(parquet) == files, "the default codec again: the first export's bytes")
 
         // Another format on the lake is refused, naming both.
         let mixed = try await backfill(parquet, "csv")

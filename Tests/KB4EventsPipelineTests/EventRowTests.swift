@@ -156,10 +156,11 @@ struct EventRowTests {
     }
 
     @Test func rowGroupsAreBoundedAndCreatedByNamesTheVersion() {
-        let properties = ParquetPartitionWriter.properties(level: 6, toolVersion: "1.2.3 (abc)")
+        let properties = ParquetPartitionWriter.properties(
+            compressor: ParquetCodec.zstd.compressor(level: nil), toolVersion: "1.2.3 (abc)")
         #expect(properties.createdBy == "kb4-events version 1.2.3 (abc)")
         #expect(properties.rowGroupRowLimit == 64 * 1024 && properties.dataPageSize == 256 << 10)
         #expect(properties.compressionBatchSize == 2 << 20)
-        #expect(properties.compressor.codec == .gzip)
+        #expect(properties.compressor.codec == .zstd)
     }
 }

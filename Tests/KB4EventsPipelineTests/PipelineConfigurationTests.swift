@@ -27,6 +27,7 @@ import Testing
               dir: /tmp/lake
               format: csv
               compression_level: 9
+              parquet_compression: gzip
               keep_raw: true
             """)
         #expect(c.region == .eu)
@@ -39,6 +40,7 @@ import Testing
         #expect(c.outputDir == "/tmp/lake")
         #expect(c.format == .csv)
         #expect(c.compressionLevel == 9)
+        #expect(c.parquetCodec == .gzip)
         #expect(c.keepRaw == true)
     }
 
@@ -65,6 +67,7 @@ import Testing
         ("version: 1\nwindow:\n  lookback_days: -1\n", "window.lookback_days"),
         ("version: 1\noutput:\n  format: orc\n", "output.format"),
         ("version: 1\noutput:\n  compression_level: 11\n", "output.compression_level"),
+        ("version: 1\noutput:\n  parquet_compression: snappy\n", "output.parquet_compression"),
         ("version: 1\nextra: 1\n", "extra"),
         ("version: 1\nsource:\n  simulator:\n    sed: 1\n", "source.simulator.sed"),
         ("version: 1\nsource:\n  region: us\n  simulator: {}\n", "source"),

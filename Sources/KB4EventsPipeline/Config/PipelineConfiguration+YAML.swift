@@ -164,7 +164,9 @@ private final class YAMLReader {
                 }
             }
         case "output":
-            for (k, n) in try mapping(node, "output", allowed: ["dir", "format", "compression_level", "keep_raw", "s3"])
+            for (k, n) in try mapping(node, "output", allowed: [
+                "dir", "format", "compression_level", "parquet_compression", "keep_raw", "s3",
+            ])
             where !isNull(n) {
                 collect { () throws(ConfigurationError) in
                     switch k {
@@ -177,6 +179,12 @@ private final class YAMLReader {
                         }
                         c.format = f
                     case "compression_level": c.compressionLevel = try int(n, "output.compression_level", 1...9)
+                    case "parquet_compression":
+                        let text = try string(n, "output.parquet_compression")
+                        guard let codec = ParquetCodec(rawValue: text) else {
+                            throw fail("output.parquet_compression", n, "expected zstd or gzip, got '\(text)'")
+                        }
+                        c.parquetCodec = codec
                     default: c.keepRaw = try bool(n, "output.keep_raw")
                     }
                 }

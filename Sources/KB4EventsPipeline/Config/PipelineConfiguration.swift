@@ -59,6 +59,7 @@ package struct PipelineConfiguration: Sendable, Equatable {
     var outputS3: LakeLocation.S3Options?
     package var format: OutputFormat?
     var compressionLevel: Int?
+    var parquetCodec: ParquetCodec?
     package var keepRaw: Bool?
 
     /// An empty configuration (everything from flags and defaults).

@@ -50,9 +50,12 @@ final class GzipWriter {
     /// Uncompressed bytes accepted so far.
     private(set) var bytesIn: Int = 0
 
+    /// The level when `output.compression_level` is not set: zlib's own default.
+    static let defaultLevel = 6
+
     /// Creates a writer; `sink` receives compressed chunks of at most `chunkSize` bytes.
     package init(
-        level: Int = 6, chunkSize: Int = 64 * 1024,
+        level: Int = GzipWriter.defaultLevel, chunkSize: Int = 64 * 1024,
         sink: @escaping (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         precondition((0...9).contains(level), "gzip level must be 0…9")
@@ -185,7 +188,7 @@ final class GzipReader {
 
 extension GzipWriter {
     /// Compresses a whole buffer in memory (small inputs, tests).
-    static func compress(_ bytes: [UInt8], level: Int = 6) throws -> [UInt8] {
+    static func compress(_ bytes: [UInt8], level: Int = GzipWriter.defaultLevel) throws -> [UInt8] {
         var result: [UInt8] = []
         let writer = try GzipWriter(level: level) { result.append(contentsOf: $0) }
         try writer.write(bytes)
@@ -197,7 +200,7 @@ extension GzipWriter {
 extension GzipWriter {
     /// Compresses a whole buffer into one gzip member (header mtime 0, no name) with a single deflate call into
     /// an output sized by `deflateBound`: for buffers compressed one at a time, like Parquet pages.
-    package static func gzipMember(of bytes: UnsafeRawBufferPointer, level: Int = 6) throws -> [UInt8] {
+    package static func gzipMember(of bytes: UnsafeRawBufferPointer, level: Int = GzipWriter.defaultLevel) throws -> [UInt8] {
         precondition((0...9).contains(level), "gzip level must be 0…9")
         // zlib's state points back at the z_stream, so it lives in memory that does not move.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)

@@ -7,7 +7,7 @@ package struct ParquetGzipCompressor: ParquetCompressor {
     /// zlib's level, 0…9.
     package let level: Int
 
-    package init(level: Int = 6) {
+    package init(level: Int) {
         precondition((0...9).contains(level), "gzip level must be 0…9")
         self.level = level
     }
@@ -17,15 +17,19 @@ package struct ParquetGzipCompressor: ParquetCompressor {
     package func compress(_ bytes: UnsafeRawBufferPointer) throws -> [UInt8] {
         try GzipWriter.gzipMember(of: bytes, level: level)
     }
+
+    package func compress(pages: [[UInt8]]) throws -> [[UInt8]] {
+        try compressConcurrently(pages)
+    }
 }
 
-extension ParquetGzipCompressor {
-    /// Compresses the pages on all cores: each page is its own gzip member, so the bytes are the same as one by one.
-    package func compress(pages: [[UInt8]]) throws -> [[UInt8]] {
+extension ParquetCompressor {
+    /// Compresses the pages on all cores. Each page is compressed on its own, so the bytes are the same as one by
+    /// one; the first failure (in page order) is thrown.
+    func compressConcurrently(_ pages: [[UInt8]]) throws -> [[UInt8]] {
         let results = Mutex<[Result<[UInt8], any Error>?]>(Array(repeating: nil, count: pages.count))
-        let level = level
         DispatchQueue.concurrentPerform(iterations: pages.count) { index in
-            let result = Result { try pages[index].withUnsafeBytes { try GzipWriter.gzipMember(of: $0, level: level) } }
+            let result = Result { try pages[index].withUnsafeBytes { try compress($0) } }
             results.withLock { $0[index] = result }
         }
         return try results.withLock { try $0.map { try $0!.get() } }

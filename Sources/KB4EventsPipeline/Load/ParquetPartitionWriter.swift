@@ -6,7 +6,8 @@ import KB4EventsParquet
 /// Writes a day's events as one Parquet file in the run's local work directory (not the lake): the events go, a
 /// batch at a time, to a second thread (``BackgroundStage``), which maps each to its ``EventRow`` and appends it to a
 /// ``ParquetFileWriter`` over a ``StagedFileSink`` (which writes and hashes the bytes), so a day uses both cores
-/// while the caller's thread reads and parses the pages, as the gzip formats do. Pages are GZIP-compressed at the lake's `compression_level`; row groups
+/// while the caller's thread reads and parses the pages, as the gzip formats do. Pages are compressed with the lake's
+/// ``ParquetCodec`` (ZSTD by default) at its level; row groups
 /// close at the writer's limits, so memory stays flat on any day. Same contract as the gzip ``PartitionWriter``:
 /// staged path, bytes, sha256, rows.
 final class ParquetPartitionWriter: PartitionWriting {
@@ -19,27 +20,27 @@ final class ParquetPartitionWriter: PartitionWriting {
     /// Events handed to the writer's thread at a time (with the stage's depth of 2, at most 768 wait).
     static let batchRows = 256
 
-    /// The writer's properties for a lake: GZIP at `level`, `created_by` naming the tool and version, the schema
+    /// The writer's properties for a lake: its `compressor`, `created_by` naming the tool and version, the schema
     /// version in the key-value metadata, and memory kept small beside an export's own: 256 KiB data pages (18 open
     /// at once), 2 MiB of pages compressed at a time, row groups of at most 64 Ki rows (a few MB compressed).
     /// (The writer's defaults, 1 MiB pages, 8 MiB batches and 256 Ki-row groups, took a 1M-event export to 83 MB.)
-    static func properties(level: Int, toolVersion: String) -> ParquetWriterProperties {
+    static func properties(compressor: any ParquetCompressor, toolVersion: String) -> ParquetWriterProperties {
         var properties = ParquetWriterProperties(
-            compressor: ParquetGzipCompressor(level: level), createdBy: "kb4-events version \(toolVersion)",
+            compressor: compressor, createdBy: "kb4-events version \(toolVersion)",
             keyValueMetadata: [("kb4_events.schema_version", EventRow.schemaVersion)],
             dataPageSize: 256 << 10, rowGroupRowLimit: 64 * 1024, rowGroupByteLimit: 24 << 20)
         properties.compressionBatchSize = 2 << 20
         return properties
     }
 
-    init(layout: LakeLayout, day: Day, level: Int, toolVersion: String, tempTag: String) throws {
+    init(layout: LakeLayout, day: Day, compressor: any ParquetCompressor, toolVersion: String, tempTag: String) throws {
         self.day = day
         relativePath = layout.dataFileRelative(day, format: .parquet)
         tempPath = layout.stagedDataFile(day, format: .parquet, tag: tempTag)
         try FileSystem.makeDirectories(FileSystem.split(tempPath).0)
         let sink = StagedFileSink(file: try OutputFile(path: tempPath))
         let writer = try ParquetFileWriter(
-            schema: EventRow.schema, properties: Self.properties(level: level, toolVersion: toolVersion), sink: sink)
+            schema: EventRow.schema, properties: Self.properties(compressor: compressor, toolVersion: toolVersion), sink: sink)
         self.writer = writer
         stage = BackgroundStage(depth: 2) { events in
             for event in events { try Self.append(EventRow(event: event), to: writer) }

@@ -29,12 +29,13 @@ func makePartitionWriter(settings: ExportSettings, day: Day, tempTag: String) th
     switch settings.format {
     case .ndjson, .csv:
         try PartitionWriter(
-            layout: settings.lake, day: day, format: settings.format, level: settings.compressionLevel,
-            tempTag: tempTag)
+            layout: settings.lake, day: day, format: settings.format,
+            level: settings.compressionLevel ?? GzipWriter.defaultLevel, tempTag: tempTag)
     case .parquet:
         try ParquetPartitionWriter(
-            layout: settings.lake, day: day, level: settings.compressionLevel, toolVersion: settings.toolVersion,
-            tempTag: tempTag)
+            layout: settings.lake, day: day,
+            compressor: settings.parquetCodec.compressor(level: settings.compressionLevel),
+            toolVersion: settings.toolVersion, tempTag: tempTag)
     }
 }
 

@@ -8,8 +8,10 @@ package struct ExportSettings: Sendable {
     package var format: OutputFormat
     /// Whether `format` was asked for (flag or pipeline file); when not, a lake keeps the format it holds.
     package var formatIsExplicit: Bool
-    /// gzip level 1…9.
-    var compressionLevel: Int
+    /// `output.compression_level`, 1…9, for the data files' codec; nil: the codec's default (gzip 6, zstd 1).
+    var compressionLevel: Int?
+    /// The codec of Parquet pages (`output.parquet_compression`); the text formats are always gzip.
+    var parquetCodec: ParquetCodec
     /// Keep the API's pages under `_raw/`.
     package var keepRaw: Bool
     /// First day `sync` considers; nil: the lake's earliest window, or yesterday on an empty lake.
@@ -35,7 +37,8 @@ package struct ExportSettings: Sendable {
 
     /// Creates settings.
     package init(
-        lake: LakeLayout, format: OutputFormat, formatIsExplicit: Bool = true, compressionLevel: Int = 6, keepRaw: Bool = false,
+        lake: LakeLayout, format: OutputFormat, formatIsExplicit: Bool = true, compressionLevel: Int? = nil,
+        parquetCodec: ParquetCodec = .zstd, keepRaw: Bool = false,
         startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, pageOrder: PageOrder = .occurredDate,
         maxInFlight: Int = 8, baseURL: String, toolVersion: String
     ) {
@@ -43,6 +46,7 @@ package struct ExportSettings: Sendable {
         self.format = format
         self.formatIsExplicit = formatIsExplicit
         self.compressionLevel = compressionLevel
+        self.parquetCodec = parquetCodec
         self.keepRaw = keepRaw
         self.startDate = startDate
         self.lookbackDays = lookbackDays

@@ -105,6 +105,7 @@ if sorted(manifest["windows"]) != sorted(ndjson_manifest["windows"]):
 rows_total = 0
 empty_days = 0
 chunks_with_stats = 0
+codecs = set()
 for day, window in sorted(manifest["windows"].items()):
     (entry,) = window["files"]
     if entry["path"] != f"events/dt={day}/part-00000.parquet":
@@ -134,6 +135,7 @@ for day, window in sorted(manifest["windows"].items()):
             if stats is None or stats.null_count is None:
                 fail(f"{day}: row group {rg} column {c} has no statistics")
             chunks_with_stats += 1
+            codecs.add(meta.row_group(rg).column(c).compression)
             col = table.column(c).slice(sum(meta.row_group(i).num_rows for i in range(rg)), meta.row_group(rg).num_rows)
             if stats.null_count != col.null_count:
                 fail(f"{day}: column {c} null_count {stats.null_count} != {col.null_count}")
@@ -179,4 +181,5 @@ if n_pq != rows_total or n_js != rows_total or only_pq or only_js:
 types = dict((r[0], r[1]) for r in con.sql(
     f"DESCRIBE SELECT * FROM read_parquet('{parquet_lake}/events/*/*.parquet', hive_partitioning = true, hive_types = {{'dt': 'DATE'}})").fetchall())
 print(json.dumps({"rows": rows_total, "days": len(manifest["windows"]), "empty_days": empty_days,
-                  "chunks_with_stats": chunks_with_stats, "duckdb_rows": n_pq, "duckdb_types": types}))
+                  "chunks_with_stats": chunks_with_stats, "duckdb_rows": n_pq, "duckdb_types": types,
+                  "codecs": sorted(codecs)}))
