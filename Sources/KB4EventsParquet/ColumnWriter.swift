@@ -14,6 +14,7 @@ struct ColumnWriter {
     private let statistics: Bool
     private let truncateLength: Int
     private let useDictionary: Bool
+    private let pageObserver: (@Sendable (UnsafeRawBufferPointer) -> Void)?
 
     // The open page.
     private var levels: [UInt8] = []
@@ -63,6 +64,7 @@ struct ColumnWriter {
         truncateLength = properties.statisticsTruncateLength
         defersCompression = properties.compressor.codec != .uncompressed && properties.compressionBatchSize > 0
         useDictionary = column.dictionary && type != .boolean
+        pageObserver = properties.pageObserver
         dictionaryActive = useDictionary
     }
 
@@ -196,6 +198,7 @@ struct ColumnWriter {
         let kind = PageHeader.Kind.data(
             numValues: Int32(levels.count), encoding: dictionaryEncoded ? .rleDictionary : .plain,
             statistics: pageStatistics)
+        observe(kind)
         if defersCompression {
             pending.append(PendingPage(kind: kind, body: body))
             pendingBytes += body.count
@@ -235,6 +238,15 @@ struct ColumnWriter {
         pages.append(contentsOf: header)
         pages.append(contentsOf: compressed)
         uncompressedPageBytes += header.count + uncompressedSize
+    }
+
+    /// Shows `body`, with its header as if uncompressed, to the page observer.
+    private func observe(_ kind: PageHeader.Kind) {
+        guard let pageObserver else { return }
+        let header = PageHeader(kind: kind, uncompressedSize: Int32(body.count), compressedSize: Int32(body.count))
+            .encode()
+        header.withUnsafeBytes { pageObserver($0) }
+        body.withUnsafeBytes { pageObserver($0) }
     }
 
     /// Compresses `body` (nil when uncompressed: `body` is the page) and encodes the page header.
@@ -285,6 +297,7 @@ struct ColumnWriter {
                     }
                 }
             }
+            observe(.dictionary(numValues: Int32(entries)))
             let page = try encodePage(kind: .dictionary(numValues: Int32(entries)))
             try page.header.withUnsafeBytes { try write($0) }
             try (page.compressed ?? body).withUnsafeBytes { try write($0) }

@@ -23,6 +23,10 @@ package struct ParquetWriterProperties: Sendable {
     package var compressionBatchSize: Int
     /// Byte-array min and max longer than this are truncated (min as a prefix, max as an incremented prefix).
     package var statisticsTruncateLength: Int
+    /// Sees every page as it would be uncompressed (its header with both sizes the body's, then the body), dictionary
+    /// and data pages, in the order they are finished, on the thread that appends. A digest of what it sees is the
+    /// file's content whatever the codec, its level or its library's version (the Pipeline records one).
+    package var pageObserver: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil
 
     package init(
         compressor: any ParquetCompressor = ParquetUncompressed(),

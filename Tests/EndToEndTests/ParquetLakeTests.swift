@@ -117,25 +117,65 @@ struct ParquetLakeTests {
         #expect(again.stdout.contains("days written 0, unchanged 17"), "\(again.stdout)")
         #expect(try dataFiles(parquet) == files)
 
-        // `output.parquet_compression: gzip` on the same lake: every day with rows is rewritten with GZIP pages (the
-        // bytes differ; a zero-row file has no pages, so it is the same), and the lake holds the same rows.
+        // `output.parquet_compression: gzip`. On the ZSTD lake nothing is rewritten: the days' pages before
+        // compression are the same (the manifest's `content_sha256`), as another gzip level leaves a text lake alone.
         let gzipPipeline = dir + "/gzip.yaml"
         try (try String(contentsOfFile: demo, encoding: .utf8)).replacingOccurrences(
             of: "  format: ndjson", with: "  parquet_compression: gzip\n  format: ndjson"
         ).write(toFile: gzipPipeline, atomically: true, encoding: .utf8)
-        let asGzip = try await cli.run(
-            [
-                "backfill", "--pipeline", gzipPipeline, "--out", parquet, "--today", today, "--from", "2026-11-05",
-                "--to", "2026-11-21", "--format", "parquet", "--keep-raw", "--force",
-            ])
+        func backfillGzip(_ lake: String) async throws -> CommandResult {
+            try await cli.run(
+                [
+                    "backfill", "--pipeline", gzipPipeline, "--out", lake, "--today", today, "--from", "2026-11-05",
+                    "--to", "2026-11-21", "--format", "parquet", "--keep-raw", "--force",
+                ])
+        }
+        let onZstd = try await backfillGzip(parquet)
+        #expect(onZstd.status == 0, "\(onZstd.stderr)")
+        #expect(onZstd.stdout.contains("days written 0, unchanged 17"), "\(onZstd.stdout)")
+        #expect(try dataFiles(parquet) == files)
+        // A new lake with it has GZIP pages, the same rows, and per day the same content_sha256 as the ZSTD lake
+        // but other bytes.
+        let gzipLake = dir + "/gzip"
+        let asGzip = try await backfillGzip(gzipLake)
         #expect(asGzip.status == 0, "\(asGzip.stderr)")
-        #expect(asGzip.stdout.contains("days written \(17 - empty), unchanged \(empty)"), "\(asGzip.stdout)")
-        let gzipReport = try await ReaderScript.run("compare_lakes.py", [ndjson, parquet])
+        let gzipReport = try await ReaderScript.run("compare_lakes.py", [ndjson, gzipLake])
         #expect(gzipReport["codecs"] as? [String] == ["GZIP"], "\(gzipReport)")
         #expect(gzipReport["rows"] as? Int == report["rows"] as? Int)
-        let backToZstd = try await backfill(parquet, "parquet", ["--force"])
-        #expect(backToZstd.status == 0, "\(backToZstd.stderr)")
-        #expect(try dataFiles(parquet) == files, "the default codec again: the first export's bytes")
+        func fileEntries(_ lake: String) throws -> [String: [String: Any]] {
+            let m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: lake + "/_manifest.json")))
+            let days = try #require((m as? [String: Any])?["windows"] as? [String: [String: Any]])
+            return try days.mapValues { try #require(($0["files"] as? [[String: Any]])?.first) }
+        }
+        let zstdEntries = try fileEntries(parquet), gzipEntries = try fileEntries(gzipLake)
+        #expect(zstdEntries.count == 17 && gzipEntries.count == 17)
+        for (day, entry) in zstdEntries {
+            let other = try #require(gzipEntries[day])
+            let content = try #require(entry["content_sha256"] as? String, "\(day): \(entry)")
+            #expect(content.count == 64 && other["content_sha256"] as? String == content, "\(day)")
+            if (entry["rows"] as? Int ?? 0) > 0 { #expect(entry["sha256"] as? String != other["sha256"] as? String) }
+        }
+        // A lake from before content_sha256 (an older manifest) whose days were GZIP: the first run with the ZSTD
+        // default rewrites each day with rows once (nothing tells it that the content is the same), and records it;
+        // from then on a codec switch changes nothing.
+        var old = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: gzipLake + "/_manifest.json")))
+                as? [String: Any])
+        var oldWindows = try #require(old["windows"] as? [String: [String: Any]])
+        for (day, var window) in oldWindows {
+            var files = try #require(window["files"] as? [[String: Any]])
+            files[0].removeValue(forKey: "content_sha256")
+            window["files"] = files
+            oldWindows[day] = window
+        }
+        old["windows"] = oldWindows
+        try JSONSerialization.data(withJSONObject: old).write(to: URL(fileURLWithPath: gzipLake + "/_manifest.json"))
+        let upgraded = try await backfill(gzipLake, "parquet", ["--force"])
+        #expect(upgraded.status == 0, "\(upgraded.stderr)")
+        #expect(upgraded.stdout.contains("days written \(17 - empty), unchanged \(empty)"), "\(upgraded.stdout)")
+        #expect(try dataFiles(gzipLake) == files, "the ZSTD lake's bytes")
+        let switchedBack = try await backfillGzip(gzipLake)
+        #expect(switchedBack.stdout.contains("days written 0, unchanged 17"), "\(switchedBack.stdout)")
 
         // Another format on the lake is refused, naming both.
         let mixed = try await backfill(parquet, "csv")

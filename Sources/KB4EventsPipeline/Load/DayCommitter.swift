@@ -34,17 +34,22 @@ struct DayCommitter {
         // size and version tag (ETag), `_SUCCESS` is there, and the new bytes have the recorded sha256. A missing,
         // resized or rewritten object (another ETag: the local store's tag changes with the inode and mtime) is read
         // back and kept only when it still has its recorded sha256; a manifest from before ETags were recorded is
-        // checked that way once. Other bytes with the same row count (another compression_level) are compared by
-        // their decompressed content: the same rows are no new revision, and the object is left as it is.
+        // checked that way once. Other bytes with the same row count (another compression_level; for Parquet also
+        // another codec or libzstd version) are compared by their content: the text formats' decompressed bytes,
+        // Parquet's recorded `content_sha256` (its pages before compression). The same content is no new revision,
+        // and the object is left as it is.
         var intact = false
         var seen: String? = nil
         if let p = previous, p.files.count == 1, p.files[0].path == staged.relativePath {
             let recorded = p.files[0]
+            let sameParquetContent =
+                recorded.rows == staged.rows && recorded.contentSHA256 != nil
+                && recorded.contentSHA256 == staged.contentSHA256
             let object = try await withStoreErrors(day) { try await store.head(recorded.path) }
             let marker = try await withStoreErrors(day) { try await store.head(lake.successKey(day)) }
             if let object, object.size == recorded.bytes, marker != nil {
                 seen = object.etag
-                if object.etag == recorded.etag && recorded.sha256 == staged.sha256 {
+                if object.etag == recorded.etag && (recorded.sha256 == staged.sha256 || sameParquetContent) {
                     intact = true
                 } else {
                     intact = try await withStoreErrors(day) {
@@ -54,8 +59,7 @@ struct DayCommitter {
                         guard try await store.download(recorded.path, to: old) != nil,
                             try sha256Hex(ofFile: old) == recorded.sha256
                         else { return false }
-                        if recorded.sha256 == staged.sha256 { return true }
-                        // Parquet: another level's bytes are another file (no content comparison); it is rewritten.
+                        if recorded.sha256 == staged.sha256 || sameParquetContent { return true }
                         guard recorded.rows == staged.rows, settings.format.isGzipText else { return false }
                         return (try? contentSHA256Hex(ofGzipFile: old)) == (try? contentSHA256Hex(ofGzipFile: staged.tempPath))
                     }
@@ -80,7 +84,7 @@ struct DayCommitter {
                 files: [
                     .init(
                         path: staged.relativePath, bytes: staged.bytes, sha256: staged.sha256, rows: staged.rows,
-                        etag: object.etag)
+                        etag: object.etag, contentSHA256: staged.contentSHA256)
                 ],
                 apiCalls: apiCalls ?? previous?.apiCalls ?? 0, duplicatesDropped: result.duplicatesDropped,
                 firstOccurred: result.firstOccurred, lastOccurred: result.lastOccurred, completedAt: now,

@@ -16,6 +16,7 @@ final class ParquetPartitionWriter: PartitionWriting {
     private let tempPath: String
     private let writer: ParquetFileWriter<StagedFileSink>
     private let stage: BackgroundStage<[JSONObject]>
+    private let content = PageContentDigest()
     private var batch: [JSONObject] = []
     /// Events handed to the writer's thread at a time (with the stage's depth of 2, at most 768 wait).
     static let batchRows = 256
@@ -39,8 +40,9 @@ final class ParquetPartitionWriter: PartitionWriting {
         tempPath = layout.stagedDataFile(day, format: .parquet, tag: tempTag)
         try FileSystem.makeDirectories(FileSystem.split(tempPath).0)
         let sink = StagedFileSink(file: try OutputFile(path: tempPath))
-        let writer = try ParquetFileWriter(
-            schema: EventRow.schema, properties: Self.properties(compressor: compressor, toolVersion: toolVersion), sink: sink)
+        var properties = Self.properties(compressor: compressor, toolVersion: toolVersion)
+        properties.pageObserver = { [content] in content.update($0) }
+        let writer = try ParquetFileWriter(schema: EventRow.schema, properties: properties, sink: sink)
         self.writer = writer
         stage = BackgroundStage(depth: 2) { events in
             for event in events { try Self.append(EventRow(event: event), to: writer) }
@@ -93,7 +95,7 @@ final class ParquetPartitionWriter: PartitionWriting {
         try sink.file.syncAndClose()
         return StagedPartition(
             day: day, tempPath: tempPath, relativePath: relativePath, bytes: sink.bytes, sha256: sink.finalize(),
-            rows: summary.rows)
+            rows: summary.rows, contentSHA256: content.finalize())
     }
 
     /// Drops the temporary file.
@@ -103,6 +105,17 @@ final class ParquetPartitionWriter: PartitionWriting {
         FileSystem.remove(tempPath)
         FileSystem.removeIfEmpty(FileSystem.split(tempPath).0)
     }
+}
+
+/// The sha256 of a Parquet file's pages as they are before compression (the writer's `pageObserver`): the same
+/// for the same rows whatever the codec, its level or the version of its library, so a re-checked day whose bytes
+/// differ only by those is not a new revision. Fed on the writer's thread only; read after `finish` joined it.
+final class PageContentDigest: @unchecked Sendable {
+    private var hasher = SHA256()
+
+    func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+
+    func finalize() -> String { hex(hasher.finalize()) }
 }
 
 /// The Parquet writer's sink for a staged data file: writes the bytes to the file and hashes them as they go.

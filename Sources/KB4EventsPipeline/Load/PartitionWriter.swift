@@ -12,6 +12,9 @@ struct StagedPartition: Sendable {
     package let bytes: Int
     package let sha256: String
     package let rows: Int
+    /// Parquet: the sha256 of its pages before compression (``PageContentDigest``); nil for the gzip text formats,
+    /// whose content is their decompressed bytes.
+    var contentSHA256: String? = nil
 }
 
 /// Writes one day's events, in order, into a staged data file (gzip text or Parquet).

@@ -16,6 +16,9 @@ package struct Manifest: Sendable, Equatable {
         /// The store's version tag of the object as this tool wrote or last checked it: a `head` that shows another
         /// tag means the object was replaced or edited behind the manifest's back (absent in older manifests).
         package var etag: String? = nil
+        /// Parquet: the sha256 of the file's pages before compression (`content_sha256`), which the same rows give
+        /// whatever the codec and its library's version; absent for the text formats and in older manifests.
+        package var contentSHA256: String? = nil
     }
 
     /// One complete day.
@@ -165,7 +168,10 @@ extension Manifest {
                     case .number(let b)? = fo["bytes"], let bytes = Int(b), case .number(let r)? = fo["rows"],
                     let rows = Int(r)
                 else { throw bad("windows.\(key).files", "entry lacks path/bytes/sha256/rows") }
-                files.append(FileEntry(path: path, bytes: bytes, sha256: sha, rows: rows, etag: fo["etag"]?.stringValue))
+                files.append(
+                    FileEntry(
+                        path: path, bytes: bytes, sha256: sha, rows: rows, etag: fo["etag"]?.stringValue,
+                        contentSHA256: fo["content_sha256"]?.stringValue))
             }
             let known: Set<String> = [
                 "status", "events", "revision", "files", "api_calls", "duplicates_dropped", "first_occurred",
@@ -215,6 +221,7 @@ extension Manifest {
                         fo.append("sha256", .string(f.sha256))
                         fo.append("rows", .number(String(f.rows)))
                         if let etag = f.etag { fo.append("etag", .string(etag)) }
+                        if let content = f.contentSHA256 { fo.append("content_sha256", .string(content)) }
                         return .object(fo)
                     }))
             o.append("api_calls", .number(String(w.apiCalls)))
