@@ -105,7 +105,7 @@ package struct ResolvedPipeline: Sendable {
         var export = ExportSettings(
             lake: lake, format: flags.format ?? file.format ?? .ndjson,
             formatIsExplicit: (flags.format ?? file.format) != nil,
-            compressionLevel: file.compressionLevel, parquetCodec: file.parquetCodec ?? .zstd, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
+            compressionLevel: file.compressionLevel, parquetCodec: file.parquetCodec ?? .default, keepRaw: flags.keepRaw ?? file.keepRaw ?? false,
             startDate: start, lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 3, perPage: file.perPage ?? 100,
             pageOrder: file.pageOrder ?? .occurredDate,
             maxInFlight: file.maxInFlight ?? PipelineConfiguration.maxInFlightLimit, baseURL: baseURLText, toolVersion: toolVersion)

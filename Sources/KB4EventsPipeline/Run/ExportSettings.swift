@@ -38,7 +38,7 @@ package struct ExportSettings: Sendable {
     /// Creates settings.
     package init(
         lake: LakeLayout, format: OutputFormat, formatIsExplicit: Bool = true, compressionLevel: Int? = nil,
-        parquetCodec: ParquetCodec = .zstd, keepRaw: Bool = false,
+        parquetCodec: ParquetCodec = .default, keepRaw: Bool = false,
         startDate: Day? = nil, lookbackDays: Int = 3, perPage: Int = 100, pageOrder: PageOrder = .occurredDate,
         maxInFlight: Int = 8, baseURL: String, toolVersion: String
     ) {
