@@ -78,14 +78,15 @@ import Testing
         defer { lakes.cleanup() }
         try await Self.reference(lakes)
 
-        let started = Date()
         let refused = try await Self.sync(try Self.pipeline(lakes, endpoint: https, name: "untrusted"), env: lakes.env)
         #expect(refused.status == 78, "\(refused.stderr)")
         #expect(
             refused.stderr.contains(
                 "TLS handshake with 127.0.0.1:\(port) failed (certificate issued by an unknown CA (kb4-events moto CA)"),
             "\(refused.stderr)")
-        #expect(Date().timeIntervalSince(started) < 20, "not retried as if transient")
+        // Not retried as if transient: S3Client names the attempts of a request it retried to exhaustion. (A bound on
+        // the run's time said the same until a loaded CI machine took 22 s for one attempt.)
+        #expect(!refused.stderr.contains("attempts)"), "not retried as if transient: \(refused.stderr)")
         #expect(try lakes.objects().isEmpty, "nothing written")
 
         let trusted = try await Self.sync(try Self.pipeline(lakes, endpoint: https, caBundle: ca, name: "trusted"), env: lakes.env)
