@@ -35,7 +35,9 @@ import Testing
         #expect(r.stderr.contains("127.0.0.1:1"), "\(r.stderr)")
         #expect(r.stderr.contains("connection refused"), "\(r.stderr)")
         #expect(r.stderr.contains("cannot reach the API on the first call"), "\(r.stderr)")
-        #expect(Date().timeIntervalSince(started) < 30)
+        // The 2 s budget, not the 300 s an unreachable first call gets by default. The bound is loose: the whole
+        // run, process start included, took 35 s once in a full suite on 2 cores.
+        #expect(Date().timeIntervalSince(started) < 150)
     }
 
     @Test func exportsFirstCallThatCannotConnectSaysSoOnItsFirstRetryLine() async throws {
