@@ -42,14 +42,16 @@ struct DayCommitter {
         var seen: String? = nil
         if let p = previous, p.files.count == 1, p.files[0].path == staged.relativePath {
             let recorded = p.files[0]
-            let sameParquetContent =
-                recorded.rows == staged.rows && recorded.contentSHA256 != nil
-                && recorded.contentSHA256 == staged.contentSHA256
+            // The new file is what the manifest records: the same bytes, or for Parquet the same pages before compression.
+            let sameAsRecorded =
+                recorded.sha256 == staged.sha256
+                || (recorded.rows == staged.rows && recorded.contentSHA256 != nil
+                    && recorded.contentSHA256 == staged.contentSHA256)
             let object = try await withStoreErrors(day) { try await store.head(recorded.path) }
             let marker = try await withStoreErrors(day) { try await store.head(lake.successKey(day)) }
             if let object, object.size == recorded.bytes, marker != nil {
                 seen = object.etag
-                if object.etag == recorded.etag && (recorded.sha256 == staged.sha256 || sameParquetContent) {
+                if object.etag == recorded.etag && sameAsRecorded {
                     intact = true
                 } else {
                     intact = try await withStoreErrors(day) {
@@ -59,7 +61,7 @@ struct DayCommitter {
                         guard try await store.download(recorded.path, to: old) != nil,
                             try sha256Hex(ofFile: old) == recorded.sha256
                         else { return false }
-                        if recorded.sha256 == staged.sha256 || sameParquetContent { return true }
+                        if sameAsRecorded { return true }
                         guard recorded.rows == staged.rows, settings.format.isGzipText else { return false }
                         return (try? contentSHA256Hex(ofGzipFile: old)) == (try? contentSHA256Hex(ofGzipFile: staged.tempPath))
                     }
