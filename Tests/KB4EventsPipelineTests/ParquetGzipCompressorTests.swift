@@ -7,11 +7,7 @@ import Testing
 @Suite struct ParquetGzipCompressorTests {
     @Test(arguments: [0, 1, 1_000, 300_000])
     func aMemberRoundTripsThroughTheStreamingReader(size: Int) throws {
-        var state: UInt64 = 42
-        let input: [UInt8] = (0..<size).map { i in
-            state = state &* 6_364_136_223_846_793_005 &+ 1
-            return i % 3 == 0 ? UInt8(truncatingIfNeeded: state >> 59) : UInt8(i % 7)
-        }
+        let input = pageLikeBytes(size)
         let compressed = try input.withUnsafeBytes { try GzipWriter.gzipMember(of: $0, level: 6) }
         #expect(Array(compressed.prefix(8)) == [0x1F, 0x8B, 8, 0, 0, 0, 0, 0], "gzip, no flags, mtime 0")
         #expect(try GzipReader.decompress(compressed) == input)
@@ -27,5 +23,15 @@ import Testing
         #expect(try GzipReader.decompress(a) == input)
         #expect(try GzipReader.decompress(b) == input)
         #expect(a != b, "the level reaches zlib")
+    }
+}
+
+/// `size` bytes that compress like a page: a repeating pattern with a pseudo-random byte every third (seeded, so the
+/// same every run). Shared by the codecs' tests.
+func pageLikeBytes(_ size: Int) -> [UInt8] {
+    var state: UInt64 = 42
+    return (0..<size).map { i in
+        state = state &* 6_364_136_223_846_793_005 &+ 1
+        return i % 3 == 0 ? UInt8(truncatingIfNeeded: state >> 59) : UInt8(i % 7)
     }
 }

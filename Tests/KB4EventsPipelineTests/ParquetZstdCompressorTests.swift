@@ -6,14 +6,6 @@ import Testing
 
 /// The one-shot zstd frame behind Parquet's ZSTD pages (the lake's default codec), and the codec choice.
 @Suite struct ParquetZstdCompressorTests {
-    static func input(_ size: Int) -> [UInt8] {
-        var state: UInt64 = 42
-        return (0..<size).map { i in
-            state = state &* 6_364_136_223_846_793_005 &+ 1
-            return i % 3 == 0 ? UInt8(truncatingIfNeeded: state >> 59) : UInt8(i % 7)
-        }
-    }
-
     /// What libzstd's own decoder makes of a frame (the frame header carries the content size).
     static func decompress(_ frame: [UInt8]) throws -> [UInt8] {
         let size = frame.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
@@ -27,7 +19,7 @@ import Testing
 
     @Test(arguments: [0, 1, 1_000, 300_000])
     func aFrameRoundTripsAndIsTheSameBytesEveryTime(size: Int) throws {
-        let input = Self.input(size)
+        let input = pageLikeBytes(size)
         let compressor = ParquetZstdCompressor(level: 1)
         let frame = try input.withUnsafeBytes { try compressor.compress($0) }
         #expect(Array(frame.prefix(4)) == [0x28, 0xB5, 0x2F, 0xFD], "a zstd frame")
@@ -36,7 +28,7 @@ import Testing
     }
 
     @Test func pagesOverAllCoresAreTheBytesOfOneByOne() throws {
-        let pages = (0..<40).map { Self.input(1_000 + $0 * 997) }
+        let pages = (0..<40).map { pageLikeBytes(1_000 + $0 * 997) }
         let compressor = ParquetZstdCompressor(level: 3)
         let batched = try compressor.compress(pages: pages)
         let single = try pages.map { page in try page.withUnsafeBytes { try compressor.compress($0) } }
@@ -44,7 +36,7 @@ import Testing
     }
 
     @Test func theLevelReachesLibzstd() throws {
-        let input = Array(String(repeating: "parquet page 0123456789 ", count: 4_000).utf8) + Self.input(50_000)
+        let input = Array(String(repeating: "parquet page 0123456789 ", count: 4_000).utf8) + pageLikeBytes(50_000)
         let fast = try input.withUnsafeBytes { try ParquetZstdCompressor(level: 1).compress($0) }
         let best = try input.withUnsafeBytes { try ParquetZstdCompressor(level: 19).compress($0) }
         #expect(fast != best)
